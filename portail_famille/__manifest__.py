@@ -1,0 +1,38 @@
+{
+    "name": "Portail Famille",
+    "summary": "Family portal of a French town: registrations, bookings, health sheets, billing",
+    "version": "18.0.1.0.0",
+    "category": "Services",
+    "website": "https://github.com/portail-famille/portail_famille",
+    "author": "Portail Famille",
+    "license": "LGPL-3",
+    "depends": ["mail", "portal", "website", "account", "payment"],
+    "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
+    "data": [
+        "security/portail_famille_groups.xml",
+        "security/ir.model.access.csv",
+        "security/portail_famille_security.xml",
+        "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
+        "wizard/family_refusal_wizard_views.xml",
+        "views/family_household_views.xml",
+        "views/family_child_views.xml",
+        "views/family_quotient_views.xml",
+        "views/family_school_year_views.xml",
+        "views/family_activity_views.xml",
+        "views/family_registration_views.xml",
+        "views/family_site_views.xml",
+        "views/portail_famille_menus.xml",
+    ],
+    "demo": [
+        "demo/portail_famille_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "portail_famille/static/tests/tours/**/*",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,37 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class FamilyAuthorizedPerson(models.Model):
+    _name = "family.authorized.person"
+    _description = "Person Authorised to Pick Up"
+    _order = "household_id, name"
+
+    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    name = fields.Char(string="Full Name", required=True)
+    phone = fields.Char(required=True)
+    relationship = fields.Char(help="e.g. grandmother, neighbour")
+    child_ids = fields.Many2many(
+        "family.child",
+        string="Children",
+        domain="[('household_id', '=', household_id)]",
+        help="Leave empty for all the children of the family.",
+    )
+
+    @api.constrains("phone")
+    def _check_phone(self):
+        for person in self:
+            digits = re.sub(r"[\s.\-()]", "", person.phone or "")
+            if not re.fullmatch(r"\+?\d{10,15}", digits):
+                raise ValidationError(_(
+                    "The phone number of %(name)s (%(phone)s) is not valid: give 10 digits, e.g. 06 12 34 56 78.",
+                    name=person.name, phone=person.phone,
+                ))
+
+    @api.constrains("child_ids", "household_id")
+    def _check_children(self):
+        for person in self:
+            if person.child_ids.household_id - person.household_id:
+                raise ValidationError(_("A person authorised to pick up can only be linked to the family's children."))

@@ -1,0 +1,119 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+CLASS_LEVELS = [
+    ("ps", "PS (petite section)"),
+    ("ms", "MS (moyenne section)"),
+    ("gs", "GS (grande section)"),
+    ("cp", "CP"),
+    ("ce1", "CE1"),
+    ("ce2", "CE2"),
+    ("cm1", "CM1"),
+    ("cm2", "CM2"),
+]
+AGE_GROUPS = [
+    ("early_childhood", "Early childhood"),
+    ("maternelle", "Maternelle"),
+    ("elementaire", "Élémentaire"),
+]
+MATERNELLE = ("ps", "ms", "gs")
+
+
+class FamilyChild(models.Model):
+    _name = "family.child"
+    _description = "Child"
+    _inherit = ["mail.thread", "mail.activity.mixin", "image.mixin"]
+    _order = "household_id, birth_date, id"
+
+    name = fields.Char(compute="_compute_name", store=True, index="trigram")
+    first_name = fields.Char(required=True, tracking=True)
+    last_name = fields.Char(required=True, tracking=True)
+    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True, tracking=True)
+    birth_date = fields.Date(required=True, tracking=True)
+    age = fields.Integer(compute="_compute_age")
+    gender = fields.Selection([("girl", "Girl"), ("boy", "Boy")])
+    school_id = fields.Many2one("family.site", string="School", domain=[("kind", "=", "school")], tracking=True)
+    class_level = fields.Selection(CLASS_LEVELS, tracking=True)
+    age_group = fields.Selection(AGE_GROUPS, compute="_compute_age_group", store=True, index=True)
+    image_rights_consent = fields.Boolean(string="Image Rights", tracking=True,
+                                          help="The family allows photos of the child in the town's publications.")
+    image_rights_date = fields.Date(string="Consent Given On")
+    health_sheet_id = fields.Many2one(
+        "family.health.sheet", compute="_compute_health_sheet_id",
+        groups="portail_famille.group_family_health,base.group_portal",
+    )
+    registration_ids = fields.One2many("family.registration", "child_id", string="Registrations")
+    active = fields.Boolean(default=True)
+
+    @api.depends("first_name", "last_name")
+    def _compute_name(self):
+        for child in self:
+            child.name = " ".join(p for p in (child.first_name, (child.last_name or "").upper()) if p)
+
+    @api.depends("birth_date")
+    def _compute_age(self):
+        today = fields.Date.context_today(self)
+        for child in self:
+            child.age = relativedelta(today, child.birth_date).years if child.birth_date else 0
+
+    @api.depends("class_level", "birth_date")
+    def _compute_age_group(self):
+        for child in self:
+            if child.class_level in MATERNELLE:
+                child.age_group = "maternelle"
+            elif child.class_level:
+                child.age_group = "elementaire"
+            else:
+                child.age_group = "early_childhood"
+
+    def _compute_health_sheet_id(self):
+        sheets = self.env["family.health.sheet"].search([("child_id", "in", self.ids)])
+        by_child = {sheet.child_id.id: sheet for sheet in sheets}
+        for child in self:
+            child.health_sheet_id = by_child.get(child.id, False)
+
+    @api.constrains("birth_date")
+    def _check_birth_date(self):
+        today = fields.Date.context_today(self)
+        for child in self:
+            if child.birth_date > today:
+                raise ValidationError(_(
+                    "The birth date of %(child)s (%(date)s) is in the future.", child=child.name, date=child.birth_date
+                ))
+            if child.birth_date < today - relativedelta(years=25):
+                raise ValidationError(_(
+                    "The birth date of %(child)s (%(date)s) is more than 25 years ago.",
+                    child=child.name, date=child.birth_date,
+                ))
+
+    @api.onchange("image_rights_consent")
+    def _onchange_image_rights_consent(self):
+        self.image_rights_date = fields.Date.context_today(self) if self.image_rights_consent else False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            if vals.get("image_rights_consent") and not vals.get("image_rights_date"):
+                vals["image_rights_date"] = today
+        children = super().create(vals_list)
+        # every child has a health sheet, created empty; only the health group and the family see it
+        self.env["family.health.sheet"].sudo().create([{"child_id": child.id} for child in children])
+        return children
+
+    def write(self, vals):
+        if "image_rights_consent" in vals and "image_rights_date" not in vals:
+            vals["image_rights_date"] = fields.Date.context_today(self) if vals["image_rights_consent"] else False
+        return super().write(vals)
+
+    def action_open_health_sheet(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "family.health.sheet",
+            "view_mode": "form",
+            "res_id": self.health_sheet_id.id,
+            "name": _("Health sheet of %(child)s", child=self.name),
+        }

@@ -1,0 +1,159 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class FamilyHousehold(models.Model):
+    """A family (foyer): the billing entity. It *is* a company-type partner (``_inherits``), so
+    invoices, payments and portal access work natively; its responsables are contacts of it."""
+
+    _name = "family.household"
+    _description = "Household"
+    _inherits = {"res.partner": "partner_id"}
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "reference desc"
+    _rec_names_search = ["name", "reference", "email"]
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Partner", required=True, ondelete="restrict", auto_join=True, index=True
+    )
+    reference = fields.Char(
+        string="File Number", readonly=True, copy=False, default=lambda self: _("New"), index=True
+    )
+    responsible_partner_id = fields.Many2one(
+        "res.partner",
+        string="Responsable",
+        tracking=True,
+        help="First legal guardian: identity, address, phones, profession. Logs in with this e-mail.",
+    )
+    spouse_partner_id = fields.Many2one("res.partner", string="Conjoint", tracking=True)
+    child_ids = fields.One2many("family.child", "household_id", string="Children")
+    child_count = fields.Integer(compute="_compute_child_count")
+    quotient_ids = fields.One2many("family.quotient", "household_id", string="Quotients")
+    current_quotient_id = fields.Many2one(
+        "family.quotient", string="Quotient in Force", compute="_compute_current_quotient"
+    )
+    current_quotient = fields.Float(string="QF in Force", compute="_compute_current_quotient")
+    allowance_office = fields.Selection(
+        [("caf", "CAF"), ("msa", "MSA"), ("other", "Other / none")],
+        string="Family Allowance Office",
+        default="caf",
+    )
+    allowance_number = fields.Char(string="CAF / MSA Number", tracking=True)
+    currency_id = fields.Many2one(
+        "res.currency", default=lambda self: self.env.company.currency_id, required=True
+    )
+    annual_revenue = fields.Monetary(string="Yearly Taxable Revenue")
+    revenue_year = fields.Integer(string="Revenue of Year")
+    dependent_children = fields.Integer(string="Dependent Children")
+    is_resident = fields.Boolean(
+        string="Lives in the Town", default=True, help="Residents and non-residents may have different prices."
+    )
+    authorized_person_ids = fields.One2many(
+        "family.authorized.person", "household_id", string="Authorised to Pick Up"
+    )
+    document_ids = fields.One2many("family.document", "household_id", string="Documents")
+    registration_ids = fields.One2many("family.registration", "household_id", string="Registrations")
+    registration_count = fields.Integer(compute="_compute_registration_count")
+    family_note = fields.Html(string="Internal Notes")
+
+    _sql_constraints = [
+        ("reference_uniq", "unique(reference)", "This file number is already used."),
+    ]
+
+    @api.depends("child_ids")
+    def _compute_child_count(self):
+        for household in self:
+            household.child_count = len(household.child_ids)
+
+    def _compute_registration_count(self):
+        counts = {
+            household.id: count
+            for household, count in self.env["family.registration"]._read_group(
+                [("household_id", "in", self.ids)], ["household_id"], ["__count"]
+            )
+        }
+        for household in self:
+            household.registration_count = counts.get(household.id, 0)
+
+    @api.depends("quotient_ids.state", "quotient_ids.date_from", "quotient_ids.date_to", "quotient_ids.value")
+    def _compute_current_quotient(self):
+        today = fields.Date.context_today(self)
+        quotients = self._get_quotients_on(today)
+        for household in self:
+            quotient = quotients.get(household.id, self.env["family.quotient"])
+            household.current_quotient_id = quotient
+            household.current_quotient = quotient.value
+
+    @api.constrains("dependent_children", "annual_revenue")
+    def _check_fiscal_data(self):
+        for household in self:
+            if household.dependent_children < 0:
+                raise ValidationError(_("The number of dependent children cannot be negative."))
+            if household.annual_revenue < 0:
+                raise ValidationError(_("The revenue cannot be negative."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("is_company", True)
+            if vals.get("reference", _("New")) == _("New"):
+                vals["reference"] = self.env["ir.sequence"].next_by_code("family.household") or _("New")
+        households = super().create(vals_list)
+        households._sync_responsables()
+        return households
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"responsible_partner_id", "spouse_partner_id"} & set(vals):
+            self._sync_responsables()
+        return res
+
+    def _sync_responsables(self):
+        """Responsables are contacts of the household partner, so their commercial partner is the
+        household: that is what portal access rules and invoices rely on."""
+        for household in self:
+            responsables = household.responsible_partner_id | household.spouse_partner_id
+            responsables.filtered(lambda p: p.parent_id != household.partner_id).write(
+                {"parent_id": household.partner_id.id}
+            )
+
+    # ------------------------------------------------------------------ quotient
+    def _get_quotients_on(self, day):
+        """The validated quotient in force on ``day`` per household: {household_id: quotient}."""
+        quotients = self.env["family.quotient"].sudo().search(
+            [
+                ("household_id", "in", self.ids),
+                ("state", "=", "validated"),
+                ("date_from", "<=", day),
+                ("date_to", ">=", day),
+            ],
+            order="date_from desc, id desc",
+        )
+        result = {}
+        for quotient in quotients:
+            result.setdefault(quotient.household_id.id, quotient)
+        return result
+
+    def _get_quotient_value(self, day):
+        """QF value in force on ``day``, or None when the family has no validated QF then."""
+        self.ensure_one()
+        quotient = self._get_quotients_on(day).get(self.id)
+        return quotient.value if quotient else None
+
+    # ------------------------------------------------------------------ actions
+    def action_view_registrations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("portail_famille.family_registration_action")
+        action["domain"] = [("household_id", "=", self.id)]
+        action["context"] = {"default_household_id": self.id}
+        return action
+
+    def action_grant_portal_access(self):
+        """Create (or re-enable) the portal login of each responsable having an e-mail."""
+        wizard = self.env["portal.wizard"].with_context(
+            active_model="res.partner",
+            active_ids=(self.responsible_partner_id | self.spouse_partner_id).ids,
+        ).create({})
+        for line in wizard.user_ids.filtered(lambda l: l.email and not l.is_portal):
+            line.action_grant_access()
+        return True

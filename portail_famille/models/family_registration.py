@@ -1,0 +1,204 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+STATES = [
+    ("pending", "Pending (?)"),
+    ("preregistered", "Pre-registration not validated (!)"),
+    ("validated", "Validated (V)"),
+    ("refused", "Refused"),
+    ("cancelled", "Cancelled"),
+]
+STATE_SYMBOLS = {"pending": "?", "preregistered": "!", "validated": "V", "refused": "✗", "cancelled": "–"}
+ACTIVE_STATES = ("pending", "preregistered", "validated")
+
+
+class FamilyRegistration(models.Model):
+    """Registration (inscription) of a child to an activity over a period: the "activity line" a
+    family books days on once it is validated."""
+
+    _name = "family.registration"
+    _description = "Registration"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+
+    name = fields.Char(string="Reference", readonly=True, copy=False, default=lambda self: _("New"))
+    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True, tracking=True)
+    household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
+    activity_id = fields.Many2one("family.activity", required=True, ondelete="restrict", index=True, tracking=True)
+    school_year_id = fields.Many2one(related="activity_id.school_year_id", store=True, index=True)
+    date_start = fields.Date(string="From", required=True, tracking=True)
+    date_end = fields.Date(string="To", required=True, tracking=True)
+    state = fields.Selection(STATES, required=True, default="pending", tracking=True, index=True)
+    state_symbol = fields.Char(compute="_compute_state_symbol", string="Status")
+    refusal_reason = fields.Text(tracking=True)
+    validated_by_id = fields.Many2one("res.users", string="Validated By", readonly=True)
+    validation_date = fields.Datetime(readonly=True)
+    note = fields.Text(string="Family's Note")
+
+    @api.depends("state")
+    def _compute_state_symbol(self):
+        for registration in self:
+            registration.state_symbol = STATE_SYMBOLS.get(registration.state, "")
+
+    @api.depends("child_id.name", "activity_id.name")
+    def _compute_display_name(self):
+        for registration in self:
+            registration.display_name = "%s – %s" % (registration.child_id.name, registration.activity_id.name)
+
+    @api.onchange("activity_id")
+    def _onchange_activity_id(self):
+        year = self.activity_id.school_year_id
+        if year:
+            self.date_start, self.date_end = self._default_dates(self.activity_id)
+
+    @api.model
+    def _default_dates(self, activity):
+        """Registration spans the activity's school year, or its holiday periods for a holiday activity."""
+        year = activity.school_year_id
+        today = fields.Date.context_today(self)
+        if activity.runs_on == "holidays" and activity.period_ids:
+            return min(activity.period_ids.mapped("date_start")), max(activity.period_ids.mapped("date_end"))
+        return max(year.date_start, min(today, year.date_end)), year.date_end
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("date_start", "date_end", "activity_id")
+    def _check_dates(self):
+        for registration in self:
+            year = registration.activity_id.school_year_id
+            if registration.date_end < registration.date_start:
+                raise ValidationError(_("The registration must end after it starts."))
+            if registration.date_start < year.date_start or registration.date_end > year.date_end:
+                raise ValidationError(_(
+                    "The registration of %(child)s to %(activity)s (%(start)s – %(end)s) is outside the school year "
+                    "%(year)s.",
+                    child=registration.child_id.name, activity=registration.activity_id.name,
+                    start=registration.date_start, end=registration.date_end, year=year.name,
+                ))
+
+    @api.constrains("child_id", "activity_id")
+    def _check_age_group(self):
+        groups = dict(self.env["family.activity"]._fields["age_group"]._description_selection(self.env))
+        for registration in self:
+            activity = registration.activity_id
+            if activity.age_group != "all" and registration.child_id.age_group != activity.age_group:
+                raise ValidationError(_(
+                    "%(activity)s is for %(group)s children: %(child)s cannot be registered.",
+                    activity=activity.name, group=groups[activity.age_group], child=registration.child_id.name,
+                ))
+
+    @api.constrains("child_id", "activity_id", "date_start", "date_end", "state")
+    def _check_overlap(self):
+        active = self.filtered(lambda r: r.state in ACTIVE_STATES)
+        if not active:
+            return
+        others = self.search([
+            ("child_id", "in", active.child_id.ids),
+            ("activity_id", "in", active.activity_id.ids),
+            ("state", "in", ACTIVE_STATES),
+        ])
+        for registration in active:
+            for other in others - registration:
+                if other.child_id == registration.child_id and other.activity_id == registration.activity_id \
+                        and other.date_start <= registration.date_end and registration.date_start <= other.date_end:
+                    raise ValidationError(_(
+                        "%(child)s is already registered to %(activity)s from %(start)s to %(end)s.",
+                        child=other.child_id.name, activity=other.activity_id.name,
+                        start=other.date_start, end=other.date_end,
+                    ))
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        is_staff = self.env.user._is_internal()
+        today = fields.Date.context_today(self)
+        activities = self.env["family.activity"].browse([vals.get("activity_id") for vals in vals_list])
+        for vals, activity in zip(vals_list, activities, strict=False):
+            if not is_staff:
+                # families never choose the state: the activity's settings do
+                for fname in ("state", "validated_by_id", "validation_date", "refusal_reason"):
+                    vals.pop(fname, None)
+                if not activity.sudo()._is_registration_open(today):
+                    raise ValidationError(_(
+                        "Registration to %(activity)s is closed (open from %(start)s to %(end)s).",
+                        activity=activity.name,
+                        start=activity.registration_date_start or "–", end=activity.registration_date_end or "–",
+                    ))
+            if "state" not in vals:
+                vals["state"] = "preregistered" if activity.preregistration else "pending"
+            if not vals.get("date_start") or not vals.get("date_end"):
+                start, end = self._default_dates(activity)
+                vals.setdefault("date_start", start)
+                vals.setdefault("date_end", end)
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("family.registration") or _("New")
+        registrations = super().create(vals_list)
+        for registration in registrations:
+            responsables = registration.household_id.responsible_partner_id | registration.household_id.spouse_partner_id
+            registration.message_subscribe(partner_ids=responsables.ids)
+        auto = registrations.filtered(lambda r: r.state == "pending" and r.activity_id.auto_validate)
+        if auto:
+            auto.sudo()._do_validate()
+        (registrations - auto).filtered(lambda r: r.state in ("pending", "preregistered"))._schedule_validation()
+        return registrations
+
+    def write(self, vals):
+        if not self.env.user._is_internal() and {"state", "validated_by_id", "validation_date", "refusal_reason",
+                                                 "child_id", "activity_id"} & set(vals):
+            raise UserError(_("Only the town's staff can change the state of a registration."))
+        return super().write(vals)
+
+    def _schedule_validation(self):
+        for registration in self:
+            user = registration.activity_id.responsible_user_id or self.env.ref("base.user_admin", False)
+            registration.activity_schedule(
+                "portail_famille.mail_activity_type_registration_validation",
+                user_id=user.id if user else self.env.uid,
+                summary=_("Registration to validate"),
+            )
+
+    # ------------------------------------------------------------------ actions
+    def _check_state(self, allowed, action):
+        for registration in self:
+            if registration.state not in allowed:
+                states = dict(self._fields["state"]._description_selection(self.env))
+                raise UserError(_(
+                    "%(registration)s cannot be %(action)s: it is %(state)s.",
+                    registration=registration.display_name, action=action, state=states[registration.state],
+                ))
+
+    def action_validate(self):
+        self._check_state(("pending", "preregistered"), _("validated"))
+        self._do_validate()
+        return True
+
+    def _do_validate(self):
+        self.write({"state": "validated", "validated_by_id": self.env.uid, "validation_date": fields.Datetime.now()})
+        self.activity_feedback(["portail_famille.mail_activity_type_registration_validation"])
+        for registration in self:
+            registration.message_post_with_source(
+                "portail_famille.mail_template_registration_validated", subtype_xmlid="mail.mt_comment"
+            )
+
+    def action_refuse(self, reason=None):
+        self._check_state(("pending", "preregistered", "validated"), _("refused"))
+        if not reason:
+            return self.env["family.refusal.wizard"]._open_for(self)
+        self.write({"state": "refused", "refusal_reason": reason})
+        self.activity_unlink(["portail_famille.mail_activity_type_registration_validation"])
+        for registration in self:
+            registration.message_post_with_source(
+                "portail_famille.mail_template_registration_refused", subtype_xmlid="mail.mt_comment"
+            )
+        return True
+
+    def action_cancel(self):
+        self._check_state(("pending", "preregistered", "validated"), _("cancelled"))
+        self.write({"state": "cancelled"})
+        self.activity_unlink(["portail_famille.mail_activity_type_registration_validation"])
+        return True
+
+    def action_reset_to_pending(self):
+        self._check_state(("refused", "cancelled"), _("reset"))
+        self.write({"state": "pending", "refusal_reason": False})
+        self._schedule_validation()
+        return True

@@ -1,0 +1,149 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+import holidays
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+# Official names in the Ministry's open data -> our period kinds
+HOLIDAY_KINDS = {
+    "Vacances de la Toussaint": "autumn",
+    "Vacances de Noël": "christmas",
+    "Vacances d'Hiver": "winter",
+    "Vacances de Printemps": "spring",
+    "Vacances d'Été": "summer",
+}
+
+
+class FamilySchoolYear(models.Model):
+    _name = "family.school.year"
+    _description = "School Year"
+    _order = "date_start desc"
+
+    name = fields.Char(required=True, help="e.g. 2025/2026")
+    date_start = fields.Date(string="Start", required=True)
+    date_end = fields.Date(string="End", required=True)
+    zone = fields.Selection(
+        [("A", "Zone A"), ("B", "Zone B"), ("C", "Zone C")],
+        string="Holiday Zone",
+        required=True,
+        default="C",
+        help="School holiday zone of the town (Toulouse is in zone C).",
+    )
+    alsace_moselle = fields.Boolean(
+        string="Alsace-Moselle",
+        help="Adds Good Friday and St Stephen's Day to the public holidays.",
+    )
+    period_ids = fields.One2many("family.period", "school_year_id", string="Periods")
+    closure_ids = fields.One2many("family.closure", "school_year_id", string="Closures")
+    activity_ids = fields.One2many("family.activity", "school_year_id", string="Activities")
+    activity_count = fields.Integer(compute="_compute_activity_count")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("name_uniq", "unique(name)", "A school year with this name already exists."),
+    ]
+
+    def _compute_activity_count(self):
+        counts = {
+            year.id: count
+            for year, count in self.env["family.activity"]._read_group(
+                [("school_year_id", "in", self.ids)], ["school_year_id"], ["__count"]
+            )
+        }
+        for year in self:
+            year.activity_count = counts.get(year.id, 0)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for year in self:
+            if year.date_end <= year.date_start:
+                raise ValidationError(_("The school year %(year)s must end after it starts.", year=year.name))
+            if (year.date_end - year.date_start).days > 400:
+                raise ValidationError(_("The school year %(year)s cannot last more than 400 days.", year=year.name))
+
+    # ------------------------------------------------------------------ calendar
+    def _get_public_holidays(self):
+        """French public holidays (Easter-based ones included) over the school year: {date: name}."""
+        self.ensure_one()
+        years = range(self.date_start.year, self.date_end.year + 1)
+        lang = "fr" if (self.env.lang or "").startswith("fr") else "en_US"
+        kwargs = {"years": years, "language": lang}
+        if self.alsace_moselle:
+            kwargs["subdiv"] = "57"
+        calendar = holidays.France(**kwargs)
+        return {
+            day: name
+            for day, name in sorted(calendar.items())
+            if self.date_start <= day <= self.date_end
+        }
+
+    def _get_official_holiday_periods(self):
+        """The Ministry's holiday dates for this year's zone: [(kind, name, start, end)]."""
+        self.ensure_one()
+        from vacances_scolaires_france import SchoolHolidayDates
+
+        dates = SchoolHolidayDates()
+        days = defaultdict(list)
+        for year in range(self.date_start.year, self.date_end.year + 1):
+            try:
+                data = dates.holidays_for_year_and_zone(year, self.zone)
+            except Exception as error:  # the library raises its own errors for unknown years
+                _logger.info("No official holiday dates for %s zone %s: %s", year, self.zone, error)
+                continue
+            for day, info in data.items():
+                if self.date_start <= day <= self.date_end and info["nom_vacances"] in HOLIDAY_KINDS:
+                    days[info["nom_vacances"]].append(day)
+        periods = []
+        for name, holiday_days in days.items():
+            holiday_days.sort()
+            # split a name into runs of consecutive days (Christmas may appear twice)
+            start = prev = holiday_days[0]
+            for day in holiday_days[1:] + [None]:
+                if day is None or day - prev > timedelta(days=1):
+                    periods.append((HOLIDAY_KINDS[name], name, start, prev))
+                    start = day
+                prev = day
+        return sorted(periods, key=lambda p: p[2])
+
+    def action_generate_holiday_periods(self):
+        """Create the five holiday periods of the year from the official calendar."""
+        for year in self:
+            periods = year._get_official_holiday_periods()
+            if not periods:
+                raise UserError(_(
+                    "No official school holiday dates are known for %(year)s (zone %(zone)s).",
+                    year=year.name, zone=year.zone,
+                ))
+            existing = set(year.period_ids.mapped("kind"))
+            kind_labels = dict(self.env["family.period"]._fields["kind"]._description_selection(self.env))
+            self.env["family.period"].create([
+                {
+                    "school_year_id": year.id,
+                    "kind": kind,
+                    "name": "%s %s" % (kind_labels[kind], start.year),
+                    # the official data include the weekend before school starts again
+                    "date_start": start,
+                    "date_end": end,
+                }
+                for kind, _name, start, end in periods
+                if kind not in existing
+            ])
+        return True
+
+    def _get_holiday_period_on(self, day):
+        self.ensure_one()
+        return self.period_ids.filtered(
+            lambda p: p.kind != "term" and p.date_start <= day <= p.date_end
+        )[:1]
+
+    def action_view_activities(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("portail_famille.family_activity_action")
+        action["domain"] = [("school_year_id", "=", self.id)]
+        action["context"] = {"default_school_year_id": self.id}
+        return action

@@ -1,0 +1,1 @@
+from . import family_refusal_wizard

@@ -1,0 +1,177 @@
+# shellcheck shell=bash
+# Shared set-up for ./run.sh and ./test.sh: everything a fresh Debian machine is missing.
+# Sourced, not executed. Every step is idempotent and fast when already done.
+set -euo pipefail
+
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_HOME="${ODOO_HOME:-/opt/odoo}"
+ODOO_BRANCH="18.0"
+ODOO_GIT_URL="${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}"
+LOCAL_DIR="$PROJECT_DIR/.local"
+VENV="$PROJECT_DIR/.venv"
+PY="$VENV/bin/python"
+PG_PORT="${PG_PORT:-5432}"
+PG_USER_OS="postgres"          # PostgreSQL refuses to run as root
+DB_ROLE="odoo"                 # Odoo refuses to connect as the 'postgres' superuser
+ODOO_CONF="$LOCAL_DIR/odoo-${HTTP_PORT:-8069}.conf"
+DEBIAN_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf chromium
+                 fonts-dejavu-core python3-venv git)
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_debian_packages() {
+    local missing=()
+    for p in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "Installing Debian packages: ${missing[*]}"
+    command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} with your package manager."
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+        || die "apt-get could not install ${missing[*]}: install them by hand, then run this again."
+}
+
+ensure_odoo() {
+    if [ -f "$ODOO_HOME/odoo-bin" ] && [ -d "$ODOO_HOME/odoo/addons/base" ]; then
+        return 0
+    fi
+    if [ -e "$ODOO_HOME" ] && [ -n "$(ls -A "$ODOO_HOME" 2>/dev/null)" ]; then
+        die "ODOO_HOME=$ODOO_HOME exists but holds no Odoo source (no odoo-bin).
+       Point ODOO_HOME at an Odoo $ODOO_BRANCH Community tree, e.g.
+         export ODOO_HOME=/path/to/odoo"
+    fi
+    say "No Odoo at $ODOO_HOME: cloning Odoo's official $ODOO_BRANCH branch there (shallow, ~1 GB)"
+    if ! as_root git clone --depth 1 --branch "$ODOO_BRANCH" "$ODOO_GIT_URL" "$ODOO_HOME"; then
+        die "could not clone Odoo into $ODOO_HOME. Do it by hand, then run this again:
+         git clone --depth 1 --branch $ODOO_BRANCH $ODOO_GIT_URL $ODOO_HOME
+       (or set ODOO_HOME to an existing Odoo $ODOO_BRANCH Community tree)."
+    fi
+}
+
+ensure_venv() {
+    local stamp="$VENV/.requirements.sha1"
+    local want
+    want="$(cat "$PROJECT_DIR/requirements.txt" "$PROJECT_DIR/requirements-dev.txt" | sha1sum | cut -d' ' -f1)"
+    if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    say "Preparing the Python virtualenv in .venv"
+    [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed: install python3-venv."
+    # Old sdists among Odoo's pins need setuptools<70 and no build isolation.
+    "$PY" -m pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
+    "$PY" -m pip install -q --no-build-isolation -r "$PROJECT_DIR/requirements-dev.txt" \
+        || die "pip install failed (see above)."
+    echo "$want" > "$stamp"
+}
+
+# --- project-local PostgreSQL cluster -------------------------------------------------
+pg_bin() {
+    local d
+    d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    [ -n "$d" ] || die "PostgreSQL server binaries not found (apt-get install postgresql)."
+    echo "$d"
+}
+
+# The cluster lives in .local/pg. The server runs as the 'postgres' OS user, which must be
+# able to reach that folder; when a parent folder is private (e.g. a mktemp -d checkout),
+# the cluster goes to /var/tmp/portail_famille-pg/<hash of the project path> instead,
+# with .local/pg as a symlink to it.
+pg_data_dir() {
+    local d="$LOCAL_DIR/pg"
+    if [ -L "$d" ]; then readlink -f "$d"; return; fi
+    if [ -d "$d" ]; then echo "$d"; return; fi
+    mkdir -p "$LOCAL_DIR"
+    if [ "$(id -u)" -ne 0 ] || su "$PG_USER_OS" -s /bin/sh -c "test -x '$LOCAL_DIR' -a -r '$LOCAL_DIR'" 2>/dev/null; then
+        echo "$d"
+    else
+        local alt
+        alt="/var/tmp/portail_famille-pg/$(echo "$PROJECT_DIR" | sha1sum | cut -c1-12)"
+        mkdir -p "$alt" && ln -sfn "$alt" "$d"
+        echo "$alt"
+    fi
+}
+
+as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then
+        su "$PG_USER_OS" -s /bin/sh -c "$*"
+    else
+        sh -c "$*"
+    fi
+}
+
+PGDATA_DIR=""
+PGSOCK_DIR=""
+pg_start() {
+    local bin; bin="$(pg_bin)"
+    PGDATA_DIR="$(pg_data_dir)"
+    PGSOCK_DIR="$PGDATA_DIR/run"
+    if [ ! -f "$PGDATA_DIR/data/PG_VERSION" ]; then
+        say "Creating the project-local PostgreSQL cluster in $PGDATA_DIR"
+        mkdir -p "$PGDATA_DIR/data" "$PGSOCK_DIR"
+        [ "$(id -u)" -eq 0 ] && chown -R "$PG_USER_OS:" "$PGDATA_DIR"
+        as_pg "'$bin/initdb' -D '$PGDATA_DIR/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null" \
+            || die "initdb failed"
+        cat >> "$PGDATA_DIR/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$PGSOCK_DIR'
+port = $PG_PORT
+max_connections = 200
+shared_buffers = 512MB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+    fi
+    if as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' status" >/dev/null 2>&1; then
+        PG_STARTED_HERE=0
+    else
+        as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' -l '$PGDATA_DIR/server.log' -w -t 60 start >/dev/null" \
+            || die "PostgreSQL did not start: see $PGDATA_DIR/server.log"
+        PG_STARTED_HERE=1
+    fi
+    export PGHOST="$PGSOCK_DIR" PGPORT="$PG_PORT"
+    if ! psql -U postgres -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DB_ROLE'" | grep -q 1; then
+        psql -q -U postgres -d postgres -c "CREATE ROLE $DB_ROLE LOGIN SUPERUSER" >/dev/null
+    fi
+    export PGUSER="$DB_ROLE"
+}
+
+pg_stop() {
+    [ "${PG_STARTED_HERE:-0}" = 1 ] || return 0
+    local bin; bin="$(pg_bin)"
+    as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' -m fast stop >/dev/null" || true
+}
+
+write_odoo_conf() {
+    mkdir -p "$LOCAL_DIR/filestore"
+    cat > "$ODOO_CONF" <<CONF
+[options]
+addons_path = $ODOO_HOME/odoo/addons,$ODOO_HOME/addons,$PROJECT_DIR
+data_dir = $LOCAL_DIR/filestore
+db_host = $PGSOCK_DIR
+db_port = $PG_PORT
+db_user = $DB_ROLE
+db_password = False
+admin_passwd = admin
+list_db = True
+http_port = ${HTTP_PORT:-8069}
+CONF
+}
+
+setup_all() {
+    ensure_debian_packages
+    ensure_odoo
+    ensure_venv
+    pg_start
+    write_odoo_conf
+}
+
+odoo_bin() { "$PY" "$ODOO_HOME/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1; }

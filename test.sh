@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Test the Portail Famille: same set-up as ./run.sh, on a throw-away database, then every test
+# of the addon through pytest-odoo (browser tours included, with --odoo-http).
+#   ./test.sh [extra pytest args, e.g. -k quotient]
+# Exits non-zero on any failure, error, and on any skipped test (a skipped browser test
+# means Chromium or websocket-client is missing: that is a failure here, not a pass).
+source "$(dirname "$0")/scripts/lib.sh"
+
+setup_all
+export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
+# TEST_DB=name reuses (and keeps) a development test database: the addon is updated, not installed.
+DB_NAME="${TEST_DB:-pf_test_$$}"
+[ -n "${TEST_DB:-}" ] && KEEP_DB=1
+REPORT="$LOCAL_DIR/pytest-report.xml"
+cleanup() {
+    [ "${KEEP_DB:-0}" = 1 ] || psql -d postgres -qc "DROP DATABASE IF EXISTS \"$DB_NAME\"" >/dev/null 2>&1 || true
+    rm -rf "$LOCAL_DIR/filestore/filestore/$DB_NAME"
+    pg_stop
+}
+trap cleanup EXIT
+
+if [ -n "${TEST_DB:-}" ] && db_exists "$DB_NAME"; then
+    say "Updating portail_famille on $DB_NAME"
+    odoo_bin -d "$DB_NAME" -u portail_famille --stop-after-init --log-level=warn || die "updating portail_famille failed"
+else
+    say "Installing portail_famille (with its demo town) on throw-away database $DB_NAME"
+    odoo_bin -d "$DB_NAME" -i portail_famille --load-language=fr_FR --stop-after-init \
+        --log-level=warn || die "installing portail_famille failed"
+fi
+
+say "Running the tests"
+cd "$PROJECT_DIR"
+rc=0
+"$PY" -m pytest -p no:cacheprovider \
+    --odoo-config="$ODOO_CONF" --odoo-database="$DB_NAME" --odoo-http \
+    --junitxml="$REPORT" -rs portail_famille/tests "$@" || rc=$?
+
+skipped=$("$PY" - "$REPORT" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+print(sum(int(s.get("skipped", 0)) for s in root.iter("testsuite")))
+PY
+) || skipped="?"
+if [ "$rc" -eq 0 ] && [ "$skipped" != "0" ]; then
+    printf '\033[1;31mFAILED:\033[0m %s test(s) skipped: a skip is a failure here (missing Chromium or websocket-client?)\n' "$skipped" >&2
+    rc=1
+fi
+exit "$rc"
