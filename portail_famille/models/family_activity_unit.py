@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -52,7 +54,7 @@ class FamilyActivityUnit(models.Model):
                 by_residence.setdefault(tariff.residence, []).append(tariff)
             for tariffs in by_residence.values():
                 tariffs.sort(key=lambda t: t.qf_min)
-                for low, high in zip(tariffs, tariffs[1:], strict=False):
+                for low, high in pairwise(tariffs):
                     if not low.qf_max or low.qf_max > high.qf_min:
                         raise ValidationError(_(
                             "The tariff brackets %(a)s and %(b)s of %(unit)s overlap.",

@@ -113,9 +113,8 @@ class FamilyHousehold(models.Model):
         household: that is what portal access rules and invoices rely on."""
         for household in self:
             responsables = household.responsible_partner_id | household.spouse_partner_id
-            responsables.filtered(lambda p: p.parent_id != household.partner_id).write(
-                {"parent_id": household.partner_id.id}
-            )
+            partner = household.partner_id
+            responsables.filtered(lambda p, partner=partner: p.parent_id != partner).write({"parent_id": partner.id})
 
     # ------------------------------------------------------------------ quotient
     def _get_quotients_on(self, day):
@@ -154,6 +153,6 @@ class FamilyHousehold(models.Model):
             active_model="res.partner",
             active_ids=(self.responsible_partner_id | self.spouse_partner_id).ids,
         ).create({})
-        for line in wizard.user_ids.filtered(lambda l: l.email and not l.is_portal):
+        for line in wizard.user_ids.filtered(lambda line: line.email and not line.is_portal):
             line.action_grant_access()
         return True

@@ -133,7 +133,8 @@ class FamilyRegistration(models.Model):
                 vals["name"] = self.env["ir.sequence"].sudo().next_by_code("family.registration") or _("New")
         registrations = super().create(vals_list)
         for registration in registrations:
-            responsables = registration.household_id.responsible_partner_id | registration.household_id.spouse_partner_id
+            household = registration.household_id
+            responsables = household.responsible_partner_id | household.spouse_partner_id
             registration.message_subscribe(partner_ids=responsables.ids)
         auto = registrations.filtered(lambda r: r.state == "pending" and r.activity_id.auto_validate)
         if auto:

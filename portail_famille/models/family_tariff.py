@@ -10,7 +10,9 @@ class FamilyTariff(models.Model):
     _order = "unit_id, residence, qf_min"
 
     unit_id = fields.Many2one("family.activity.unit", required=True, ondelete="cascade", index=True)
-    name = fields.Char(string="Tariff Name", required=True, help="Shown to families, e.g. CENTRE DE LOISIRS DEMI-JOURNEE")
+    name = fields.Char(
+        string="Tariff Name", required=True, help="Shown to families, e.g. CENTRE DE LOISIRS DEMI-JOURNEE"
+    )
     residence = fields.Selection(
         [("any", "Any residence"), ("resident", "Residents"), ("non_resident", "Non-residents")],
         required=True,
