@@ -16,6 +16,8 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "wizard/family_refusal_wizard_views.xml",
+        "report/family_registration_reports.xml",
+        "report/family_registration_templates.xml",
         "views/family_household_views.xml",
         "views/family_child_views.xml",
         "views/family_quotient_views.xml",
@@ -34,5 +36,4 @@
         ],
     },
     "application": True,
-    "installable": True,
 }

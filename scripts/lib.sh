@@ -15,7 +15,7 @@ PG_USER_OS="postgres"          # PostgreSQL refuses to run as root
 DB_ROLE="odoo"                 # Odoo refuses to connect as the 'postgres' superuser
 ODOO_CONF="$LOCAL_DIR/odoo-${HTTP_PORT:-8069}.conf"
 DEBIAN_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf chromium
-                 fonts-dejavu-core python3-venv git)
+                 fonts-dejavu-core git)
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -30,7 +30,7 @@ class FamilyActivity(models.Model):
     sequence = fields.Integer(default=10)
     kind = fields.Selection(ACTIVITY_KINDS, required=True, tracking=True)
     school_year_id = fields.Many2one("family.school.year", required=True, ondelete="restrict", index=True)
-    site_id = fields.Many2one("family.site", string="Site")
+    site_id = fields.Many2one("family.site")
     age_group = fields.Selection(
         [("all", "All ages"), *AGE_GROUPS], required=True, default="all", tracking=True,
         help="Only children of this age group can be registered.",

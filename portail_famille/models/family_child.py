@@ -34,7 +34,7 @@ class FamilyChild(models.Model):
     birth_date = fields.Date(required=True, tracking=True)
     age = fields.Integer(compute="_compute_age")
     gender = fields.Selection([("girl", "Girl"), ("boy", "Boy")])
-    school_id = fields.Many2one("family.site", string="School", domain=[("kind", "=", "school")], tracking=True)
+    school_id = fields.Many2one("family.site", domain=[("kind", "=", "school")], tracking=True)
     class_level = fields.Selection(CLASS_LEVELS, tracking=True)
     age_group = fields.Selection(AGE_GROUPS, compute="_compute_age_group", store=True, index=True)
     image_rights_consent = fields.Boolean(string="Image Rights", tracking=True,

@@ -18,7 +18,7 @@ class FamilyHealthSheet(models.Model):
     has_pai = fields.Boolean(string="PAI", help="Individual care plan (projet d'accueil individualisé).")
     pai_details = fields.Text(string="PAI Details")
     dietary_requirements = fields.Char(string="Diet")
-    medical_notes = fields.Text(string="Medical Notes")
+    medical_notes = fields.Text()
     vaccine_ids = fields.One2many("family.vaccine", "health_sheet_id", string="Vaccines")
     last_update = fields.Datetime(readonly=True)
 

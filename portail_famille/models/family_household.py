@@ -14,7 +14,7 @@ class FamilyHousehold(models.Model):
     _rec_names_search = ["name", "reference", "email"]
 
     partner_id = fields.Many2one(
-        "res.partner", string="Partner", required=True, ondelete="restrict", auto_join=True, index=True
+        "res.partner", required=True, ondelete="restrict", auto_join=True, index=True
     )
     reference = fields.Char(
         string="File Number", readonly=True, copy=False, default=lambda self: _("New"), index=True
@@ -44,7 +44,7 @@ class FamilyHousehold(models.Model):
     )
     annual_revenue = fields.Monetary(string="Yearly Taxable Revenue")
     revenue_year = fields.Integer(string="Revenue of Year")
-    dependent_children = fields.Integer(string="Dependent Children")
+    dependent_children = fields.Integer()
     is_resident = fields.Boolean(
         string="Lives in the Town", default=True, help="Residents and non-residents may have different prices."
     )

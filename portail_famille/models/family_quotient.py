@@ -24,7 +24,7 @@ class FamilyQuotient(models.Model):
         tracking=True,
     )
     refusal_reason = fields.Text(tracking=True)
-    validated_by_id = fields.Many2one("res.users", string="Validated By", readonly=True)
+    validated_by_id = fields.Many2one("res.users", readonly=True)
     validation_date = fields.Datetime(readonly=True)
 
     @api.constrains("value", "date_from", "date_to", "proof")

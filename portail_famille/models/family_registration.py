@@ -31,7 +31,7 @@ class FamilyRegistration(models.Model):
     state = fields.Selection(STATES, required=True, default="pending", tracking=True, index=True)
     state_symbol = fields.Char(compute="_compute_state_symbol", string="Status")
     refusal_reason = fields.Text(tracking=True)
-    validated_by_id = fields.Many2one("res.users", string="Validated By", readonly=True)
+    validated_by_id = fields.Many2one("res.users", readonly=True)
     validation_date = fields.Datetime(readonly=True)
     note = fields.Text(string="Family's Note")
 
@@ -196,6 +196,16 @@ class FamilyRegistration(models.Model):
         self._check_state(("pending", "preregistered", "validated"), _("cancelled"))
         self.write({"state": "cancelled"})
         self.activity_unlink(["portail_famille.mail_activity_type_registration_validation"])
+        return True
+
+    def _check_attestation_allowed(self):
+        """A registration certificate is only issued for a validated registration."""
+        not_validated = self.filtered(lambda r: r.state != "validated")
+        if not_validated:
+            raise UserError(_(
+                "No registration certificate for %(registration)s: the registration is not validated.",
+                registration=not_validated[0].display_name,
+            ))
         return True
 
     def action_reset_to_pending(self):

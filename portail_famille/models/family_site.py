@@ -23,7 +23,6 @@ class FamilySite(models.Model):
             ("elementaire", "Primary school (élémentaire)"),
             ("primaire", "Nursery and primary (groupe scolaire)"),
         ],
-        string="School Type",
     )
     street = fields.Char()
     zip = fields.Char()
