@@ -13,8 +13,10 @@ DB_NAME="${TEST_DB:-pf_test_$$}"
 [ -n "${TEST_DB:-}" ] && KEEP_DB=1
 REPORT="$LOCAL_DIR/pytest-report-$DB_NAME.xml"
 cleanup() {
-    [ "${KEEP_DB:-0}" = 1 ] || psql -d postgres -qc "DROP DATABASE IF EXISTS \"$DB_NAME\"" >/dev/null 2>&1 || true
-    rm -rf "$LOCAL_DIR/filestore/filestore/$DB_NAME"
+    if [ "${KEEP_DB:-0}" != 1 ]; then
+        psql -d postgres -qc "DROP DATABASE IF EXISTS \"$DB_NAME\"" >/dev/null 2>&1 || true
+        rm -rf "$LOCAL_DIR/filestore/filestore/$DB_NAME"
+    fi
     pg_stop
 }
 trap cleanup EXIT

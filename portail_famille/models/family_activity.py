@@ -32,7 +32,8 @@ class FamilyActivity(models.Model):
     school_year_id = fields.Many2one("family.school.year", required=True, ondelete="restrict", index=True)
     site_id = fields.Many2one("family.site")
     age_group = fields.Selection(
-        [("all", "All ages"), *AGE_GROUPS], required=True, default="all", tracking=True,
+        [("all", "All ages"), ("school", "School children (maternelle and élémentaire)"), *AGE_GROUPS],
+        required=True, default="all", tracking=True,
         help="Only children of this age group can be registered.",
     )
     description = fields.Html()

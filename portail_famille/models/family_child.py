@@ -58,7 +58,7 @@ class FamilyChild(models.Model):
         for child in self:
             child.age = relativedelta(today, child.birth_date).years if child.birth_date else 0
 
-    @api.depends("class_level", "birth_date")
+    @api.depends("class_level")
     def _compute_age_group(self):
         for child in self:
             if child.class_level in MATERNELLE:

@@ -80,7 +80,12 @@ class FamilyRegistration(models.Model):
         groups = dict(self.env["family.activity"]._fields["age_group"]._description_selection(self.env))
         for registration in self:
             activity = registration.activity_id
-            if activity.age_group != "all" and registration.child_id.age_group != activity.age_group:
+            child_group = registration.child_id.age_group
+            if activity.age_group == "school":
+                allowed = child_group in ("maternelle", "elementaire")
+            else:
+                allowed = activity.age_group in ("all", child_group)
+            if not allowed:
                 raise ValidationError(_(
                     "%(activity)s is for %(group)s children: %(child)s cannot be registered.",
                     activity=activity.name, group=groups[activity.age_group], child=registration.child_id.name,
@@ -135,16 +140,18 @@ class FamilyRegistration(models.Model):
         for registration in registrations:
             household = registration.household_id
             responsables = household.responsible_partner_id | household.spouse_partner_id
-            registration.message_subscribe(partner_ids=responsables.ids)
+            # sudo: a portal parent may not subscribe other partners (the spouse) nor schedule staff activities
+            registration.sudo().message_subscribe(partner_ids=responsables.ids)
         auto = registrations.filtered(lambda r: r.state == "pending" and r.activity_id.auto_validate)
         if auto:
             auto.sudo()._do_validate()
-        (registrations - auto).filtered(lambda r: r.state in ("pending", "preregistered"))._schedule_validation()
+        (registrations - auto).filtered(lambda r: r.state in ("pending", "preregistered")).sudo()._schedule_validation()
         return registrations
 
     def write(self, vals):
-        if not self.env.user._is_internal() and {"state", "validated_by_id", "validation_date", "refusal_reason",
-                                                 "child_id", "activity_id"} & set(vals):
+        # self.env.su: the module's own sudo() writes (auto-validation of a family's registration) are allowed
+        protected = {"state", "validated_by_id", "validation_date", "refusal_reason", "child_id", "activity_id"}
+        if not self.env.su and not self.env.user._is_internal() and protected & set(vals):
             raise UserError(_("Only the town's staff can change the state of a registration."))
         return super().write(vals)
 
@@ -154,7 +161,6 @@ class FamilyRegistration(models.Model):
             registration.activity_schedule(
                 "portail_famille.mail_activity_type_registration_validation",
                 user_id=user.id if user else self.env.uid,
-                summary=_("Registration to validate"),
             )
 
     # ------------------------------------------------------------------ actions

@@ -9,13 +9,14 @@ from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
-# Official names in the Ministry's open data -> our period kinds
+# Official names in the Ministry's open data (casefolded: the capitalisation varies between
+# versions of the data, "Vacances d'hiver" / "Vacances d'Hiver") -> our period kinds
 HOLIDAY_KINDS = {
-    "Vacances de la Toussaint": "autumn",
-    "Vacances de Noël": "christmas",
-    "Vacances d'Hiver": "winter",
-    "Vacances de Printemps": "spring",
-    "Vacances d'Été": "summer",
+    "vacances de la toussaint": "autumn",
+    "vacances de noël": "christmas",
+    "vacances d'hiver": "winter",
+    "vacances de printemps": "spring",
+    "vacances d'été": "summer",
 }
 
 
@@ -96,7 +97,8 @@ class FamilySchoolYear(models.Model):
                 _logger.info("No official holiday dates for %s zone %s: %s", year, self.zone, error)
                 continue
             for day, info in data.items():
-                if self.date_start <= day <= self.date_end and info["nom_vacances"] in HOLIDAY_KINDS:
+                if self.date_start <= day <= self.date_end \
+                        and info["nom_vacances"].casefold() in HOLIDAY_KINDS:
                     days[info["nom_vacances"]].append(day)
         periods = []
         for name, holiday_days in days.items():
@@ -105,7 +107,7 @@ class FamilySchoolYear(models.Model):
             start = prev = holiday_days[0]
             for day in holiday_days[1:] + [None]:
                 if day is None or day - prev > timedelta(days=1):
-                    periods.append((HOLIDAY_KINDS[name], name, start, prev))
+                    periods.append((HOLIDAY_KINDS[name.casefold()], name, start, prev))
                     start = day
                 prev = day
         return sorted(periods, key=lambda p: p[2])

@@ -36,6 +36,11 @@ class FamilyTariff(models.Model):
                     min=tariff.qf_min, max=tariff.qf_max,
                 ))
 
+    @api.constrains("unit_id", "residence", "qf_min", "qf_max")
+    def _check_unit_overlap(self):
+        # the unit's constraint only runs when its tariff_ids are written: check brackets edited directly too
+        self.unit_id._check_tariff_overlap()
+
     @api.depends("name", "qf_min", "qf_max")
     def _compute_display_name(self):
         for tariff in self:

@@ -1,0 +1,12 @@
+from . import (
+    test_backend_tour,
+    test_calendar,
+    test_child,
+    test_documents,
+    test_email,
+    test_quotient,
+    test_registration,
+    test_report,
+    test_security,
+    test_tariff,
+)
