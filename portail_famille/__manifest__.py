@@ -26,6 +26,7 @@
         "views/family_registration_views.xml",
         "views/family_site_views.xml",
         "views/portail_famille_menus.xml",
+        "views/family_reservation_views.xml",
     ],
     "demo": [
         "demo/portail_famille_demo.xml",

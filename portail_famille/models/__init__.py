@@ -1,5 +1,6 @@
 from . import (
     family_activity,
+    family_activity_day,
     family_activity_unit,
     family_authorized_person,
     family_child,
@@ -10,6 +11,7 @@ from . import (
     family_period,
     family_quotient,
     family_registration,
+    family_reservation,
     family_school_year,
     family_site,
     family_tariff,

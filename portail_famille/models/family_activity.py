@@ -86,6 +86,15 @@ class FamilyActivity(models.Model):
     )
     booking_days_before = fields.Integer(string="Days Before", default=6)
     booking_monthly_day = fields.Integer(string="Day of Month", default=20)
+    absence_billing = fields.Selection(
+        [
+            ("unjustified", "Bill unjustified absences only"),
+            ("all", "Bill every absence"),
+            ("none", "Never bill absences"),
+        ],
+        required=True, default="unjustified",
+        help="Which absent days are still invoiced (e.g. an absence justified by a medical certificate is not).",
+    )
     registration_ids = fields.One2many("family.registration", "activity_id", string="Registrations")
     registration_count = fields.Integer(compute="_compute_registration_count")
     pending_count = fields.Integer(compute="_compute_registration_count")

@@ -7,6 +7,8 @@ from . import (
     test_quotient,
     test_registration,
     test_report,
+    test_reservation,
+    test_reservation_concurrency,
     test_security,
     test_tariff,
 )

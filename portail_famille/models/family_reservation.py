@@ -1,0 +1,362 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date
+
+RESERVATION_STATES = [
+    ("reserved", "Reserved"),
+    ("waiting", "Waiting list"),
+    ("cancelled", "Cancelled"),
+    ("attended", "Attended"),
+    ("absent_justified", "Absent (justified)"),
+    ("absent_unjustified", "Absent (unjustified)"),
+]
+# states that hold a place of the day
+PLACE_STATES = ("reserved", "attended", "absent_justified", "absent_unjustified")
+
+
+class FamilyReservation(models.Model):
+    """One child booked for one unit of an activity on one day, on a validated registration.
+
+    The unit price is frozen at booking from the tariff grid (the QF in force that day), so a later
+    change of tariffs does not rewrite history. Bookings go through :meth:`_book`, cancellations
+    through :meth:`action_cancel`: they apply the booking rules and keep the day's places."""
+
+    _name = "family.reservation"
+    _description = "Reservation"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _rec_name = "date"
+
+    registration_id = fields.Many2one("family.registration", required=True, ondelete="restrict", index=True)
+    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True)
+    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    activity_id = fields.Many2one("family.activity", required=True, ondelete="restrict", index=True)
+    unit_id = fields.Many2one("family.activity.unit", required=True, ondelete="restrict")
+    date = fields.Date(required=True)
+    state = fields.Selection(RESERVATION_STATES, required=True, default="reserved", tracking=True)
+    tariff_id = fields.Many2one("family.tariff", ondelete="set null")
+    tariff_name = fields.Char(help="Name of the tariff line when booked, as printed on the e-mail recap.")
+    currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id, required=True)
+    price_unit = fields.Monetary(string="Price", help="Frozen when booked.")
+    is_override = fields.Boolean(
+        string="Staff Override", readonly=True, help="Booked or cancelled by staff past the deadline."
+    )
+    override_user_id = fields.Many2one("res.users", readonly=True)
+    invoiced = fields.Boolean(readonly=True, copy=False, help="Set by billing: an invoiced day cannot be cancelled.")
+
+    def init(self):
+        # one active reservation per child, activity and day, enforced by the database itself
+        self.env.cr.execute(SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS family_reservation_active_uniq "
+            "ON family_reservation (child_id, activity_id, date) WHERE state != 'cancelled'"
+        ))
+        self.env.cr.execute(SQL(
+            "CREATE INDEX IF NOT EXISTS family_reservation_household_date "
+            "ON family_reservation (household_id, date)"
+        ))
+
+    @api.depends("child_id", "unit_id", "date")
+    def _compute_display_name(self):
+        for reservation in self:
+            reservation.display_name = "%s – %s – %s" % (
+                format_date(self.env, reservation.date), reservation.child_id.name, reservation.unit_id.display_name
+            )
+
+    # ------------------------------------------------------------------ booking rules
+    @api.model
+    def _today(self):
+        return fields.Date.context_today(self)
+
+    def _day_label(self, day):
+        return format_date(self.env, day, date_format="EEE dd/MM/yyyy")
+
+    @api.model
+    def _check_deadline(self, activity, day, today):
+        """None when ``day`` of ``activity`` may still be booked or cancelled on ``today``, else the reason."""
+        label = self._day_label(day)
+        if day < today:
+            return _("%(day)s is past.", day=label)
+        rule = activity.booking_rule
+        if rule == "days_before":
+            limit = day - timedelta(days=activity.booking_days_before)
+            if today > limit:
+                return _(
+                    "%(day)s: bookings and cancellations close %(n)s days before (last day was %(limit)s).",
+                    day=label, n=activity.booking_days_before, limit=format_date(self.env, limit),
+                )
+        elif rule == "monthly":
+            limit = (day.replace(day=1) - relativedelta(months=1)).replace(day=activity.booking_monthly_day)
+            if today > limit:
+                return _(
+                    "%(day)s: bookings and cancellations for this month closed on %(limit)s.",
+                    day=label, limit=format_date(self.env, limit),
+                )
+        elif rule == "period_window":
+            period = activity.school_year_id._get_holiday_period_on(day)
+            if not period or not period._window_contains(today):
+                return _(
+                    "%(day)s: bookings and cancellations are only possible from %(start)s to %(end)s.",
+                    day=label,
+                    start=format_date(self.env, period.window_date_start) if period.window_date_start else "–",
+                    end=format_date(self.env, period.window_date_end) if period.window_date_end else "–",
+                )
+        return None
+
+    def _is_staff_override(self):
+        return self.env.user._is_internal() and self.env.context.get("booking_override")
+
+    # ------------------------------------------------------------------ booking API
+    @api.model
+    def _book(self, requests, raise_on_error=False):
+        """Book days. ``requests``: list of dicts {registration_id, unit_id, date, waiting_list (bool)}.
+
+        Returns one result per request, in order: {"reservation": record or empty, "error": str or None,
+        "state": "reserved" / "waiting" / None}. A request that cannot be booked (closed day, deadline
+        passed, full without waiting list, not registered, duplicate…) is reported and the others still
+        apply. With ``raise_on_error`` the first error raises a ValidationError instead.
+        Runs as the calling user: record rules stop a parent from booking another family's child."""
+        today = self._today()
+        override = self._is_staff_override()
+        Registration = self.env["family.registration"]
+        registrations = Registration.browse({r["registration_id"] for r in requests}).exists()
+        registrations.check_access("read")
+        registrations = registrations.sudo()
+        units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
+        open_dates_cache = {}
+
+        def open_dates(activity):
+            if activity.id not in open_dates_cache:
+                open_dates_cache[activity.id] = set(activity._get_open_dates())
+            return open_dates_cache[activity.id]
+
+        # existing active reservations of these children/activities, for duplicate detection
+        existing = set()
+        if registrations:
+            self.env.cr.execute(SQL(
+                """SELECT child_id, activity_id, date FROM family_reservation
+                    WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
+                registrations.child_id.ids, registrations.activity_id.ids,
+            ))
+            existing = set(self.env.cr.fetchall())
+
+        results, to_create = [], []
+        for request in requests:
+            day = fields.Date.to_date(request["date"])
+            registration = registrations.filtered(lambda r, rid=request["registration_id"]: r.id == rid)
+            unit = units.filtered(lambda u, uid=request["unit_id"]: u.id == uid)
+            result = {"reservation": self.browse(), "error": None, "state": None}
+            results.append(result)
+            error = self._check_request(registration, unit, day, today, override, open_dates, existing)
+            if error:
+                if raise_on_error:
+                    raise ValidationError(error)
+                result["error"] = error
+                continue
+            existing.add((registration.child_id.id, registration.activity_id.id, day))
+            to_create.append((result, registration, unit, day, request.get("waiting_list")))
+
+        # places: take them activity by activity, day by day (a stable order: no deadlock between families)
+        keys = set()
+        for _result, registration, unit, day, _waiting in to_create:
+            if registration.activity_id.capacity:
+                keys.add((registration.activity_id.id, 0, day))
+            if unit.capacity:
+                keys.add((registration.activity_id.id, unit.id, day))
+        self.env["family.activity.day"].sudo()._ensure_rows(keys)
+        created, vals_list = [], []
+        for result, registration, unit, day, waiting in sorted(
+            to_create, key=lambda item: (item[1].activity_id.id, item[3])
+        ):
+            activity = registration.activity_id
+            state = "reserved"
+            if not self._take_places(activity, unit, day):
+                if not waiting:
+                    error = _(
+                        "%(day)s: %(unit)s is full. You can ask for the waiting list.",
+                        day=self._day_label(day), unit=unit.display_name,
+                    )
+                    if raise_on_error:
+                        raise ValidationError(error)
+                    result["error"] = error
+                    continue
+                state = "waiting"
+            tariff = unit._get_tariff(registration.household_id, day)
+            result["state"] = state
+            created.append(result)
+            vals_list.append({
+                "registration_id": registration.id,
+                "child_id": registration.child_id.id,
+                "household_id": registration.household_id.id,
+                "activity_id": activity.id,
+                "unit_id": unit.id,
+                "date": day,
+                "state": state,
+                "tariff_id": tariff.id,
+                "tariff_name": tariff.name,
+                "price_unit": tariff.price,
+                "is_override": bool(override),
+                "override_user_id": self.env.uid if override else False,
+            })
+        reservations = self.sudo().create(vals_list).with_env(self.env)
+        for result, reservation in zip(created, reservations, strict=True):
+            result["reservation"] = reservation
+        return results
+
+    def _check_request(self, registration, unit, day, today, override, open_dates, existing):
+        """The reason why this request cannot be booked, or None."""
+        label = self._day_label(day) if day else "?"
+        if not registration:
+            return _("%(day)s: the child is not registered to this activity.", day=label)
+        activity = registration.activity_id
+        child = registration.child_id
+        if registration.state != "validated":
+            return _(
+                "%(day)s: the registration of %(child)s to %(activity)s is not validated yet.",
+                day=label, child=child.name, activity=activity.name,
+            )
+        if not unit or unit.activity_id != activity:
+            return _("%(day)s: this unit does not belong to %(activity)s.", day=label, activity=activity.name)
+        year = activity.school_year_id
+        if not year.date_start <= day <= year.date_end:
+            return _("%(day)s is outside the school year %(year)s.", day=label, year=year.name)
+        if not registration.date_start <= day <= registration.date_end:
+            return _(
+                "%(day)s is outside the registration of %(child)s (%(start)s – %(end)s).",
+                day=label, child=child.name, start=format_date(self.env, registration.date_start),
+                end=format_date(self.env, registration.date_end),
+            )
+        if day not in open_dates(activity):
+            return _("%(day)s: %(activity)s is closed that day.", day=label, activity=activity.name)
+        if (child.id, activity.id, day) in existing:
+            return _(
+                "%(day)s: %(child)s is already booked for %(activity)s.", day=label, child=child.name,
+                activity=activity.name,
+            )
+        if not override:
+            deadline_error = self._check_deadline(activity, day, today)
+            if deadline_error:
+                return deadline_error
+        return None
+
+    @api.model
+    def _take_places(self, activity, unit, day):
+        """Take a place on the activity's and the unit's capacity rows; False (and nothing taken) if full."""
+        Day = self.env["family.activity.day"].sudo()
+        if activity.capacity and not Day._take_place(activity.id, 0, day, activity.capacity):
+            return False
+        if unit.capacity and not Day._take_place(activity.id, unit.id, day, unit.capacity):
+            if activity.capacity:
+                Day._release_place(activity.id, 0, day)
+            return False
+        return True
+
+    def _release_places(self):
+        Day = self.env["family.activity.day"].sudo()
+        for reservation in self:
+            if reservation.activity_id.capacity:
+                Day._release_place(reservation.activity_id.id, 0, reservation.date)
+            if reservation.unit_id.capacity:
+                Day._release_place(reservation.activity_id.id, reservation.unit_id.id, reservation.date)
+
+    # ------------------------------------------------------------------ cancellation
+    def _check_cancel(self, today, override):
+        """The reason why this reservation cannot be cancelled, or None."""
+        self.ensure_one()
+        label = self._day_label(self.date)
+        if self.state == "cancelled":
+            return _("%(day)s: this reservation is already cancelled.", day=label)
+        if self.invoiced:
+            return _("%(day)s: this day is already invoiced and cannot be cancelled.", day=label)
+        if self.state not in ("reserved", "waiting"):
+            return _("%(day)s: attendance is already recorded.", day=label)
+        if not override and self.state == "reserved":
+            return self._check_deadline(self.activity_id, self.date, today)
+        return None
+
+    def _cancel(self, raise_on_error=False):
+        """Cancel these reservations; returns {reservation_id: error or None}. A freed place goes to the
+        first child of the waiting list, whose family is told by e-mail."""
+        today = self._today()
+        override = self._is_staff_override()
+        self.check_access("write")
+        # sudo: the freed place may go to another family's child on the waiting list
+        results, to_cancel = {}, self.sudo().browse()
+        for reservation in self.sudo():
+            error = reservation._check_cancel(today, override)
+            if error and raise_on_error:
+                raise UserError(error)
+            results[reservation.id] = error
+            if not error:
+                to_cancel |= reservation
+        held = to_cancel.filtered(lambda r: r.state in PLACE_STATES)
+        to_cancel.write({
+            "state": "cancelled",
+            "is_override": bool(override),
+            "override_user_id": self.env.uid if override else False,
+        })
+        held._release_places()
+        held._promote_waiting_list()
+        return results
+
+    def action_cancel(self):
+        self._cancel(raise_on_error=True)
+        return True
+
+    def _promote_waiting_list(self):
+        """Give each freed place to the first child waiting for that activity, unit and day."""
+        if not self:
+            return
+        promoted = self.browse()
+        for reservation in self:
+            waiting = self.search([
+                ("activity_id", "=", reservation.activity_id.id),
+                ("date", "=", reservation.date),
+                ("state", "=", "waiting"),
+                ("id", "not in", promoted.ids),
+            ], order="create_date, id")
+            for candidate in waiting:
+                if self._take_places(candidate.activity_id, candidate.unit_id, candidate.date):
+                    promoted |= candidate
+                    break
+        if promoted:
+            promoted.write({"state": "reserved"})
+            for reservation in promoted:
+                reservation.message_post_with_source(
+                    "portail_famille.mail_template_reservation_promoted",
+                    subtype_xmlid="mail.mt_comment",
+                    partner_ids=(reservation.household_id.responsible_partner_id
+                                 | reservation.household_id.spouse_partner_id).ids,
+                )
+
+    # ------------------------------------------------------------------ costs
+    @api.model
+    def _get_monthly_cost(self, household, month_start, child=None):
+        """Cost of a family's (or one child's) reservations in the month: {child_id: amount, 'total': amount}.
+        Cancelled and waiting-list days cost nothing; absences cost what the activity's billing says."""
+        month_end = month_start + relativedelta(months=1, days=-1)
+        self.env["family.reservation"].flush_model(["household_id", "child_id", "date", "state", "price_unit"])
+        self.env["family.activity"].flush_model(["absence_billing"])
+        query = SQL(
+            """
+            SELECT r.child_id, SUM(r.price_unit)
+              FROM family_reservation r
+              JOIN family_activity a ON a.id = r.activity_id
+             WHERE r.household_id = %s AND r.date BETWEEN %s AND %s
+               AND (r.state IN ('reserved', 'attended')
+                    OR (r.state = 'absent_unjustified' AND a.absence_billing IN ('all', 'unjustified'))
+                    OR (r.state = 'absent_justified' AND a.absence_billing = 'all'))
+               %s
+             GROUP BY r.child_id
+            """,
+            household.id, month_start, month_end,
+            SQL("AND r.child_id = %s", child.id) if child else SQL(""),
+        )
+        self.env.cr.execute(query)
+        costs = defaultdict(float, dict(self.env.cr.fetchall()))
+        costs["total"] = sum(costs.values())
+        return costs
