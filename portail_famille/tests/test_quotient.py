@@ -80,7 +80,7 @@ class TestQuotient(FamilyCommon):
         action = quotient.with_user(self.agent).action_refuse()
         self.assertEqual(action["res_model"], "family.refusal.wizard")
         self.assertEqual(quotient.state, "declared", "nothing is refused before a reason is given")
-        wizard = self.env["family.refusal.wizard"].with_user(self.agent).with_context(action["context"]).create({
+        wizard = self.env["family.refusal.wizard"].with_user(self.agent).with_context(**action["context"]).create({
             "reason": "  Document illisible  ",
         })
         self.assertEqual(wizard.res_model, "family.quotient")

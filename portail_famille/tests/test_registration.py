@@ -206,7 +206,7 @@ class TestRegistration(FamilyCommon):
         action = registration.with_user(self.agent).action_refuse()
         self.assertEqual(action["res_model"], "family.refusal.wizard")
         self.assertEqual(registration.state, "pending")
-        wizard = self.env["family.refusal.wizard"].with_user(self.agent).with_context(action["context"]).create({
+        wizard = self.env["family.refusal.wizard"].with_user(self.agent).with_context(**action["context"]).create({
             "reason": "Enfant non scolarisé dans la commune",
         })
         wizard.action_confirm()
