@@ -97,7 +97,7 @@ pg_data_dir() {
 
 as_pg() {
     if [ "$(id -u)" -eq 0 ]; then
-        su "$PG_USER_OS" -s /bin/sh -c "$*"
+        su "$PG_USER_OS" -s /bin/sh -c "cd / && $*"
     else
         sh -c "$*"
     fi

@@ -16,6 +16,8 @@ from . import (
     family_site,
     family_tariff,
     family_vaccine,
+    family_weekly_template,
+    family_weekly_template_line,
     res_partner,
     res_users,
 )

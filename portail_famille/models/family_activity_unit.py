@@ -68,12 +68,16 @@ class FamilyActivityUnit(models.Model):
         without a validated QF pays the highest bracket. Lines for the family's residence (inside/outside
         the town) win over lines for any residence."""
         self.ensure_one()
-        residence = "resident" if household.is_resident else "non_resident"
+        return self._get_tariff_for(household.is_resident, household._get_quotient_value(day))
+
+    def _get_tariff_for(self, is_resident, qf):
+        """The tariff line for a family living in the town or not, with quotient ``qf`` (None: no QF)."""
+        self.ensure_one()
+        residence = "resident" if is_resident else "non_resident"
         tariffs = self.tariff_ids.filtered(lambda t: t.residence == residence) \
             or self.tariff_ids.filtered(lambda t: t.residence == "any")
         if not tariffs:
             raise UserError(_("No tariff is set for %(unit)s: please contact the town.", unit=self.display_name))
-        qf = household._get_quotient_value(day)
         if qf is None:
             return tariffs.sorted("qf_min")[-1]
         for tariff in tariffs.sorted("qf_min"):

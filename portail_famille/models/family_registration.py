@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -34,6 +36,11 @@ class FamilyRegistration(models.Model):
     validated_by_id = fields.Many2one("res.users", readonly=True)
     validation_date = fields.Datetime(readonly=True)
     note = fields.Text(string="Family's Note")
+    unit_id = fields.Many2one(
+        "family.activity.unit", string="Unit Booked All Year", domain="[('activity_id', '=', activity_id)]",
+        help="For activities whose registration books the whole year: the unit booked on every open day "
+             "(the activity's first unit if empty).",
+    )
 
     @api.depends("state")
     def _compute_state_symbol(self):
@@ -181,10 +188,41 @@ class FamilyRegistration(models.Model):
     def _do_validate(self):
         self.write({"state": "validated", "validated_by_id": self.env.uid, "validation_date": fields.Datetime.now()})
         self.activity_feedback(["portail_famille.mail_activity_type_registration_validation"])
+        self.filtered("activity_id.book_whole_year")._book_whole_year()
         for registration in self:
             registration.message_post_with_source(
                 "portail_famille.mail_template_registration_validated", subtype_xmlid="mail.mt_comment"
             )
+
+    def _book_whole_year(self):
+        """Book every open day of the registration, from today on, on its unit: days whose deadline is
+        already past are skipped and reported in the chatter."""
+        today = fields.Date.context_today(self)
+        requests = []
+        for registration in self:
+            unit = registration.unit_id or registration.activity_id.unit_ids[:1]
+            if not unit:
+                continue
+            requests += [
+                {"registration_id": registration.id, "unit_id": unit.id, "date": day}
+                for day in registration.activity_id._get_open_dates(max(registration.date_start, today),
+                                                                    registration.date_end)
+            ]
+        outcome = self.env["family.reservation"].sudo()._book_bulk(requests)
+        refused = defaultdict(list)
+        for request, error in zip(requests, outcome["errors"], strict=True):
+            if error:
+                refused[request["registration_id"]].append(error)
+        booked = defaultdict(int)
+        for request, error in zip(requests, outcome["errors"], strict=True):
+            if not error:
+                booked[request["registration_id"]] += 1
+        for registration in self:
+            body = _("%(count)s days booked for the whole year.", count=booked[registration.id])
+            if refused[registration.id]:
+                body += "\n" + "\n".join(refused[registration.id])
+            registration.message_post(body=body, message_type="notification")
+        return outcome
 
     def action_refuse(self, reason=None):
         self._check_state(("pending", "preregistered", "validated"), _("refused"))

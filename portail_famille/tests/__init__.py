@@ -11,4 +11,5 @@ from . import (
     test_reservation_concurrency,
     test_security,
     test_tariff,
+    test_weekly_template,
 )
