@@ -144,7 +144,8 @@ class FamilyRegistration(models.Model):
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].sudo().next_by_code("family.registration") or _("New")
         registrations = super().create(vals_list)
-        for registration in registrations:
+        # tracking_disable: bulk imports (start of year, benchmark) skip the chatter subscriptions
+        for registration in registrations if not self.env.context.get("tracking_disable") else ():
             household = registration.household_id
             responsables = household.responsible_partner_id | household.spouse_partner_id
             # sudo: a portal parent may not subscribe other partners (the spouse) nor schedule staff activities
