@@ -27,6 +27,8 @@
         "views/family_site_views.xml",
         "views/portail_famille_menus.xml",
         "views/family_reservation_views.xml",
+        "views/family_weekly_template_views.xml",
+        "views/family_absence_views.xml",
     ],
     "demo": [
         "demo/portail_famille_demo.xml",

@@ -1,4 +1,5 @@
 from . import (
+    family_absence,
     family_activity,
     family_activity_day,
     family_activity_unit,

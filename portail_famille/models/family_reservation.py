@@ -49,6 +49,7 @@ class FamilyReservation(models.Model):
     )
     override_user_id = fields.Many2one("res.users", readonly=True)
     invoiced = fields.Boolean(readonly=True, copy=False, help="Set by billing: an invoiced day cannot be cancelled.")
+    absence_id = fields.Many2one("family.absence", ondelete="set null", index="btree_not_null", readonly=True)
 
     def init(self):
         # one active reservation per child, activity and day, enforced by the database itself
@@ -440,6 +441,31 @@ class FamilyReservation(models.Model):
         held._release_places()
         held._promote_waiting_list()
         return results
+
+    def _set_attendance(self, state):
+        """Staff record attendance: only booked days (or a recorded attendance being corrected)."""
+        if not self.env.user._is_internal():
+            raise UserError(_("Only the town's staff can record attendance."))
+        wrong = self.filtered(lambda r: r.state not in PLACE_STATES)
+        if wrong:
+            raise UserError(_(
+                "%(day)s: attendance can only be recorded on a booked day, not on a %(state)s one.",
+                day=self._day_label(wrong[0].date),
+                state=dict(self._fields["state"]._description_selection(self.env))[wrong[0].state],
+            ))
+        if self.filtered("invoiced"):
+            raise UserError(_("%(day)s is already invoiced.", day=self._day_label(self.filtered("invoiced")[0].date)))
+        self.write({"state": state})
+        return True
+
+    def action_mark_attended(self):
+        return self._set_attendance("attended")
+
+    def action_mark_absent(self):
+        return self._set_attendance("absent_unjustified")
+
+    def action_mark_absent_justified(self):
+        return self._set_attendance("absent_justified")
 
     def action_cancel(self):
         self._cancel(raise_on_error=True)

@@ -1,4 +1,5 @@
 from . import (
+    test_absence,
     test_backend_tour,
     test_calendar,
     test_child,

@@ -1,0 +1,93 @@
+import base64
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .family_document import check_upload
+
+
+class FamilyAbsence(models.Model):
+    """An absence declared by the family (or staff) for a child over dates: the booked days become
+    absent, justified when a certificate is attached. Which absent days are still invoiced is the
+    activity's setting (``absence_billing``)."""
+
+    _name = "family.absence"
+    _description = "Absence"
+    _inherit = ["mail.thread"]
+    _order = "date_from desc, id desc"
+
+    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True, tracking=True)
+    household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
+    date_from = fields.Date(string="From", required=True, tracking=True)
+    date_to = fields.Date(string="To", required=True, tracking=True)
+    reason = fields.Selection(
+        [("illness", "Illness"), ("family", "Family reason"), ("school", "School outing"), ("other", "Other")],
+        required=True, default="illness", tracking=True,
+    )
+    comment = fields.Text()
+    certificate = fields.Binary(string="Certificate", attachment=True)
+    certificate_filename = fields.Char()
+    justified = fields.Boolean(compute="_compute_justified", store=True, readonly=False, tracking=True,
+                               help="Justified absences are not invoiced unless the activity says otherwise.")
+    reservation_ids = fields.One2many("family.reservation", "absence_id", string="Days")
+
+    @api.depends("certificate")
+    def _compute_justified(self):
+        for absence in self:
+            absence.justified = bool(absence.certificate)
+
+    @api.constrains("date_from", "date_to", "certificate", "certificate_filename")
+    def _check_values(self):
+        for absence in self.with_context(bin_size=False):
+            if absence.date_to < absence.date_from:
+                raise ValidationError(_("The absence must end after it starts."))
+            if (absence.date_to - absence.date_from).days > 366:
+                raise ValidationError(_("An absence cannot last more than a year."))
+            if absence.certificate:
+                check_upload(base64.b64decode(absence.certificate), absence.certificate_filename)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.user._is_internal():
+            for vals in vals_list:
+                vals.pop("justified", None)  # the certificate decides for families
+        absences = super().create(vals_list)
+        absences._apply_to_reservations()
+        return absences
+
+    def write(self, vals):
+        if not self.env.user._is_internal() and "justified" in vals:
+            raise UserError(_("Only the town's staff can decide whether an absence is justified."))
+        res = super().write(vals)
+        if {"date_from", "date_to", "child_id", "justified", "certificate"} & set(vals):
+            self._apply_to_reservations()
+        return res
+
+    def _apply_to_reservations(self):
+        """Mark the child's booked days of the period absent (justified or not)."""
+        Reservation = self.env["family.reservation"].sudo()
+        for absence in self:
+            reservations = Reservation.search([
+                ("child_id", "=", absence.child_id.id),
+                ("date", ">=", absence.date_from),
+                ("date", "<=", absence.date_to),
+                ("state", "in", ("reserved", "absent_justified", "absent_unjustified")),
+                ("invoiced", "=", False),
+            ])
+            reservations.write({
+                "state": "absent_justified" if absence.justified else "absent_unjustified",
+                "absence_id": absence.id,
+            })
+        return True
+
+    def unlink(self):
+        reservations = self.env["family.reservation"].sudo().search([("absence_id", "in", self.ids)])
+        reservations.filtered(lambda r: not r.invoiced).write({"state": "reserved", "absence_id": False})
+        return super().unlink()
+
+    @api.depends("child_id", "date_from", "date_to")
+    def _compute_display_name(self):
+        for absence in self:
+            absence.display_name = _("%(child)s absent %(start)s – %(end)s", child=absence.child_id.name,
+                                     start=absence.date_from, end=absence.date_to)
+
