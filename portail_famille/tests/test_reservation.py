@@ -162,6 +162,26 @@ class TestReservationDeadlines(ReservationCommon):
             # January is still open
             self.assertFalse(self._book(self.reg_a1_resto, "2026-01-06", user=self.parent_a)["error"])
 
+    def test_monthly_rule_governs_cancellation(self):
+        with freeze_time("2025-11-10"):
+            reservation = self._book(self.reg_a1_resto, "2025-12-02", user=self.parent_a)["reservation"]
+        with freeze_time("2025-11-21"):
+            with self.assertRaisesRegex(UserError, "20/11/2025"):
+                reservation.with_user(self.parent_a).action_cancel()
+        with freeze_time("2025-11-20"):
+            reservation.with_user(self.parent_a).action_cancel()
+        self.assertEqual(reservation.state, "cancelled")
+
+    def test_period_window_rule_governs_cancellation(self):
+        with freeze_time("2025-09-15"):
+            reservation = self._book(self.reg_a2_holiday, "2025-10-20", user=self.parent_a)["reservation"]
+        with freeze_time("2025-10-02"):
+            with self.assertRaisesRegex(UserError, "01/10/2025"):
+                reservation.with_user(self.parent_a).action_cancel()
+        with freeze_time("2025-10-01"):
+            reservation.with_user(self.parent_a).action_cancel()
+        self.assertEqual(reservation.state, "cancelled")
+
     def test_period_window_rule(self):
         # autumn holidays 18/10 - 02/11, window 01/09 - 01/10
         with freeze_time("2025-10-01"):
