@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -49,9 +51,12 @@ class FamilyQuotient(models.Model):
             ("state", "=", "validated"),
             ("id", "not in", validated.ids),
         ])
+        by_household = defaultdict(list)
+        for other in others | validated:
+            by_household[other.household_id.id].append(other)
         for quotient in validated:
-            for other in (others | validated) - quotient:
-                if other.household_id == quotient.household_id \
+            for other in by_household[quotient.household_id.id]:
+                if other != quotient \
                         and other.date_from <= quotient.date_to and quotient.date_from <= other.date_to:
                     raise ValidationError(_(
                         "Another validated quotient (%(value)s, %(start)s – %(end)s) already covers these dates: "

@@ -108,9 +108,12 @@ class FamilyRegistration(models.Model):
             ("activity_id", "in", active.activity_id.ids),
             ("state", "in", ACTIVE_STATES),
         ])
+        by_key = defaultdict(list)
+        for other in others | active:
+            by_key[other.child_id.id, other.activity_id.id].append(other)
         for registration in active:
-            for other in others - registration:
-                if other.child_id == registration.child_id and other.activity_id == registration.activity_id \
+            for other in by_key[registration.child_id.id, registration.activity_id.id]:
+                if other != registration \
                         and other.date_start <= registration.date_end and registration.date_start <= other.date_end:
                     raise ValidationError(_(
                         "%(child)s is already registered to %(activity)s from %(start)s to %(end)s.",

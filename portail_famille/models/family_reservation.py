@@ -129,6 +129,8 @@ class FamilyReservation(models.Model):
         registrations.check_access("read")
         registrations = registrations.sudo()
         units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
+        by_registration = {registration.id: registration for registration in registrations}
+        by_unit = {unit.id: unit for unit in units}
         open_dates_cache = {}
 
         def open_dates(activity):
@@ -149,8 +151,8 @@ class FamilyReservation(models.Model):
         results, to_create = [], []
         for request in requests:
             day = fields.Date.to_date(request["date"])
-            registration = registrations.filtered(lambda r, rid=request["registration_id"]: r.id == rid)
-            unit = units.filtered(lambda u, uid=request["unit_id"]: u.id == uid)
+            registration = by_registration.get(request["registration_id"], registrations.browse())
+            unit = by_unit.get(request["unit_id"], units.browse())
             result = {"reservation": self.browse(), "error": None, "state": None}
             results.append(result)
             error = self._check_request(registration, unit, day, today, override, open_dates, existing)
