@@ -29,6 +29,7 @@
         "views/family_reservation_views.xml",
         "views/family_weekly_template_views.xml",
         "views/family_absence_views.xml",
+        "views/family_booking_cart_views.xml",
     ],
     "demo": [
         "demo/portail_famille_demo.xml",

@@ -4,6 +4,8 @@ from . import (
     family_activity_day,
     family_activity_unit,
     family_authorized_person,
+    family_booking_cart,
+    family_booking_cart_line,
     family_child,
     family_closure,
     family_document,

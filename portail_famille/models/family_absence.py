@@ -25,7 +25,7 @@ class FamilyAbsence(models.Model):
         required=True, default="illness", tracking=True,
     )
     comment = fields.Text()
-    certificate = fields.Binary(string="Certificate", attachment=True)
+    certificate = fields.Binary(attachment=True)
     certificate_filename = fields.Char()
     justified = fields.Boolean(compute="_compute_justified", store=True, readonly=False, tracking=True,
                                help="Justified absences are not invoiced unless the activity says otherwise.")

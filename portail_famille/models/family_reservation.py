@@ -131,16 +131,12 @@ class FamilyReservation(models.Model):
         units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
         by_registration = {registration.id: registration for registration in registrations}
         by_unit = {unit.id: unit for unit in units}
-        open_dates_cache = {}
-
-        def open_dates(activity):
-            if activity.id not in open_dates_cache:
-                open_dates_cache[activity.id] = set(activity._get_open_dates())
-            return open_dates_cache[activity.id]
+        open_dates = self._open_dates_getter()
 
         # existing active reservations of these children/activities, for duplicate detection
         existing = set()
         if registrations:
+            self.flush_model(["child_id", "activity_id", "date", "state"])
             self.env.cr.execute(SQL(
                 """SELECT child_id, activity_id, date FROM family_reservation
                     WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
@@ -238,12 +234,8 @@ class FamilyReservation(models.Model):
                 registrations.child_id.ids, registrations.activity_id.ids,
             ))
             existing = set(self.env.cr.fetchall())
-        open_dates, deadline_ok = {}, {}
-
-        def get_open_dates(activity):
-            if activity.id not in open_dates:
-                open_dates[activity.id] = set(activity._get_open_dates())
-            return open_dates[activity.id]
+        deadline_ok = {}
+        get_open_dates = self._open_dates_getter()
 
         # plain tuples for the hot loop: ORM field access costs microseconds per read, millions of times
         reg_info = {
@@ -347,6 +339,18 @@ class FamilyReservation(models.Model):
             buffer.seek(0)
             self.env.cr.copy_expert(f"COPY family_reservation ({columns}) FROM STDIN", buffer)
         self.invalidate_model()
+
+    @api.model
+    def _open_dates_getter(self):
+        """A function activity -> set of its open dates, computed once per activity."""
+        cache = {}
+
+        def open_dates(activity):
+            if activity.id not in cache:
+                cache[activity.id] = set(activity._get_open_dates())
+            return cache[activity.id]
+
+        return open_dates
 
     def _check_request(self, registration, unit, day, today, override, open_dates, existing):
         """The reason why this request cannot be booked, or None."""

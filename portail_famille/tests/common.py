@@ -66,6 +66,9 @@ class FamilyCommon(TransactionCase):
             "responsible_partner_id": cls.parent_b.partner_id.id,
             "is_resident": False,
         })
+        # the town's families read their e-mails in French, whatever the database's default language
+        env["res.lang"]._activate_lang("fr_FR")
+        (cls.household_a | cls.household_b).lang = "fr_FR"
 
         Child = env["family.child"]
         cls.child_a1 = Child.create({

@@ -35,7 +35,7 @@ class TestRegistration(FamilyCommon):
         self.assertEqual(registration.state, "validated")
         self.assertEqual(registration.state_symbol, "V")
         self.assertFalse(self._todo(registration))
-        self.assertTrue(registration.message_ids.filtered(lambda m: "validated" in (m.body or "")))
+        self.assertTrue(registration.message_ids.filtered(lambda m: "validée" in (m.body or "")))
 
     def test_preregistration_activity(self):
         registration = self._create_registration(self.child_a3, self.act_creche)
@@ -180,9 +180,9 @@ class TestRegistration(FamilyCommon):
         self.assertFalse(self._todo(registration), "the validation to do is marked done")
         messages, notifications, mails = self._family_mails(registration, self.parent_a.partner_id)
         self.assertEqual(len(messages), 1)
-        self.assertIn("validated", messages.body)
+        self.assertIn("validée", messages.body)
         self.assertIn("Léa MARTIN", messages.body)
-        self.assertIn("Registration validated", messages.subject)
+        self.assertIn("Inscription validée", messages.subject)
         self.assertEqual(notifications.notification_type, "email")
         self.assertTrue(mails, "an e-mail goes to the responsable")
         self.assertTrue(self._family_mails(registration, self.spouse_a)[1], "the spouse is notified too")

@@ -26,7 +26,7 @@ registry.category("web_tour.tours").add("portail_famille_registration_validation
         },
         {
             content: "The status bar now shows Validated",
-            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=validated]:contains('Validated')",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=validated]",
         },
         {
             content: "The Validate button is gone",

@@ -1,0 +1,285 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date
+
+
+class FamilyBookingCart(models.Model):
+    """Récapitulatif: a family's pending booking changes (days to book, reservations to cancel, for all
+    its children), priced line by line, kept in the database so that it survives a logout.
+
+    The portal adds lines with :meth:`add_bookings` / :meth:`add_cancellations`; "Terminer" is
+    :meth:`action_confirm`, which applies every line in one transaction, reports each line's result
+    (a line that became impossible is reported, the others still apply) and e-mails the recap;
+    "Tout supprimer" is :meth:`action_clear`."""
+
+    _name = "family.booking.cart"
+    _description = "Booking Recap"
+    _order = "write_date desc, id desc"
+    _rec_name = "household_id"
+
+    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    line_ids = fields.One2many("family.booking.cart.line", "cart_id", string="Changes")
+    line_count = fields.Integer(string="Number of Changes", compute="_compute_amounts")
+    currency_id = fields.Many2one("res.currency", compute="_compute_amounts")
+    amount_total = fields.Monetary(
+        string="Total", compute="_compute_amounts", help="Bookings minus cancellations of the pending changes."
+    )
+    last_confirm_date = fields.Datetime(string="Last Finished", readonly=True)
+
+    _sql_constraints = [
+        ("household_uniq", "UNIQUE(household_id)", "A family has one booking recap."),
+    ]
+
+    @api.depends("line_ids.amount")
+    def _compute_amounts(self):
+        for cart in self:
+            cart.line_count = len(cart.line_ids)
+            cart.currency_id = cart.env.company.currency_id
+            cart.amount_total = sum(cart.line_ids.mapped("amount"))
+
+    @api.model
+    def _get_for_household(self, household):
+        """The recap of ``household`` (created on first use), as the calling user: record rules keep a
+        parent on their own family."""
+        household.ensure_one()
+        household.check_access("read")
+        cart = self.search([("household_id", "=", household.id)], limit=1)
+        return cart or self.create({"household_id": household.id})
+
+    # ------------------------------------------------------------------ adding and removing
+    def add_bookings(self, requests, raise_on_error=False):
+        """Add days to book: ``requests`` as for :meth:`family.reservation._book` ({registration_id,
+        unit_id, date, waiting_list}). Returns one {"line", "error"} per request; a day that cannot be
+        booked (closed, deadline passed, already booked, another family's child…) is reported and the
+        others are still added. Asking again for a day whose cancellation is in the recap takes the
+        cancellation back instead."""
+        self.ensure_one()
+        self.check_access("write")
+        Reservation = self.env["family.reservation"]
+        Line = self.env["family.booking.cart.line"]
+        today = Reservation._today()
+        override = Reservation._is_staff_override()
+        # another family's registration reads as unknown: its child is not named in the message
+        registrations = self.env["family.registration"].browse(
+            {r["registration_id"] for r in requests}
+        ).exists()._filtered_access("read").filtered(lambda r: r.household_id == self.household_id)
+        by_registration = {registration.id: registration.sudo() for registration in registrations}
+        units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
+        by_unit = {unit.id: unit for unit in units}
+        open_dates = Reservation._open_dates_getter()
+
+        existing = self._get_active_days(registrations)
+        pending = {line._key(): line for line in self.line_ids}
+        results, vals_list, created, to_unlink = [], [], [], Line
+        for request in requests:
+            try:
+                day = fields.Date.to_date(request["date"])
+            except (TypeError, ValueError):
+                day = None
+            if not day:
+                results.append({"line": Line, "error": _("%(value)s is not a valid date.", value=request["date"])})
+                if raise_on_error:
+                    raise ValidationError(results[-1]["error"])
+                continue
+            registration = by_registration.get(request["registration_id"], Line.registration_id.browse())
+            unit = by_unit.get(request["unit_id"], units.browse())
+            result = {"line": Line, "error": None}
+            results.append(result)
+            key = (registration.child_id.id, registration.activity_id.id, day)
+            cancel_line = pending.get(("cancel", *key))
+            if cancel_line and cancel_line.unit_id == unit:
+                # the parent ticks again a day they were cancelling: keep the reservation
+                pending.pop(("cancel", *key))
+                to_unlink |= cancel_line
+                continue
+            if ("book", *key) in pending:
+                result["error"] = _(
+                    "%(day)s: %(child)s is already in your recap for %(activity)s.",
+                    day=Reservation._day_label(day), child=registration.child_id.name,
+                    activity=registration.activity_id.name,
+                )
+            else:
+                # a day being cancelled in this recap is free again for another unit
+                result["error"] = Reservation._check_request(
+                    registration, unit, day, today, override, open_dates,
+                    existing - {key} if ("cancel", *key) in pending else existing,
+                )
+            if result["error"]:
+                if raise_on_error:
+                    raise ValidationError(result["error"])
+                continue
+            tariff = unit._get_tariff(registration.household_id, day)
+            pending[("book", *key)] = True
+            created.append(result)
+            vals_list.append({
+                "cart_id": self.id,
+                "operation": "book",
+                "registration_id": registration.id,
+                "unit_id": unit.id,
+                "date": day,
+                "waiting_list": bool(request.get("waiting_list")),
+                "tariff_name": tariff.name,
+                "price_unit": tariff.price,
+            })
+        # a full day is said at once, so that the parent can ask for the waiting list instead
+        full = self._get_full_days([(vals["registration_id"], vals["unit_id"], vals["date"])
+                                    for vals in vals_list if not vals["waiting_list"]])
+        kept = []
+        for result, vals in zip(created, vals_list, strict=True):
+            if (vals["registration_id"], vals["unit_id"], vals["date"]) in full:
+                result["error"] = _(
+                    "%(day)s: %(unit)s is full. You can ask for the waiting list.",
+                    day=Reservation._day_label(vals["date"]), unit=by_unit[vals["unit_id"]].display_name,
+                )
+                if raise_on_error:
+                    raise ValidationError(result["error"])
+            else:
+                kept.append((result, vals))
+        to_unlink.unlink()
+        lines = Line.create([vals for _result, vals in kept])
+        for (result, _vals), line in zip(kept, lines, strict=True):
+            result["line"] = line
+        return results
+
+    def _get_full_days(self, keys):
+        """The (registration_id, unit_id, date) of ``keys`` whose activity or unit has no place left today."""
+        if not keys:
+            return set()
+        Registration = self.env["family.registration"].sudo()
+        units = self.env["family.activity.unit"].sudo().browse({unit_id for _r, unit_id, _d in keys})
+        activities = Registration.browse({reg_id for reg_id, _u, _d in keys}).activity_id
+        counts = self.env["family.activity.day"].sudo()._get_counts(
+            activities.ids, min(d for _r, _u, d in keys), max(d for _r, _u, d in keys)
+        )
+        full = set()
+        for reg_id, unit_id, day in keys:
+            activity, unit = Registration.browse(reg_id).activity_id, units.browse(unit_id)
+            if (activity.capacity and counts.get((activity.id, 0, day), 0) >= activity.capacity) or (
+                unit.capacity and counts.get((activity.id, unit.id, day), 0) >= unit.capacity
+            ):
+                full.add((reg_id, unit_id, day))
+        return full
+
+    def add_cancellations(self, reservations, raise_on_error=False):
+        """Add reservations to cancel. Returns {reservation_id: error or None}; a reservation that
+        cannot be cancelled (deadline passed, invoiced, attendance recorded…) is reported and the
+        others are still added. Cancelling a day booked in this same recap just removes that line."""
+        self.ensure_one()
+        self.check_access("write")
+        reservations.check_access("read")
+        Reservation = self.env["family.reservation"]
+        today = Reservation._today()
+        override = Reservation._is_staff_override()
+        pending = {line._key(): line for line in self.line_ids}
+        results, vals_list = {}, []
+        for reservation in reservations:
+            if reservation.household_id != self.household_id:
+                raise UserError(_("This reservation is not one of your family's."))
+            key = ("cancel", reservation.child_id.id, reservation.activity_id.id, reservation.date)
+            error = reservation._check_cancel(today, override)
+            if not error and key in pending:
+                error = _(
+                    "%(day)s: the cancellation is already in your recap.",
+                    day=Reservation._day_label(reservation.date),
+                )
+            results[reservation.id] = error
+            if error:
+                if raise_on_error:
+                    raise ValidationError(error)
+                continue
+            pending[key] = True
+            vals_list.append({
+                "cart_id": self.id,
+                "operation": "cancel",
+                "reservation_id": reservation.id,
+                "registration_id": reservation.registration_id.id,
+                "unit_id": reservation.unit_id.id,
+                "date": reservation.date,
+                "tariff_name": reservation.tariff_name,
+                "price_unit": reservation.price_unit if reservation.state == "reserved" else 0.0,
+            })
+        self.env["family.booking.cart.line"].create(vals_list)
+        return results
+
+    def action_clear(self):
+        """Tout supprimer: forget every pending change."""
+        self.check_access("write")
+        self.line_ids.unlink()
+        return True
+
+    # ------------------------------------------------------------------ Terminer
+    def action_confirm(self):
+        """Terminer: apply the pending changes in one transaction, cancellations first (a freed day can
+        then be booked again). Returns one result per line, in the recap's order:
+        {"line": description, "operation", "date", "child", "unit", "ok": bool, "message", "amount",
+        "state"}. The applied lines are e-mailed to the family; the recap is then empty."""
+        self.ensure_one()
+        self.check_access("write")
+        # one "Terminer" at a time per family: a double click waits, then finds the recap empty
+        self.env.cr.execute(SQL("SELECT id FROM family_booking_cart WHERE id = %s FOR UPDATE", self.id))
+        self.invalidate_recordset(["line_ids"])
+        lines = self.line_ids.sorted(lambda line: (line.operation != "cancel", line.date, line.child_id.name or "",
+                                                    line.id))
+        if not lines:
+            raise UserError(_("Your recap is empty: there is nothing to finish."))
+        Reservation = self.env["family.reservation"]
+
+        cancel_lines = lines.filtered(lambda line: line.operation == "cancel")
+        cancel_errors = cancel_lines.reservation_id._cancel() if cancel_lines else {}
+        for line in cancel_lines:
+            error = cancel_errors.get(line.reservation_id.id) if line.reservation_id else _(
+                "%(day)s: this reservation no longer exists.", day=Reservation._day_label(line.date))
+            line.write({"result": "failed" if error else "done", "result_message": error or False})
+
+        book_lines = lines - cancel_lines
+        book_results = Reservation._book([{
+            "registration_id": line.registration_id.id, "unit_id": line.unit_id.id, "date": line.date,
+            "waiting_list": line.waiting_list,
+        } for line in book_lines])
+        for line, result in zip(book_lines, book_results, strict=True):
+            reservation = result["reservation"]
+            line.write({
+                "result": "failed" if result["error"] else ("waiting" if result["state"] == "waiting" else "done"),
+                "result_message": result["error"] or False,
+                "reservation_id": reservation.id or line.reservation_id.id,
+                # the price actually frozen on the reservation (the QF may have changed since the line was added)
+                "price_unit": reservation.price_unit if reservation else line.price_unit,
+            })
+
+        results = [line._get_result() for line in lines]
+        self.last_confirm_date = fields.Datetime.now()
+        if lines.filtered(lambda line: line.result != "failed"):
+            self._send_recap()
+        lines.unlink()
+        return results
+
+    def _send_recap(self):
+        """E-mail the family the changes just applied, through the mail queue."""
+        template = self.env.ref("portail_famille.mail_template_booking_recap")
+        # sudo: the parent may not read mail templates; the rendering stays on this recap only
+        template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+
+    # ------------------------------------------------------------------ helpers
+    def _get_active_days(self, registrations):
+        """{(child_id, activity_id, date)} already booked (or on the waiting list) for these registrations."""
+        if not registrations:
+            return set()
+        self.env["family.reservation"].flush_model(["child_id", "activity_id", "date", "state"])
+        self.env.cr.execute(SQL(
+            """SELECT child_id, activity_id, date FROM family_reservation
+                WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
+            registrations.child_id.ids, registrations.activity_id.ids,
+        ))
+        return set(self.env.cr.fetchall())
+
+    def _get_recap_lines(self):
+        """Lines of the e-mail recap: the applied ones, then those that failed."""
+        return self.line_ids.filtered(lambda line: line.result in ("done", "waiting")).sorted(
+            lambda line: (line.date, line.child_id.name or "", line.id)
+        )
+
+    def _get_failed_lines(self):
+        return self.line_ids.filtered(lambda line: line.result == "failed")
+
+    def _format_recap_date(self):
+        return format_date(self.env, fields.Date.context_today(self), date_format="dd/MM/yyyy")
