@@ -30,11 +30,15 @@
         "views/family_weekly_template_views.xml",
         "views/family_absence_views.xml",
         "views/family_booking_cart_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/portail_famille_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "portail_famille/static/src/scss/portal.scss",
+        ],
         "web.assets_tests": [
             "portail_famille/static/tests/tours/**/*",
         ],

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
@@ -258,6 +260,138 @@ class FamilyBookingCart(models.Model):
         template = self.env.ref("portail_famille.mail_template_booking_recap")
         # sudo: the parent may not read mail templates; the rendering stays on this recap only
         template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+
+    # ------------------------------------------------------------------ planning
+    @api.model
+    def _get_planning(self, child, date_from, date_to):
+        """The booking grid of ``child`` between two dates, as the calling parent sees it: one row per unit
+        of each validated registration running then, one cell per day. A cell says whether the day can be
+        ticked and why not (closed, deadline passed, attendance recorded), whether it is booked, on the
+        waiting list or full, and what the recap changes about it.
+
+        Returns {"days": [date], "bookable_days": [date], "rows": [{"registration", "unit", "price",
+        "cells": [cell]}]}, with cell
+        {"date", "key", "status", "checked", "editable", "full", "pending", "reason", "reservation"};
+        ``status`` is one of closed, free, booked, waiting, attended, absent, other_unit; ``pending`` is
+        "add", "remove" or False."""
+        child.ensure_one()
+        child.check_access("read")
+        Reservation = self.env["family.reservation"]
+        today = Reservation._today()
+        override = Reservation._is_staff_override()
+        household = child.household_id
+        registrations = child.registration_ids.filtered(
+            lambda r: r.state == "validated" and r.date_start <= date_to and r.date_end >= date_from
+        ).sorted(lambda r: (r.activity_id.kind or "", r.activity_id.name))
+        days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+        activities = registrations.activity_id
+        reservations = Reservation.search([
+            ("child_id", "=", child.id), ("activity_id", "in", activities.ids),
+            ("date", ">=", date_from), ("date", "<=", date_to), ("state", "!=", "cancelled"),
+        ])
+        by_day = {(r.activity_id.id, r.date): r for r in reservations}
+        counts = self.env["family.activity.day"].sudo()._get_counts(activities.ids, date_from, date_to)
+        cart = self.search([("household_id", "=", household.id)], limit=1)
+        pending = {line._key(): line for line in cart.line_ids}
+        rows = []
+        for registration in registrations:
+            activity = registration.activity_id
+            open_days = set(activity._get_open_dates(date_from, date_to))
+            deadline = {day: None if override else Reservation._check_deadline(activity, day, today)
+                        for day in open_days}
+            price_day = min((d for d in open_days if registration.date_start <= d <= registration.date_end),
+                            default=None)
+            for unit in activity.unit_ids:
+                cells = []
+                for day in days:
+                    cells.append(self._get_planning_cell(
+                        registration, unit, day, open_days, deadline.get(day), by_day.get((activity.id, day)),
+                        counts, pending,
+                    ))
+                if all(cell["status"] == "closed" for cell in cells):
+                    continue
+                rows.append({
+                    "registration": registration, "activity": activity, "unit": unit, "cells": cells,
+                    "price": unit._get_price(household, price_day) if price_day and unit.tariff_ids else None,
+                })
+        open_days = {cell["date"] for row in rows for cell in row["cells"] if cell["status"] != "closed"}
+        return {"days": days, "rows": rows, "bookable_days": [day for day in days if day in open_days]}
+
+    @api.model
+    def _get_planning_cell(self, registration, unit, day, open_days, deadline_error, reservation, counts, pending):
+        activity = registration.activity_id
+        key = "%s-%s-%s" % (registration.id, unit.id, day.isoformat())
+        cell = {"date": day, "key": key, "status": "free", "checked": False, "editable": False,
+                "full": False, "pending": False, "reason": None, "reservation": reservation}
+        if day not in open_days or not registration.date_start <= day <= registration.date_end:
+            cell["status"] = "closed"
+            return cell
+        child_key = (registration.child_id.id, activity.id, day)
+        if reservation and reservation.unit_id != unit:
+            cell.update(status="other_unit", reason=_("Already booked for %(unit)s.", unit=reservation.unit_id.name))
+        elif reservation:
+            cell["status"] = {"reserved": "booked", "waiting": "waiting", "attended": "attended"}.get(
+                reservation.state, "absent")
+            cell["checked"] = True
+            if ("cancel", *child_key) in pending:
+                cell.update(checked=False, pending="remove")
+        if ("book", *child_key) in pending and pending[("book", *child_key)].unit_id == unit:
+            cell.update(checked=True, pending="add")
+        if cell["status"] in ("attended", "absent"):
+            cell["reason"] = _("Attendance is already recorded.")
+        elif deadline_error:
+            cell["reason"] = deadline_error
+        else:
+            cell["editable"] = cell["status"] != "other_unit" or ("cancel", *child_key) in pending
+        if cell["status"] == "free" and not cell["pending"]:
+            cell["full"] = bool(
+                (activity.capacity and counts.get((activity.id, 0, day), 0) >= activity.capacity)
+                or (unit.capacity and counts.get((activity.id, unit.id, day), 0) >= unit.capacity)
+            )
+        return cell
+
+    def _apply_planning(self, child, date_from, date_to, checked_keys, fill_keys=()):
+        """Turn the ticks of the planning form into recap lines. ``checked_keys``: the cell keys ticked;
+        ``fill_keys``: "registration-unit" rows to tick on every day that can be (the whole month). Only
+        the cells the parent could edit are looked at: any other key (a tampered form) is refused.
+        Returns the list of error messages; the rest of the changes are kept."""
+        self.ensure_one()
+        planning = self._get_planning(child, date_from, date_to)
+        checked = set(checked_keys)
+        cells = {cell["key"]: (row, cell) for row in planning["rows"] for cell in row["cells"]}
+        errors = []
+        unknown = checked - {key for key, (_row, cell) in cells.items() if cell["editable"]}
+        # a day that is ticked and cannot be edited is fine if it already was (a locked booked day)
+        unknown = {key for key in unknown if not (key in cells and cells[key][1]["checked"])}
+        if unknown:
+            errors.append(_("Some of the days sent cannot be changed here; they were left as they were."))
+        for row_key in fill_keys:
+            for key, (row, cell) in cells.items():
+                if "%s-%s" % (row["registration"].id, row["unit"].id) == row_key and cell["editable"] \
+                        and not cell["full"] and cell["status"] == "free":
+                    checked.add(key)
+        to_book, to_cancel, to_forget = [], self.env["family.reservation"], self.env["family.booking.cart.line"]
+        pending = {line._key(): line for line in self.line_ids}
+        for key, (row, cell) in cells.items():
+            if not cell["editable"]:
+                continue
+            wanted = key in checked
+            if wanted == cell["checked"]:
+                continue
+            child_key = (child.id, row["activity"].id, cell["date"])
+            if wanted:
+                to_book.append({"registration_id": row["registration"].id, "unit_id": row["unit"].id,
+                                "date": cell["date"], "waiting_list": cell["full"]})
+            elif cell["pending"] == "add":
+                to_forget |= pending[("book", *child_key)]
+            else:
+                to_cancel |= cell["reservation"]
+        to_forget.unlink()
+        if to_cancel:
+            errors += [error for error in self.add_cancellations(to_cancel).values() if error]
+        if to_book:
+            errors += [result["error"] for result in self.add_bookings(to_book) if result["error"]]
+        return errors
 
     # ------------------------------------------------------------------ helpers
     def _get_active_days(self, registrations):

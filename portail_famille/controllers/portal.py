@@ -1,0 +1,184 @@
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from werkzeug.exceptions import NotFound
+
+from odoo import _, fields, http
+from odoo.http import request
+from odoo.tools import format_date
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+PLANNING_VIEWS = ("month", "fortnight", "week")
+
+
+class FamilyPortal(CustomerPortal):
+    """The parents' pages under /my. Each route works as the logged-in parent (record rules for
+    base.group_portal are the boundary) and checks that the ids it receives are of that parent's
+    household; the business rules are the models'."""
+
+    # ------------------------------------------------------------------ helpers
+    def _family_household(self):
+        """The household of the logged-in parent, or 404 for an account with no family file."""
+        partner = request.env.user.commercial_partner_id
+        household = request.env["family.household"].search([("partner_id", "=", partner.id)], limit=1)
+        if not household:
+            raise NotFound()
+        return household
+
+    def _family_child(self, household, child_id):
+        """One of the household's children (the first one by default); 404 for any other id."""
+        children = household.child_ids
+        if not child_id:
+            return children[:1]
+        try:
+            child_id = int(child_id)
+        except (TypeError, ValueError):
+            raise NotFound() from None
+        child = children.filtered(lambda c: c.id == child_id)
+        if not child:
+            raise NotFound()
+        return child
+
+    @staticmethod
+    def _planning_range(view, month, start):
+        """(date_from, date_to, previous start, next start) of the planning shown."""
+        today = fields.Date.context_today(request.env.user)
+        try:
+            anchor = date.fromisoformat(start) if start else (
+                date.fromisoformat(month + "-01") if month else today
+            )
+        except ValueError:
+            anchor = today
+        if view == "month":
+            date_from = anchor.replace(day=1)
+            date_to = date_from + relativedelta(months=1, days=-1)
+            return date_from, date_to, date_from - relativedelta(months=1), date_from + relativedelta(months=1)
+        length = 14 if view == "fortnight" else 7
+        date_from = anchor - timedelta(days=anchor.weekday())
+        return (date_from, date_from + timedelta(days=length - 1), date_from - timedelta(days=length),
+                date_from + timedelta(days=length))
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "family_recap_count" in counters:
+            values["family_recap_count"] = request.env["family.booking.cart.line"].search_count([]) \
+                if request.env["family.booking.cart.line"].has_access("read") else 0
+        return values
+
+    def _prepare_portal_layout_values(self):
+        values = super()._prepare_portal_layout_values()
+        partner = request.env.user.commercial_partner_id
+        values["format_date"] = lambda day, date_format=False: format_date(request.env, day, date_format=date_format)
+        values["family_household"] = request.env["family.household"].search(
+            [("partner_id", "=", partner.id)], limit=1) if request.env["family.household"].has_access("read") \
+            else request.env["family.household"]
+        return values
+
+    # ------------------------------------------------------------------ planning
+    @http.route("/my/planning", type="http", auth="user", website=True, methods=["GET"])
+    def family_planning(self, child=None, view="month", month=None, start=None, **kw):
+        household = self._family_household()
+        child = self._family_child(household, child)
+        view = view if view in PLANNING_VIEWS else "month"
+        date_from, date_to, prev_start, next_start = self._planning_range(view, month, start)
+        values = self._prepare_portal_layout_values()
+        Cart = request.env["family.booking.cart"]
+        planning = Cart._get_planning(child, date_from, date_to) if child else {
+            "days": [], "rows": [], "bookable_days": []}
+        cart = Cart.search([("household_id", "=", household.id)], limit=1)
+        cost = request.env["family.reservation"]._get_monthly_cost(household, date_from.replace(day=1), child) \
+            if child else {}
+        values.update({
+            "page_name": "family_planning",
+            "household": household,
+            "child": child,
+            "planning": planning,
+            "view": view,
+            "date_from": date_from,
+            "date_to": date_to,
+            "prev_start": prev_start,
+            "next_start": next_start,
+            "cart": cart,
+            "month_cost": cost.get(child.id, 0.0) if child else 0.0,
+            "currency": request.env.company.currency_id,
+            "errors": request.session.pop("family_planning_errors", []),
+            "notice": request.session.pop("family_planning_notice", None),
+        })
+        return request.render("portail_famille.portal_my_planning", values)
+
+    @http.route("/my/planning", type="http", auth="user", website=True, methods=["POST"])
+    def family_planning_save(self, child=None, view="month", start=None, **post):
+        household = self._family_household()
+        child = self._family_child(household, child)
+        if not child:
+            raise NotFound()
+        view = view if view in PLANNING_VIEWS else "month"
+        date_from, date_to, _prev, _next = self._planning_range(view, None, start)
+        checked = request.httprequest.form.getlist("cell")
+        fill = request.httprequest.form.getlist("fill")
+        cart = request.env["family.booking.cart"]._get_for_household(household)
+        errors = cart._apply_planning(child, date_from, date_to, checked, fill)
+        if errors:
+            request.session["family_planning_errors"] = errors
+        else:
+            request.session["family_planning_notice"] = _("Your changes are in the recap: finish them there.")
+        if post.get("go_recap") and not errors:
+            return request.redirect("/my/recap")
+        return request.redirect("/my/planning?child=%s&view=%s&start=%s" % (child.id, view, date_from.isoformat()))
+
+    # ------------------------------------------------------------------ recap
+    @http.route("/my/recap", type="http", auth="user", website=True, methods=["GET"])
+    def family_recap(self, **kw):
+        household = self._family_household()
+        cart = request.env["family.booking.cart"].search([("household_id", "=", household.id)], limit=1)
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "family_recap",
+            "household": household,
+            "cart": cart,
+            "lines": cart.line_ids.sorted(lambda line: (line.date, line.child_id.first_name or "", line.id)),
+            "errors": request.session.pop("family_recap_errors", []),
+        })
+        return request.render("portail_famille.portal_my_recap", values)
+
+    @http.route("/my/recap/remove", type="http", auth="user", website=True, methods=["POST"])
+    def family_recap_remove(self, line_id=None, **kw):
+        household = self._family_household()
+        cart = request.env["family.booking.cart"]._get_for_household(household)
+        try:
+            line = cart.line_ids.filtered(lambda line: line.id == int(line_id))
+        except (TypeError, ValueError):
+            line = None
+        if not line:
+            raise NotFound()
+        line.unlink()
+        return request.redirect("/my/recap")
+
+    @http.route("/my/recap/clear", type="http", auth="user", website=True, methods=["POST"])
+    def family_recap_clear(self, **kw):
+        household = self._family_household()
+        request.env["family.booking.cart"]._get_for_household(household).action_clear()
+        return request.redirect("/my/recap")
+
+    @http.route("/my/recap/confirm", type="http", auth="user", website=True, methods=["POST"])
+    def family_recap_confirm(self, **kw):
+        household = self._family_household()
+        cart = request.env["family.booking.cart"]._get_for_household(household)
+        if not cart.line_ids:
+            request.session["family_recap_errors"] = [_("Your recap is empty: there is nothing to finish.")]
+            return request.redirect("/my/recap")
+        results = cart.action_confirm()
+        Reservation = request.env["family.reservation"]
+        months = sorted({r["date"].replace(day=1) for r in results})
+        costs = [(month, Reservation._get_monthly_cost(household, month)) for month in months]
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "family_recap_done",
+            "household": household,
+            "results": results,
+            "costs": costs,
+            "children": household.child_ids,
+            "currency": request.env.company.currency_id,
+        })
+        return request.render("portail_famille.portal_my_recap_done", values)

@@ -1,0 +1,154 @@
+import re
+from datetime import date, timedelta
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from .common import FamilyCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPlanning(HttpCase, FamilyCommon):
+    """The planning and recap pages, through real HTTP requests of a logged-in parent.
+
+    The server's clock is not frozen (it serves other threads): the school year and the days booked
+    are placed relative to today, far enough from the deadlines."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = date.today()
+        cls.live_year = cls.env["family.school.year"].create({
+            "name": "Live year (tests)", "date_start": today - timedelta(days=60),
+            "date_end": today + timedelta(days=300), "zone": "C",
+        })
+        cls.act_live = cls.env["family.activity"].create({
+            "name": "CL Mercredis (live)", "kind": "alsh_wednesday", "school_year_id": cls.live_year.id,
+            "age_group": "all", "runs_on": "school_days", "capacity": 2,
+            "monday": False, "tuesday": False, "thursday": False, "friday": False,
+            "booking_rule": "days_before", "booking_days_before": 6,
+            "unit_ids": [Command.create({"name": "Après-midi AVEC repas", "tariff_ids": [
+                Command.create({"name": "CL DEMI-JOURNEE", "price": 4.00}),
+            ]})],
+        })
+        cls.unit_live = cls.act_live.unit_ids
+        regs = {}
+        for child in (cls.child_a1, cls.child_a2, cls.child_b1):
+            regs[child] = cls._create_registration(
+                child, cls.act_live, date_start=cls.live_year.date_start, date_end=cls.live_year.date_end)
+            regs[child].action_validate()
+        cls.reg_a1, cls.reg_a2, cls.reg_b1 = regs[cls.child_a1], regs[cls.child_a2], regs[cls.child_b1]
+        # a Wednesday three weeks ahead (open), and the next Wednesday within 6 days (locked)
+        cls.open_day = today + timedelta(days=21 + (2 - today.weekday()) % 7)
+        cls.locked_day = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+        if (cls.locked_day - today).days > 6:  # today is a Thursday: the next Wednesday is 6 days away
+            cls.locked_day = today + timedelta(days=6)
+
+    def _key(self, registration, day):
+        return "%s-%s-%s" % (registration.id, self.unit_live.id, day.isoformat())
+
+    def _week_url(self, child, day):
+        return "/my/planning?child=%s&view=week&start=%s" % (child.id, day.isoformat())
+
+    def _csrf(self, html):
+        return re.search(r'csrf_token: "([^"]+)"', html).group(1)
+
+    def _post(self, url, data, csrf_from="/my"):
+        token = self._csrf(self.url_open(csrf_from).text)
+        return self.url_open(url, data={**data, "csrf_token": token})
+
+    def test_parent_books_a_day_through_the_recap(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open(self._week_url(self.child_a1, self.open_day))
+        self.assertEqual(page.status_code, 200)
+        key = self._key(self.reg_a1, self.open_day)
+        self.assertIn('value="%s"' % key, page.text)
+        self.assertIn("CL Mercredis (live)", page.text)
+        self.assertNotIn(self.child_b1.first_name, page.text)  # only this family's children are offered
+
+        response = self._post("/my/planning", {
+            "child": self.child_a1.id, "view": "week", "start": self.open_day.isoformat(), "cell": key,
+            "go_recap": "1",
+        })
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith("/my/recap"), response.url)
+        self.assertIn("CL DEMI-JOURNEE", response.text)
+        cart = self.env["family.booking.cart"].search([("household_id", "=", self.household_a.id)])
+        self.assertEqual(len(cart.line_ids), 1)
+        self.assertFalse(self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)]))
+
+        done = self._post("/my/recap/confirm", {})
+        self.assertEqual(done.status_code, 200)
+        self.assertIn("Booked", done.text)
+        reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        self.assertEqual(reservation.date, self.open_day)
+        self.assertEqual(reservation.price_unit, 4.0)
+        self.assertFalse(cart.line_ids)
+
+        # the planning now shows the day ticked; unticking it puts a cancellation in the recap
+        page = self.url_open(self._week_url(self.child_a1, self.open_day))
+        self.assertRegex(page.text, r'value="%s"\s+checked' % re.escape(key))
+        self._post("/my/planning", {"child": self.child_a1.id, "view": "week", "start": self.open_day.isoformat()})
+        self.assertEqual(cart.line_ids.operation, "cancel")
+        # Tout supprimer forgets it, the reservation stays
+        self._post("/my/recap/clear", {})
+        self.assertFalse(cart.line_ids)
+        self.assertEqual(reservation.state, "reserved")
+
+    def test_locked_day_is_shown_with_its_reason_and_refused(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open(self._week_url(self.child_a1, self.locked_day))
+        locked_key = self._key(self.reg_a1, self.locked_day)
+        if self.locked_day.weekday() == 2:
+            # no checkbox to tick on a locked day (the phone list shows it disabled)
+            self.assertIn('value="%s"' % locked_key, page.text)
+            self.assertIsNone(re.search(r'value="%s"(?![^>]*disabled)' % locked_key, page.text))
+            self.assertIn("6 days before", page.text)
+        response = self._post("/my/planning", {
+            "child": self.child_a1.id, "view": "week", "start": self.locked_day.isoformat(), "cell": locked_key,
+        })
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("cannot be changed here", response.text)
+        self.assertFalse(self.env["family.booking.cart.line"].search([("household_id", "=", self.household_a.id)]))
+
+    def test_another_family_ids_and_anonymous_visitors_are_refused(self):
+        # family A prepares a recap line
+        cart = self.env["family.booking.cart"].with_user(self.parent_a)._get_for_household(
+            self.household_a.with_user(self.parent_a))
+        line = cart.add_bookings([{"registration_id": self.reg_a1.id, "unit_id": self.unit_live.id,
+                                   "date": self.open_day}])[0]["line"]
+        self.assertTrue(line)
+
+        self.authenticate(self.parent_b.login, self.parent_b.login)
+        for url in (self._week_url(self.child_a1, self.open_day), "/my/planning?child=%s" % self.child_a1.id,
+                    "/my/planning?child=abc"):
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 404, url)
+            self.assertNotIn(self.child_a1.first_name, response.text)
+        # posting family A's child, or A's registration in B's own form, or A's recap line
+        response = self._post("/my/planning", {"child": self.child_a1.id, "view": "week",
+                                               "start": self.open_day.isoformat()})
+        self.assertEqual(response.status_code, 404)
+        response = self._post("/my/planning", {
+            "child": self.child_b1.id, "view": "week", "start": self.open_day.isoformat(),
+            "cell": self._key(self.reg_a1, self.open_day),
+        })
+        self.assertIn("cannot be changed here", response.text)
+        response = self._post("/my/recap/remove", {"line_id": line.id})
+        self.assertEqual(response.status_code, 404)
+        recap = self.url_open("/my/recap")
+        self.assertNotIn(self.child_a1.first_name, recap.text)
+        self.assertTrue(line.exists())
+        self.assertFalse(self.env["family.booking.cart.line"].search([("household_id", "=", self.household_b.id)]))
+
+        # a form posted without its CSRF token is refused
+        response = self.url_open("/my/recap/clear", data={"x": "1"})
+        self.assertEqual(response.status_code, 400)
+        self.assertTrue(line.exists())
+
+        # anonymous visitors are sent to the login page, and see nothing
+        self.authenticate(None, None)
+        for url in (self._week_url(self.child_a1, self.open_day), "/my/recap"):
+            response = self.url_open(url)
+            self.assertIn("/web/login", response.url)
+            self.assertNotIn(self.child_a1.first_name, response.text)
