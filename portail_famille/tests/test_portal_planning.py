@@ -152,3 +152,17 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
             response = self.url_open(url)
             self.assertIn("/web/login", response.url)
             self.assertNotIn(self.child_a1.first_name, response.text)
+
+    def _tour(self, tour, browser_size):
+        self.browser_size = browser_size
+        self.start_tour(self._week_url(self.child_a1, self.open_day), tour, login=self.parent_a.login)
+        reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        self.assertEqual(reservation.date, self.open_day)
+        self.assertEqual(reservation.state, "reserved")
+        self.assertTrue(self.env["mail.mail"].search([("model", "=", "family.booking.cart")]))
+
+    def test_booking_tour_desktop(self):
+        self._tour("portail_famille_portal_booking", "1366x768")
+
+    def test_booking_tour_phone(self):
+        self._tour("portail_famille_portal_booking_phone", "390x844")
