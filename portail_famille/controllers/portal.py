@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
 from odoo import _, fields, http
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date
 
@@ -182,3 +183,78 @@ class FamilyPortal(CustomerPortal):
             "currency": request.env.company.currency_id,
         })
         return request.render("portail_famille.portal_my_recap_done", values)
+
+    # ------------------------------------------------------------------ registrations (inscriptions)
+    def _registrations_values(self, household, **extra):
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "family_registrations",
+            "household": household,
+            "children": household.child_ids,
+            "offered": {child.id: child._get_offered_activities() for child in household.child_ids},
+            "form": {},
+            "form_errors": {},
+            "notice": request.session.pop("family_registration_notice", None),
+        })
+        values.update(extra)
+        return values
+
+    @http.route("/my/registrations", type="http", auth="user", website=True, methods=["GET"])
+    def family_registrations(self, **kw):
+        household = self._family_household()
+        return request.render("portail_famille.portal_my_registrations", self._registrations_values(household))
+
+    @http.route("/my/registrations", type="http", auth="user", website=True, methods=["POST"])
+    def family_registration_create(self, child_id=None, activity_id=None, note=None, **kw):
+        household = self._family_household()
+        form = {"child_id": child_id, "activity_id": activity_id, "note": note or ""}
+        errors = {}
+        child = activity = None
+        try:
+            child = self._family_child(household, child_id) if child_id else None
+        except NotFound:
+            child = None
+        if not child:
+            errors["child_id"] = _("Choose one of your children.")
+        else:
+            try:
+                activity = child._get_offered_activities().filtered(lambda a: a.id == int(activity_id or 0))
+            except ValueError:
+                activity = None
+            if not activity:
+                errors["activity_id"] = _("Choose an activity open to %(child)s.", child=child.first_name)
+        if not errors:
+            try:
+                with request.env.cr.savepoint():
+                    registration = request.env["family.registration"].create({
+                        "child_id": child.id, "activity_id": activity.id, "note": (note or "").strip()[:2000],
+                    })
+            except (UserError, ValidationError) as error:
+                errors["activity_id"] = error.args[0]
+            else:
+                request.session["family_registration_notice"] = _(
+                    "%(child)s's registration to %(activity)s is sent (%(state)s).",
+                    child=child.first_name, activity=activity.name,
+                    state=dict(registration._fields["state"]._description_selection(request.env))[registration.state],
+                )
+                return request.redirect("/my/registrations")
+        values = self._registrations_values(household, form=form, form_errors=errors)
+        return request.render("portail_famille.portal_my_registrations", values, status=400)
+
+    @http.route("/my/registrations/<int:registration_id>/attestation", type="http", auth="user", website=True,
+                methods=["GET"])
+    def family_registration_attestation(self, registration_id, **kw):
+        household = self._family_household()
+        registration = request.env["family.registration"].search(
+            [("id", "=", registration_id), ("household_id", "=", household.id)])
+        if not registration:
+            raise NotFound()
+        if registration.state != "validated":
+            raise NotFound()
+        pdf, _report_type = request.env["ir.actions.report"].sudo()._render_qweb_pdf(
+            "portail_famille.action_report_registration_attestation", registration.ids)
+        filename = "attestation-%s.pdf" % registration.name
+        return request.make_response(pdf, headers=[
+            ("Content-Type", "application/pdf"), ("Content-Length", len(pdf)),
+            ("Content-Disposition", http.content_disposition(filename)),
+        ])

@@ -141,6 +141,13 @@ class FamilyActivity(models.Model):
                 ))
 
     # ------------------------------------------------------------------ calendar
+    def _accepts_child(self, child):
+        """Whether the child's age group may be registered to this activity."""
+        self.ensure_one()
+        if self.age_group == "school":
+            return child.age_group in ("maternelle", "elementaire")
+        return self.age_group in ("all", child.age_group)
+
     def _is_registration_open(self, day):
         self.ensure_one()
         return (not self.registration_date_start or self.registration_date_start <= day) and (

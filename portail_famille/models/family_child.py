@@ -108,6 +108,18 @@ class FamilyChild(models.Model):
             vals["image_rights_date"] = fields.Date.context_today(self) if vals["image_rights_consent"] else False
         return super().write(vals)
 
+    def _get_offered_activities(self):
+        """Activities this child can be registered to today from the portal: right age group, school year
+        not over, registration window open, and no active registration to them yet."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        activities = self.env["family.activity"].search([("school_year_id.date_end", ">=", today)])
+        registered = self.registration_ids.filtered(
+            lambda r: r.state in ("pending", "preregistered", "validated")).activity_id
+        return activities.filtered(
+            lambda a: a._accepts_child(self) and a._is_registration_open(today) and a not in registered
+        ).sorted(lambda a: (a.school_year_id.date_start, a.name))
+
     def action_open_health_sheet(self):
         self.ensure_one()
         return {

@@ -87,12 +87,7 @@ class FamilyRegistration(models.Model):
         groups = dict(self.env["family.activity"]._fields["age_group"]._description_selection(self.env))
         for registration in self:
             activity = registration.activity_id
-            child_group = registration.child_id.age_group
-            if activity.age_group == "school":
-                allowed = child_group in ("maternelle", "elementaire")
-            else:
-                allowed = activity.age_group in ("all", child_group)
-            if not allowed:
+            if not activity._accepts_child(registration.child_id):
                 raise ValidationError(_(
                     "%(activity)s is for %(group)s children: %(child)s cannot be registered.",
                     activity=activity.name, group=groups[activity.age_group], child=registration.child_id.name,
