@@ -1,3 +1,4 @@
+import base64
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -9,6 +10,8 @@ from odoo.http import request
 from odoo.tools import format_date
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+
+from ..models.family_document import check_upload
 
 PLANNING_VIEWS = ("month", "fortnight", "week")
 
@@ -258,3 +261,69 @@ class FamilyPortal(CustomerPortal):
             ("Content-Type", "application/pdf"), ("Content-Length", len(pdf)),
             ("Content-Disposition", http.content_disposition(filename)),
         ])
+
+    # ------------------------------------------------------------------ absences
+    def _absences_values(self, household, **extra):
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "family_absences",
+            "household": household,
+            "children": household.child_ids,
+            "absences": request.env["family.absence"].search([("household_id", "=", household.id)], limit=50),
+            "reasons": request.env["family.absence"]._fields["reason"]._description_selection(request.env),
+            "form": {},
+            "form_errors": {},
+            "notice": request.session.pop("family_absence_notice", None),
+        })
+        values.update(extra)
+        return values
+
+    @http.route("/my/absences", type="http", auth="user", website=True, methods=["GET"])
+    def family_absences(self, **kw):
+        household = self._family_household()
+        return request.render("portail_famille.portal_my_absences", self._absences_values(household))
+
+    @http.route("/my/absences", type="http", auth="user", website=True, methods=["POST"])
+    def family_absence_create(self, child_id=None, date_from=None, date_to=None, reason=None, comment=None, **kw):
+        household = self._family_household()
+        form = {"child_id": child_id, "date_from": date_from, "date_to": date_to, "reason": reason,
+                "comment": comment or ""}
+        errors, vals = {}, {}
+        try:
+            child = self._family_child(household, child_id) if child_id else None
+        except NotFound:
+            child = None
+        if not child:
+            errors["child_id"] = _("Choose one of your children.")
+        for fname in ("date_from", "date_to"):
+            try:
+                vals[fname] = date.fromisoformat(form[fname] or "")
+            except ValueError:
+                errors[fname] = _("Give a valid date.")
+        reasons = dict(request.env["family.absence"]._fields["reason"]._description_selection(request.env))
+        if reason not in reasons:
+            errors["reason"] = _("Choose a reason.")
+        upload = request.httprequest.files.get("certificate")
+        if upload and upload.filename:
+            content = upload.read()
+            try:
+                check_upload(content, upload.filename)
+            except ValidationError as error:
+                errors["certificate"] = error.args[0]
+            vals.update(certificate=base64.b64encode(content), certificate_filename=upload.filename)
+        if not errors:
+            try:
+                with request.env.cr.savepoint():
+                    absence = request.env["family.absence"].create({
+                        **vals, "child_id": child.id, "reason": reason, "comment": (comment or "").strip()[:2000],
+                    })
+            except (UserError, ValidationError) as error:
+                errors["date_to"] = error.args[0]
+            else:
+                request.session["family_absence_notice"] = _(
+                    "The absence of %(child)s is recorded: %(count)s booked day(s) marked absent.",
+                    child=child.first_name, count=len(absence.reservation_ids),
+                )
+                return request.redirect("/my/absences")
+        values = self._absences_values(household, form=form, form_errors=errors)
+        return request.render("portail_famille.portal_my_absences", values, status=400)
