@@ -188,19 +188,33 @@ class FamilyPortal(CustomerPortal):
         return request.render("portail_famille.portal_my_recap_done", values)
 
     # ------------------------------------------------------------------ registrations (inscriptions)
-    def _registrations_values(self, household, **extra):
+    def _form_page_values(self, household, page_name, **extra):
+        """Values of a page with a form: the household, its children, the form typed and its errors
+        (kept when the form is refused), and the notice left by the last successful post."""
         values = self._prepare_portal_layout_values()
         values.update({
-            "page_name": "family_registrations",
+            "page_name": page_name,
             "household": household,
             "children": household.child_ids,
-            "offered": {child.id: child._get_offered_activities() for child in household.child_ids},
             "form": {},
             "form_errors": {},
-            "notice": request.session.pop("family_registration_notice", None),
+            "notice": request.session.pop("%s_notice" % page_name, None),
         })
         values.update(extra)
         return values
+
+    def _form_child(self, household, child_id):
+        """The household's child posted in a form, or None (missing, garbled or another family's id)."""
+        try:
+            return self._family_child(household, child_id) if child_id else None
+        except NotFound:
+            return None
+
+    def _registrations_values(self, household, **extra):
+        return self._form_page_values(
+            household, "family_registrations",
+            offered={child.id: child._get_offered_activities() for child in household.child_ids}, **extra,
+        )
 
     @http.route("/my/registrations", type="http", auth="user", website=True, methods=["GET"])
     def family_registrations(self, **kw):
@@ -212,11 +226,8 @@ class FamilyPortal(CustomerPortal):
         household = self._family_household()
         form = {"child_id": child_id, "activity_id": activity_id, "note": note or ""}
         errors = {}
-        child = activity = None
-        try:
-            child = self._family_child(household, child_id) if child_id else None
-        except NotFound:
-            child = None
+        activity = None
+        child = self._form_child(household, child_id)
         if not child:
             errors["child_id"] = _("Choose one of your children.")
         else:
@@ -235,7 +246,7 @@ class FamilyPortal(CustomerPortal):
             except (UserError, ValidationError) as error:
                 errors["activity_id"] = error.args[0]
             else:
-                request.session["family_registration_notice"] = _(
+                request.session["family_registrations_notice"] = _(
                     "%(child)s's registration to %(activity)s is sent (%(state)s).",
                     child=child.first_name, activity=activity.name,
                     state=dict(registration._fields["state"]._description_selection(request.env))[registration.state],
@@ -264,19 +275,12 @@ class FamilyPortal(CustomerPortal):
 
     # ------------------------------------------------------------------ absences
     def _absences_values(self, household, **extra):
-        values = self._prepare_portal_layout_values()
-        values.update({
-            "page_name": "family_absences",
-            "household": household,
-            "children": household.child_ids,
-            "absences": request.env["family.absence"].search([("household_id", "=", household.id)], limit=50),
-            "reasons": request.env["family.absence"]._fields["reason"]._description_selection(request.env),
-            "form": {},
-            "form_errors": {},
-            "notice": request.session.pop("family_absence_notice", None),
-        })
-        values.update(extra)
-        return values
+        return self._form_page_values(
+            household, "family_absences",
+            absences=request.env["family.absence"].search([("household_id", "=", household.id)], limit=50),
+            reasons=request.env["family.absence"]._fields["reason"]._description_selection(request.env),
+            **extra,
+        )
 
     @http.route("/my/absences", type="http", auth="user", website=True, methods=["GET"])
     def family_absences(self, **kw):
@@ -289,10 +293,7 @@ class FamilyPortal(CustomerPortal):
         form = {"child_id": child_id, "date_from": date_from, "date_to": date_to, "reason": reason,
                 "comment": comment or ""}
         errors, vals = {}, {}
-        try:
-            child = self._family_child(household, child_id) if child_id else None
-        except NotFound:
-            child = None
+        child = self._form_child(household, child_id)
         if not child:
             errors["child_id"] = _("Choose one of your children.")
         for fname in ("date_from", "date_to"):
@@ -320,7 +321,7 @@ class FamilyPortal(CustomerPortal):
             except (UserError, ValidationError) as error:
                 errors["date_to"] = error.args[0]
             else:
-                request.session["family_absence_notice"] = _(
+                request.session["family_absences_notice"] = _(
                     "The absence of %(child)s is recorded: %(count)s booked day(s) marked absent.",
                     child=child.first_name, count=len(absence.reservation_ids),
                 )

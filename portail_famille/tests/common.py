@@ -1,5 +1,5 @@
 import base64
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command
 from odoo.tests import TransactionCase
@@ -160,6 +160,15 @@ class FamilyCommon(TransactionCase):
         env = cls.env(user=user) if user else cls.env
         return env["family.registration"].create({
             "child_id": child.id, "activity_id": activity.id, "date_start": date_start, "date_end": date_end, **vals,
+        })
+
+    @classmethod
+    def _create_live_year(cls):
+        """A school year around today, for the HTTP tests (the server's clock cannot be frozen)."""
+        today = date.today()
+        return cls.env["family.school.year"].create({
+            "name": "Live year (tests)", "date_start": today - timedelta(days=60),
+            "date_end": today + timedelta(days=300), "zone": "C",
         })
 
     @staticmethod

@@ -16,10 +16,7 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
     def setUpClass(cls):
         super().setUpClass()
         today = date.today()
-        year = cls.env["family.school.year"].create({
-            "name": "Live year (tests)", "date_start": today - timedelta(days=60),
-            "date_end": today + timedelta(days=300), "zone": "C",
-        })
+        year = cls._create_live_year()
         activity = cls.env["family.activity"].create({
             "name": "ALAE soir (live)", "kind": "alae_evening_1", "school_year_id": year.id, "age_group": "all",
             "unit_ids": [Command.create({

@@ -18,10 +18,7 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
     def setUpClass(cls):
         super().setUpClass()
         today = date.today()
-        cls.live_year = cls.env["family.school.year"].create({
-            "name": "Live year (tests)", "date_start": today - timedelta(days=60),
-            "date_end": today + timedelta(days=300), "zone": "C",
-        })
+        cls.live_year = cls._create_live_year()
         cls.act_live = cls.env["family.activity"].create({
             "name": "CL Mercredis (live)", "kind": "alsh_wednesday", "school_year_id": cls.live_year.id,
             "age_group": "all", "runs_on": "school_days", "capacity": 2,

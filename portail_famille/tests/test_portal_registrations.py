@@ -16,10 +16,7 @@ class TestPortalRegistrations(HttpCase, FamilyCommon):
     def setUpClass(cls):
         super().setUpClass()
         today = date.today()
-        year = cls.env["family.school.year"].create({
-            "name": "Live year (tests)", "date_start": today - timedelta(days=60),
-            "date_end": today + timedelta(days=300), "zone": "C",
-        })
+        year = cls._create_live_year()
         Activity = cls.env["family.activity"]
         cls.act_open = Activity.create({
             "name": "Atelier théâtre (open)", "kind": "alsh_wednesday", "school_year_id": year.id,
