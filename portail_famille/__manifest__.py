@@ -30,6 +30,7 @@
         "views/family_weekly_template_views.xml",
         "views/family_absence_views.xml",
         "views/family_booking_cart_views.xml",
+        "views/family_change_request_views.xml",
         "views/portal_templates.xml",
     ],
     "demo": [

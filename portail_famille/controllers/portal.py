@@ -1,4 +1,5 @@
 import base64
+import re
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -328,3 +329,231 @@ class FamilyPortal(CustomerPortal):
                 return request.redirect("/my/absences")
         values = self._absences_values(household, form=form, form_errors=errors)
         return request.render("portail_famille.portal_my_absences", values, status=400)
+
+    # ------------------------------------------------------------------ mon dossier (family file)
+    def _read_upload(self, name, errors, required=False):
+        """(base64 content, file name) of an uploaded file checked for size and real type, or (None, None)
+        with the error put on the field."""
+        upload = request.httprequest.files.get(name)
+        if not upload or not upload.filename:
+            if required:
+                errors[name] = _("Choose a file.")
+            return None, None
+        content = upload.read()
+        try:
+            check_upload(content, upload.filename)
+        except ValidationError as error:
+            errors[name] = error.args[0]
+            return None, None
+        return base64.b64encode(content), upload.filename
+
+    @staticmethod
+    def _read_date(value, fname, errors, required=True):
+        if not value:
+            if required:
+                errors[fname] = _("Give a date.")
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            errors[fname] = _("Give a valid date.")
+            return None
+
+    def _family_file_page(self, household, form_name=None, form=None, errors=None):
+        values = self._form_page_values(
+            household, "family_file", form_name=form_name, form=form or {}, form_errors=errors or {},
+            responsables=(household.responsible_partner_id | household.spouse_partner_id).sudo(),
+            requests=request.env["family.change.request"].search(
+                [("household_id", "=", household.id), ("state", "=", "pending")]),
+            quotients=household.quotient_ids.sorted("date_from", reverse=True),
+            document_types=request.env["family.document"]._fields["document_type"]._description_selection(
+                request.env),
+        )
+        return request.render("portail_famille.portal_my_family", values, status=400 if errors else 200)
+
+    def _apply_form(self, errors, apply, page_name, notice, redirect):
+        """Run ``apply()`` (the model calls of a posted form) unless the fields already have errors. A model
+        error is put on the form. Returns the redirect after success, or None: the caller shows the page
+        again with the input kept."""
+        if not errors:
+            try:
+                with request.env.cr.savepoint():
+                    apply()
+            except (UserError, ValidationError) as error:
+                errors["__form__"] = error.args[0]
+            else:
+                request.session["%s_notice" % page_name] = notice
+                return request.redirect(redirect)
+        return None
+
+    def _family_file_post(self, household, form_name, form, errors, apply, notice):
+        return self._apply_form(errors, apply, "family_file", notice, "/my/family#pf-%s" % form_name) \
+            or self._family_file_page(household, form_name, form, errors)
+
+    @http.route("/my/family", type="http", auth="user", website=True, methods=["GET"])
+    def family_file(self, **kw):
+        return self._family_file_page(self._family_household())
+
+    @http.route("/my/family/contact", type="http", auth="user", website=True, methods=["POST"])
+    def family_file_contact(self, partner_id=None, **post):
+        household = self._family_household()
+        partners = household.responsible_partner_id | household.spouse_partner_id
+        try:
+            partner = partners.filtered(lambda p: p.id == int(partner_id))
+        except (TypeError, ValueError):
+            partner = None
+        if not partner:
+            raise NotFound()
+        form = {key: post.get(key, "") for key in (
+            "phone", "mobile", "street", "street2", "zip", "city", "family_profession", "family_employer",
+            "family_work_phone")}
+        errors = {}
+        if form["zip"] and not re.fullmatch(r"\d{5}", form["zip"].strip()):
+            errors["zip"] = _("A French postcode has 5 digits.")
+        for fname in ("phone", "mobile", "family_work_phone"):
+            if form[fname] and not re.fullmatch(r"[+\d][\d .()-]{5,24}", form[fname].strip()):
+                errors[fname] = _("Give a phone number (digits, spaces, +).")
+        form["partner_id"] = partner.id
+
+        def apply():
+            request.env["family.change.request"]._submit(household, partner, form)
+
+        return self._family_file_post(
+            household, "contact-%s" % partner.id, form, errors, apply,
+            _("Your changes are saved. An address change is applied once the town has checked it."),
+        )
+
+    @http.route("/my/family/authorized", type="http", auth="user", website=True, methods=["POST"])
+    def family_file_authorized_add(self, name=None, phone=None, relationship=None, **kw):
+        household = self._family_household()
+        form = {"name": (name or "").strip()[:200], "phone": (phone or "").strip()[:40],
+                "relationship": (relationship or "").strip()[:100]}
+        errors = {}
+        if not form["name"]:
+            errors["name"] = _("Give the person's full name.")
+        if not re.fullmatch(r"[+\d][\d .()-]{5,24}", form["phone"]):
+            errors["phone"] = _("Give a phone number (digits, spaces, +).")
+
+        def apply():
+            request.env["family.authorized.person"].create({**form, "household_id": household.id})
+
+        return self._family_file_post(household, "authorized", form, errors, apply,
+                                      _("%(name)s may now pick up your children.", name=form["name"]))
+
+    @http.route("/my/family/authorized/remove", type="http", auth="user", website=True, methods=["POST"])
+    def family_file_authorized_remove(self, person_id=None, **kw):
+        household = self._family_household()
+        try:
+            person = household.authorized_person_ids.filtered(lambda p: p.id == int(person_id))
+        except (TypeError, ValueError):
+            person = None
+        if not person:
+            raise NotFound()
+        person.unlink()
+        request.session["family_file_notice"] = _("The person is removed.")
+        return request.redirect("/my/family#pf-authorized")
+
+    @http.route("/my/family/quotient", type="http", auth="user", website=True, methods=["POST"])
+    def family_file_quotient(self, value=None, date_from=None, date_to=None, **kw):
+        household = self._family_household()
+        form = {"value": value or "", "date_from": date_from or "", "date_to": date_to or ""}
+        errors = {}
+        try:
+            qf = float((value or "").replace(",", ".").replace(" ", ""))
+            if qf < 0:
+                errors["value"] = _("The quotient familial cannot be negative.")
+        except ValueError:
+            qf = None
+            errors["value"] = _("Give your quotient familial as a number, e.g. 742.50.")
+        start = self._read_date(date_from, "date_from", errors)
+        end = self._read_date(date_to, "date_to", errors)
+        if start and end and end < start:
+            errors["date_to"] = _("The end of validity must come after its start.")
+        proof, proof_name = self._read_upload("proof", errors, required=True)
+
+        def apply():
+            request.env["family.quotient"].create({
+                "household_id": household.id, "value": qf, "date_from": start, "date_to": end,
+                "proof": proof, "proof_filename": proof_name,
+            })
+
+        return self._family_file_post(household, "quotient", form, errors, apply,
+                                      _("Your quotient familial is sent: the town will check it."))
+
+    @http.route("/my/family/document", type="http", auth="user", website=True, methods=["POST"])
+    def family_file_document(self, document_type=None, name=None, child_id=None, **kw):
+        household = self._family_household()
+        form = {"document_type": document_type or "", "name": (name or "").strip()[:200], "child_id": child_id}
+        errors = {}
+        types = dict(request.env["family.document"]._fields["document_type"]._description_selection(request.env))
+        if document_type not in types:
+            errors["document_type"] = _("Choose the type of document.")
+        child = self._form_child(household, child_id) if child_id else None
+        if child_id and not child:
+            errors["child_id"] = _("Choose one of your children.")
+        file, file_name = self._read_upload("file", errors, required=True)
+
+        def apply():
+            request.env["family.document"].create({
+                "household_id": household.id, "document_type": document_type, "file": file,
+                "file_name": file_name, "name": form["name"] or file_name,
+                "child_id": child.id if child else False,
+            })
+
+        return self._family_file_post(household, "document", form, errors, apply, _("Your document is sent."))
+
+    # ------------------------------------------------------------------ child and health sheet
+    def _child_page(self, household, child, form_name=None, form=None, errors=None):
+        values = self._form_page_values(
+            household, "family_child", child=child, sheet=child.health_sheet_id, form_name=form_name,
+            form=form or {}, form_errors=errors or {},
+            vaccines=request.env["family.vaccine"]._fields["vaccine"]._description_selection(request.env),
+        )
+        return request.render("portail_famille.portal_my_child", values, status=400 if errors else 200)
+
+    def _child_post(self, household, child, form_name, form, errors, apply, notice):
+        redirect = "/my/children/%s#pf-%s" % (child.id, form_name)
+        return self._apply_form(errors, apply, "family_child", notice, redirect) \
+            or self._child_page(household, child, form_name, form, errors)
+
+    @http.route("/my/children/<int:child_id>", type="http", auth="user", website=True, methods=["GET"])
+    def family_child_page(self, child_id, **kw):
+        household = self._family_household()
+        return self._child_page(household, self._family_child(household, child_id))
+
+    @http.route("/my/children/<int:child_id>/health", type="http", auth="user", website=True, methods=["POST"])
+    def family_child_health(self, child_id, **post):
+        household = self._family_household()
+        child = self._family_child(household, child_id)
+        limits = {"doctor_name": 200, "doctor_phone": 40, "allergies": 2000, "pai_details": 2000,
+                  "dietary_requirements": 200, "medical_notes": 4000}
+        form = {fname: (post.get(fname) or "").strip()[:size] for fname, size in limits.items()}
+        form["has_pai"] = bool(post.get("has_pai"))
+        errors = {}
+        if form["doctor_phone"] and not re.fullmatch(r"[+\d][\d .()-]{5,24}", form["doctor_phone"]):
+            errors["doctor_phone"] = _("Give a phone number (digits, spaces, +).")
+        if form["has_pai"] and not form["pai_details"]:
+            errors["__form__"] = _("Describe the PAI, or untick it.")
+
+        def apply():
+            child.health_sheet_id.write(form)
+
+        return self._child_post(household, child, "health", form, errors, apply, _("The health sheet is saved."))
+
+    @http.route("/my/children/<int:child_id>/vaccine", type="http", auth="user", website=True, methods=["POST"])
+    def family_child_vaccine(self, child_id, vaccine=None, name=None, **kw):
+        household = self._family_household()
+        child = self._family_child(household, child_id)
+        form = {"vaccine": vaccine or "", "name": (name or "").strip()[:200], "date": kw.get("date") or ""}
+        errors = {}
+        kinds = dict(request.env["family.vaccine"]._fields["vaccine"]._description_selection(request.env))
+        if vaccine not in kinds:
+            errors["__form__"] = _("Choose a vaccine.")
+        day = self._read_date(form["date"], "date", errors)
+
+        def apply():
+            request.env["family.vaccine"].create({
+                "health_sheet_id": child.health_sheet_id.id, "vaccine": vaccine, "name": form["name"], "date": day,
+            })
+
+        return self._child_post(household, child, "vaccine", form, errors, apply, _("The vaccine is added."))

@@ -6,6 +6,7 @@ from . import (
     family_authorized_person,
     family_booking_cart,
     family_booking_cart_line,
+    family_change_request,
     family_child,
     family_closure,
     family_document,

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 
 class FamilyQuotient(models.Model):
@@ -61,7 +62,8 @@ class FamilyQuotient(models.Model):
                     raise ValidationError(_(
                         "Another validated quotient (%(value)s, %(start)s – %(end)s) already covers these dates: "
                         "shorten it first.",
-                        value=other.value, start=other.date_from, end=other.date_to,
+                        value=other.value, start=format_date(self.env, other.date_from),
+                        end=format_date(self.env, other.date_to),
                     ))
 
     @api.model_create_multi
@@ -98,4 +100,6 @@ class FamilyQuotient(models.Model):
     @api.depends("value", "date_from")
     def _compute_display_name(self):
         for quotient in self:
-            quotient.display_name = _("QF %(value)s from %(date)s", value=quotient.value, date=quotient.date_from)
+            quotient.display_name = _(
+                "QF %(value)s from %(date)s", value=quotient.value, date=format_date(self.env, quotient.date_from)
+            )

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 STATES = [
     ("pending", "Pending (?)"),
@@ -79,7 +80,8 @@ class FamilyRegistration(models.Model):
                     "The registration of %(child)s to %(activity)s (%(start)s – %(end)s) is outside the school year "
                     "%(year)s.",
                     child=registration.child_id.name, activity=registration.activity_id.name,
-                    start=registration.date_start, end=registration.date_end, year=year.name,
+                    start=format_date(self.env, registration.date_start),
+                    end=format_date(self.env, registration.date_end), year=year.name,
                 ))
 
     @api.constrains("child_id", "activity_id")
@@ -113,7 +115,7 @@ class FamilyRegistration(models.Model):
                     raise ValidationError(_(
                         "%(child)s is already registered to %(activity)s from %(start)s to %(end)s.",
                         child=other.child_id.name, activity=other.activity_id.name,
-                        start=other.date_start, end=other.date_end,
+                        start=format_date(self.env, other.date_start), end=format_date(self.env, other.date_end),
                     ))
 
     # ------------------------------------------------------------------ CRUD
@@ -131,7 +133,8 @@ class FamilyRegistration(models.Model):
                     raise ValidationError(_(
                         "Registration to %(activity)s is closed (open from %(start)s to %(end)s).",
                         activity=activity.name,
-                        start=activity.registration_date_start or "–", end=activity.registration_date_end or "–",
+                        start=format_date(self.env, activity.registration_date_start) or "–",
+                        end=format_date(self.env, activity.registration_date_end) or "–",
                     ))
             if "state" not in vals:
                 vals["state"] = "preregistered" if activity.preregistration else "pending"

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 
 class FamilyVaccine(models.Model):
@@ -31,8 +32,10 @@ class FamilyVaccine(models.Model):
         for injection in self:
             birth = injection.health_sheet_id.child_id.birth_date
             if injection.date > today:
-                raise ValidationError(_("The vaccine date %(date)s is in the future.", date=injection.date))
+                raise ValidationError(_("The vaccine date %(date)s is in the future.",
+                                        date=format_date(self.env, injection.date)))
             if birth and injection.date < birth:
-                raise ValidationError(_("The vaccine date %(date)s is before the child's birth.", date=injection.date))
+                raise ValidationError(_("The vaccine date %(date)s is before the child's birth.",
+                                        date=format_date(self.env, injection.date)))
             if injection.vaccine == "other" and not injection.name:
                 raise ValidationError(_("Please name the vaccine."))

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 
 class FamilyWeeklyTemplate(models.Model):
@@ -32,8 +33,9 @@ class FamilyWeeklyTemplate(models.Model):
                 raise ValidationError(_(
                     "The weekly template (%(start)s – %(end)s) must stay inside the registration "
                     "(%(reg_start)s – %(reg_end)s).",
-                    start=template.date_from, end=template.date_to,
-                    reg_start=registration.date_start, reg_end=registration.date_end,
+                    start=format_date(self.env, template.date_from), end=format_date(self.env, template.date_to),
+                    reg_start=format_date(self.env, registration.date_start),
+                    reg_end=format_date(self.env, registration.date_end),
                 ))
 
     def _get_requests(self):

@@ -49,7 +49,7 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
         self.assertTrue(absence.justified)
         self.assertEqual(self.reservation.state, "absent_justified")
         self.assertEqual(absence.comment, "Grippe")
-        self.assertIn("1 booked day(s) marked absent", response.text)
+        self.assertIn('class="alert alert-success"', response.text)
 
     def test_bad_absence_forms(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

@@ -76,7 +76,7 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
 
         done = self._post("/my/recap/confirm", {})
         self.assertEqual(done.status_code, 200)
-        self.assertIn("Booked", done.text)
+        self.assertIn("text-success", done.text)  # the line's result, with its check mark
         reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
         self.assertEqual(reservation.date, self.open_day)
         self.assertEqual(reservation.price_unit, 4.0)
@@ -100,12 +100,13 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
             # no checkbox to tick on a locked day (the phone list shows it disabled)
             self.assertIn('value="%s"' % locked_key, page.text)
             self.assertIsNone(re.search(r'value="%s"(?![^>]*disabled)' % locked_key, page.text))
-            self.assertIn("6 days before", page.text)
+            limit = self.locked_day - timedelta(days=6)
+            self.assertIn(limit.strftime("%d/%m/%Y"), page.text)  # the reason names the last day to book
         response = self._post("/my/planning", {
             "child": self.child_a1.id, "view": "week", "start": self.locked_day.isoformat(), "cell": locked_key,
         })
         self.assertEqual(response.status_code, 200)
-        self.assertIn("cannot be changed here", response.text)
+        self.assertIn('id="pf_planning_errors"', response.text)
         self.assertFalse(self.env["family.booking.cart.line"].search([("household_id", "=", self.household_a.id)]))
 
     def test_another_family_ids_and_anonymous_visitors_are_refused(self):
@@ -130,7 +131,7 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
             "child": self.child_b1.id, "view": "week", "start": self.open_day.isoformat(),
             "cell": self._key(self.reg_a1, self.open_day),
         })
-        self.assertIn("cannot be changed here", response.text)
+        self.assertIn('id="pf_planning_errors"', response.text)
         response = self._post("/my/recap/remove", {"line_id": line.id})
         self.assertEqual(response.status_code, 404)
         recap = self.url_open("/my/recap")

@@ -84,7 +84,7 @@ class TestPortalRegistrations(HttpCase, FamilyCommon):
                 self.assertIn("gardez-moi", response.text, "the parent's note is kept")
                 self.assertIn("invalid-feedback", response.text)
             else:
-                self.assertIn("Choose one of your children", response.text)
+                self.assertIn('class="alert alert-danger"', response.text)
             self.assertNotIn(self.child_b1.first_name, response.text)
         self.assertFalse(self.env["family.registration"].search([
             ("activity_id", "in", (self.act_open | self.act_closed | self.act_nursery).ids)]))
