@@ -31,6 +31,7 @@
         "views/family_absence_views.xml",
         "views/family_booking_cart_views.xml",
         "views/family_change_request_views.xml",
+        "views/family_message_views.xml",
         "views/portal_templates.xml",
     ],
     "demo": [

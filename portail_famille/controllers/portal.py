@@ -13,6 +13,7 @@ from odoo.tools import format_date
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..models.family_document import check_upload
+from ..models.family_message import MAX_ATTACHMENTS, SERVICES, THEMES
 
 PLANNING_VIEWS = ("month", "fortnight", "week")
 
@@ -66,6 +67,9 @@ class FamilyPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
+        if "family_unread_count" in counters:
+            values["family_unread_count"] = request.env["family.message"].search_count(
+                [("family_unread", "=", True)]) if request.env["family.message"].has_access("read") else 0
         if "family_recap_count" in counters:
             values["family_recap_count"] = request.env["family.booking.cart.line"].search_count([]) \
                 if request.env["family.booking.cart.line"].has_access("read") else 0
@@ -75,6 +79,8 @@ class FamilyPortal(CustomerPortal):
         values = super()._prepare_portal_layout_values()
         partner = request.env.user.commercial_partner_id
         values["format_date"] = lambda day, date_format=False: format_date(request.env, day, date_format=date_format)
+        values["family_unread_count"] = request.env["family.message"].search_count(
+            [("family_unread", "=", True)]) if request.env["family.message"].has_access("read") else 0
         values["family_household"] = request.env["family.household"].search(
             [("partner_id", "=", partner.id)], limit=1) if request.env["family.household"].has_access("read") \
             else request.env["family.household"]
@@ -557,3 +563,113 @@ class FamilyPortal(CustomerPortal):
             })
 
         return self._child_post(household, child, "vaccine", form, errors, apply, _("The vaccine is added."))
+
+    # ------------------------------------------------------------------ messagerie
+    def _read_message_uploads(self, errors):
+        """(file name, bytes) of the attachments posted, at most 3, each checked for size and real type."""
+        files = [f for f in request.httprequest.files.getlist("attachments") if f and f.filename]
+        if len(files) > MAX_ATTACHMENTS:
+            errors["attachments"] = _("At most %(count)s attachments.", count=MAX_ATTACHMENTS)
+            return []
+        uploads = []
+        for upload in files:
+            content = upload.read()
+            try:
+                check_upload(content, upload.filename)
+            except ValidationError as error:
+                errors["attachments"] = error.args[0]
+                continue
+            uploads.append((upload.filename, content))
+        return uploads
+
+    def _messages_page(self, household, **extra):
+        Message = request.env["family.message"]
+        values = self._form_page_values(
+            household, "family_messages", services=SERVICES, themes=THEMES, max_attachments=MAX_ATTACHMENTS,
+            conversations=Message.search([("household_id", "=", household.id)]),
+            **extra,
+        )
+        values["service_names"] = dict(Message._fields["service"]._description_selection(request.env))
+        values["theme_names"] = dict(Message._fields["theme"]._description_selection(request.env))
+        return values
+
+    @http.route("/my/messages", type="http", auth="user", website=True, methods=["GET"])
+    def family_messages(self, **kw):
+        household = self._family_household()
+        return request.render("portail_famille.portal_my_messages", self._messages_page(household))
+
+    @http.route("/my/messages", type="http", auth="user", website=True, methods=["POST"])
+    def family_message_create(self, service=None, theme=None, subject=None, body=None, **kw):
+        household = self._family_household()
+        form = {"service": service or "", "theme": theme or "", "subject": (subject or "")[:200],
+                "body": (body or "")[:10000]}
+        errors = {}
+        if service not in dict(SERVICES):
+            errors["service"] = _("Choose the service you write to.")
+        if theme not in dict(THEMES):
+            errors["theme"] = _("Choose the theme of your message.")
+        if not form["subject"].strip():
+            errors["subject"] = _("Give a subject.")
+        if not form["body"].strip():
+            errors["body"] = _("Write your message.")
+        uploads = self._read_message_uploads(errors)
+        created = request.env["family.message"]
+
+        def apply():
+            nonlocal created
+            created = request.env["family.message"]._portal_create(
+                household, service, theme, form["subject"], form["body"], uploads)
+
+        redirect = self._apply_form(errors, apply, "family_messages",
+                                    _("Your message is sent: you will receive an e-mail confirmation."), "/my/messages")
+        if redirect:
+            return request.redirect("/my/messages/%s" % created.id)
+        values = self._messages_page(household, form=form, form_errors=errors)
+        return request.render("portail_famille.portal_my_messages", values, status=400)
+
+    def _family_conversation(self, household, message_id):
+        conversation = request.env["family.message"].search(
+            [("id", "=", message_id), ("household_id", "=", household.id)])
+        if not conversation:
+            raise NotFound()
+        return conversation
+
+    def _conversation_page(self, household, conversation, form=None, errors=None):
+        values = self._messages_page(
+            household, conversation=conversation, thread=conversation._get_portal_messages(), form=form or {},
+            form_errors=errors or {},
+        )
+        values["page_name"] = "family_message"
+        return request.render("portail_famille.portal_my_message", values, status=400 if errors else 200)
+
+    @http.route("/my/messages/<int:message_id>", type="http", auth="user", website=True, methods=["GET"])
+    def family_message_page(self, message_id, **kw):
+        household = self._family_household()
+        conversation = self._family_conversation(household, message_id)
+        response = self._conversation_page(household, conversation)
+        conversation._mark_read_by_family()
+        return response
+
+    @http.route("/my/messages/<int:message_id>", type="http", auth="user", website=True, methods=["POST"])
+    def family_message_reply(self, message_id, body=None, **kw):
+        household = self._family_household()
+        conversation = self._family_conversation(household, message_id)
+        form, errors = {"body": (body or "")[:10000]}, {}
+        if not form["body"].strip():
+            errors["body"] = _("Write your answer.")
+        uploads = self._read_message_uploads(errors)
+        redirect = self._apply_form(
+            errors, lambda: conversation._portal_reply(form["body"], uploads), "family_messages",
+            _("Your answer is sent."), "/my/messages/%s" % conversation.id)
+        return redirect or self._conversation_page(household, conversation, form, errors)
+
+    @http.route("/my/messages/<int:message_id>/attachment/<int:attachment_id>", type="http", auth="user",
+                website=True, methods=["GET"])
+    def family_message_attachment(self, message_id, attachment_id, **kw):
+        household = self._family_household()
+        conversation = self._family_conversation(household, message_id)
+        attachment = conversation._get_portal_messages().attachment_ids.filtered(lambda a: a.id == attachment_id)
+        if not attachment:
+            raise NotFound()
+        # sudo: parents may not read attachments of a chatter; this one belongs to their own conversation
+        return request.env["ir.binary"]._get_stream_from(attachment.sudo()).get_response(as_attachment=True)

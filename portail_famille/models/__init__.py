@@ -12,6 +12,7 @@ from . import (
     family_document,
     family_health_sheet,
     family_household,
+    family_message,
     family_period,
     family_quotient,
     family_registration,

@@ -1,0 +1,120 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .family_document import check_upload
+
+SERVICES = [
+    ("alae", "ALAE – Restauration"),
+    ("leisure", "Leisure centres"),
+    ("early_childhood", "Nursery – Early childhood"),
+    ("family_file", "Family file data"),
+    ("health", "PAI – Allergies – MDPH"),
+    ("billing", "Payments – Invoices"),
+    ("school", "School enrolment"),
+]
+THEMES = [("information", "Information"), ("change", "Change"), ("complaint", "Complaint")]
+MAX_ATTACHMENTS = 3
+
+
+class FamilyMessage(models.Model):
+    """Messagerie: a conversation between a family and one of the town's services. The parent writes from
+    the portal (subject, theme, text, up to 3 attachments), staff answer in the chatter; each answer
+    shows in the parent's inbox as unread until the parent opens the conversation."""
+
+    _name = "family.message"
+    _description = "Family Message"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "last_message_date desc, id desc"
+    _rec_name = "subject"
+
+    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    author_partner_id = fields.Many2one("res.partner", string="Written by", required=True, ondelete="restrict")
+    service = fields.Selection(SERVICES, required=True, tracking=True, index=True)
+    theme = fields.Selection(THEMES, required=True, default="information")
+    subject = fields.Char(required=True, tracking=True)
+    state = fields.Selection([("open", "Open"), ("closed", "Closed")], default="open", required=True, tracking=True)
+    last_message_date = fields.Datetime(readonly=True, index=True)
+    family_unread = fields.Boolean(
+        string="Unread by the Family", readonly=True, help="Staff answered and the family has not read it yet."
+    )
+    staff_unread = fields.Boolean(string="To Answer", readonly=True, index=True)
+
+    @api.model
+    def _portal_create(self, household, service, theme, subject, body, uploads):
+        """A parent's new message: ``uploads`` is a list of (file name, raw bytes), checked for size and
+        type. The family gets an e-mail confirmation through the mail queue."""
+        household.check_access("read")
+        services, themes = dict(SERVICES), dict(THEMES)
+        if service not in services:
+            raise ValidationError(_("Choose the service you write to."))
+        if theme not in themes:
+            raise ValidationError(_("Choose the theme of your message."))
+        subject, body = (subject or "").strip(), (body or "").strip()
+        if not subject or not body:
+            raise ValidationError(_("Give a subject and a message."))
+        if len(uploads) > MAX_ATTACHMENTS:
+            raise ValidationError(_("At most %(count)s attachments.", count=MAX_ATTACHMENTS))
+        for name, content in uploads:
+            check_upload(content, name)
+        partner = self.env.user.partner_id
+        # sudo: parents may not create chatter records nor attachments themselves; the values are checked above
+        message = self.sudo().create({
+            "household_id": household.id, "author_partner_id": partner.id, "service": service, "theme": theme,
+            "subject": subject[:200],
+        })
+        message.message_subscribe(partner_ids=partner.ids)
+        message._post_family_message(body, uploads)
+        self.env.ref("portail_famille.mail_template_family_message_received").sudo().send_mail(
+            message.id, email_layout_xmlid="mail.mail_notification_light")
+        return message.with_env(self.env)
+
+    def _portal_reply(self, body, uploads):
+        self.ensure_one()
+        self.check_access("read")
+        body = (body or "").strip()
+        if not body:
+            raise ValidationError(_("Write your answer."))
+        if len(uploads) > MAX_ATTACHMENTS:
+            raise ValidationError(_("At most %(count)s attachments.", count=MAX_ATTACHMENTS))
+        for name, content in uploads:
+            check_upload(content, name)
+        if self.state == "closed":
+            raise UserError(_("This conversation is closed: write a new message."))
+        self.sudo()._post_family_message(body, uploads)
+
+    def _post_family_message(self, body, uploads):
+        self.message_post(
+            body=body, author_id=self.env.user.partner_id.id, message_type="comment",
+            subtype_xmlid="mail.mt_comment", attachments=[(name, content) for name, content in uploads],
+        )
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        if message.message_type == "comment":
+            from_family = message.author_id in (self.household_id.responsible_partner_id
+                                                | self.household_id.spouse_partner_id | self.author_partner_id)
+            self.sudo().write({
+                "last_message_date": fields.Datetime.now(),
+                "family_unread": not from_family,
+                "staff_unread": from_family,
+            })
+        return result
+
+    def _get_portal_messages(self):
+        """The conversation as the parent reads it: comments only, oldest first (sudo: the parent may not
+        read mail.message of a model directly; the record itself was read with the parent's rights)."""
+        self.ensure_one()
+        self.check_access("read")
+        return self.sudo().message_ids.filtered(lambda m: m.message_type == "comment").sorted("id")
+
+    def _mark_read_by_family(self):
+        if self.filtered("family_unread"):
+            self.sudo().filtered("family_unread").family_unread = False
+
+    def action_close(self):
+        self.write({"state": "closed", "staff_unread": False})
+        return True
+
+    def action_mark_answered(self):
+        self.write({"staff_unread": False})
+        return True
