@@ -32,6 +32,7 @@
         "views/family_booking_cart_views.xml",
         "views/family_change_request_views.xml",
         "views/family_message_views.xml",
+        "views/family_news_views.xml",
         "views/portal_templates.xml",
     ],
     "demo": [

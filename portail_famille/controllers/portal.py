@@ -673,3 +673,31 @@ class FamilyPortal(CustomerPortal):
             raise NotFound()
         # sudo: parents may not read attachments of a chatter; this one belongs to their own conversation
         return request.env["ir.binary"]._get_stream_from(attachment.sudo()).get_response(as_attachment=True)
+
+    # ------------------------------------------------------------------ actualités and documents
+    @http.route("/my/news", type="http", auth="user", website=True, methods=["GET"])
+    def family_news(self, **kw):
+        household = self._family_household()
+        values = self._form_page_values(household, "family_news", news=request.env["family.news"]._get_current())
+        return request.render("portail_famille.portal_my_news", values)
+
+    @http.route("/my/documents", type="http", auth="user", website=True, methods=["GET"])
+    def family_documents(self, **kw):
+        household = self._family_household()
+        Document = request.env["family.public.document"]
+        values = self._form_page_values(
+            household, "family_documents", public_documents=Document.search([]),
+            categories=dict(Document._fields["category"]._description_selection(request.env)),
+            attestations=household.registration_ids.filtered(lambda r: r.state == "validated").sorted(
+                "date_start", reverse=True),
+        )
+        return request.render("portail_famille.portal_my_documents", values)
+
+    @http.route("/my/documents/<int:document_id>", type="http", auth="user", website=True, methods=["GET"])
+    def family_document_download(self, document_id, **kw):
+        self._family_household()
+        document = request.env["family.public.document"].search([("id", "=", document_id)])
+        if not document:
+            raise NotFound()
+        return request.env["ir.binary"]._get_stream_from(document, "file", filename_field="file_name").get_response(
+            as_attachment=True)

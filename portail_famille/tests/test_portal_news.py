@@ -1,0 +1,47 @@
+from datetime import date, timedelta
+
+from odoo.tests import HttpCase, tagged
+
+from .common import TINY_PDF_B64, FamilyCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortalNewsDocuments(HttpCase, FamilyCommon):
+    """Actualités and Documents: what is published and current, and the family's own certificates."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = date.today()
+        News = cls.env["family.news"]
+        News.create({"name": "Fête de l'école", "body": "<p>Samedi</p>", "date_published": today})
+        News.create({"name": "Ancienne nouvelle", "body": "<p>x</p>", "date_published": today - timedelta(days=30),
+                     "date_expiry": today - timedelta(days=1)})
+        News.create({"name": "Brouillon interne", "body": "<p>x</p>", "is_published": False})
+        Document = cls.env["family.public.document"]
+        cls.menu = Document.create({"name": "Menus de décembre", "category": "menu", "file": TINY_PDF_B64,
+                                    "file_name": "menus.pdf"})
+        cls.draft = Document.create({"name": "Règlement en préparation", "file": TINY_PDF_B64,
+                                     "file_name": "draft.pdf", "is_published": False})
+        cls.registration = cls._create_registration(cls.child_a1, cls.act_restaurant)
+        cls.registration.action_validate()
+
+    def test_news_and_documents(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        news = self.url_open("/my/news").text
+        self.assertIn("Fête de l&#39;école", news)
+        self.assertNotIn("Ancienne nouvelle", news)
+        self.assertNotIn("Brouillon interne", news)
+        documents = self.url_open("/my/documents").text
+        self.assertIn("Menus de décembre", documents)
+        self.assertNotIn("Règlement en préparation", documents)
+        self.assertIn("/my/registrations/%s/attestation" % self.registration.id, documents)
+        download = self.url_open("/my/documents/%s" % self.menu.id)
+        self.assertEqual(download.status_code, 200)
+        self.assertTrue(download.content.startswith(b"%PDF"))
+        self.assertEqual(self.url_open("/my/documents/%s" % self.draft.id).status_code, 404)
+        self.authenticate(self.parent_b.login, self.parent_b.login)
+        self.assertNotIn("/my/registrations/%s/attestation" % self.registration.id,
+                         self.url_open("/my/documents").text)
+        self.authenticate(None, None)
+        self.assertIn("/web/login", self.url_open("/my/documents/%s" % self.menu.id).url)
