@@ -701,3 +701,8 @@ class FamilyPortal(CustomerPortal):
             raise NotFound()
         return request.env["ir.binary"]._get_stream_from(document, "file", filename_field="file_name").get_response(
             as_attachment=True)
+
+    # ------------------------------------------------------------------ accessibility statement (RGAA)
+    @http.route("/accessibilite", type="http", auth="public", website=True, methods=["GET"], sitemap=True)
+    def family_accessibility_statement(self, **kw):
+        return request.render("portail_famille.accessibility_statement", {"company": request.env.company.sudo()})

@@ -48,11 +48,11 @@ class TestPortalMessages(HttpCase, FamilyCommon):
         notified = self.env["mail.notification"].search([("res_partner_id", "=", self.parent_a.partner_id.id)])
         self.assertTrue(notified)
         inbox = self.url_open("/my/messages").text
-        self.assertIn("badge text-bg-primary", inbox)
+        self.assertIn("badge pf-badge pf-badge-info", inbox)
         page = self.url_open("/my/messages/%s" % conversation.id)
         self.assertIn("Bien noté", page.text)
         self.assertFalse(conversation.family_unread)
-        self.assertNotIn("badge text-bg-primary", self.url_open("/my/messages").text)
+        self.assertNotIn("badge pf-badge pf-badge-info", self.url_open("/my/messages").text)
 
         response = self._post("/my/messages/%s" % conversation.id, {"body": "Merci !"})
         self.assertEqual(response.status_code, 200)

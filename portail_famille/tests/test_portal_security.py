@@ -42,6 +42,11 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
         for _name, method in inspect.getmembers(FamilyPortal, callable):
             routing = getattr(method, "original_routing", None)
             if routing and method.original_endpoint.__module__.startswith("odoo.addons.portail_famille"):
+                if routing.get("auth") == "public":
+                    # the only public page: the accessibility statement, with no family data
+                    self.assertEqual(routing["routes"], ["/accessibilite"])
+                    continue
+                self.assertEqual(routing.get("auth"), "user", routing["routes"])
                 for route in routing["routes"]:
                     routes.add((route, tuple(routing.get("methods") or ("GET", "POST"))))
         return routes
