@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 CLASS_LEVELS = [
     ("ps", "PS (petite section)"),
@@ -80,12 +81,13 @@ class FamilyChild(models.Model):
         for child in self:
             if child.birth_date > today:
                 raise ValidationError(_(
-                    "The birth date of %(child)s (%(date)s) is in the future.", child=child.name, date=child.birth_date
+                    "The birth date of %(child)s (%(date)s) is in the future.", child=child.name,
+                    date=format_date(self.env, child.birth_date),
                 ))
             if child.birth_date < today - relativedelta(years=25):
                 raise ValidationError(_(
                     "The birth date of %(child)s (%(date)s) is more than 25 years ago.",
-                    child=child.name, date=child.birth_date,
+                    child=child.name, date=format_date(self.env, child.birth_date),
                 ))
 
     @api.onchange("image_rights_consent")

@@ -24,7 +24,9 @@ class FamilyCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
+        # the town works in French: families read their e-mails, staff and parents their messages in French
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env = env = cls.env(context=dict(cls.env.context, lang="fr_FR"))
 
         # ---------------------------------------------------------------- staff
         cls.agent = mail_new_test_user(
@@ -67,7 +69,6 @@ class FamilyCommon(TransactionCase):
             "is_resident": False,
         })
         # the town's families read their e-mails in French, whatever the database's default language
-        env["res.lang"]._activate_lang("fr_FR")
         (cls.household_a | cls.household_b).lang = "fr_FR"
 
         Child = env["family.child"]

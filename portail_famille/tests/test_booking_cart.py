@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .test_reservation import ReservationCommon
 
@@ -60,14 +60,14 @@ class TestBookingCart(ReservationCommon):
         ])
         errors = [r["error"] for r in results]
         self.assertIn("11/11/2025", errors[0])
-        self.assertIn("closed", errors[0])
+        self.assertIn("fermé ce jour-là", errors[0])
         self.assertIn("05/11/2025", errors[1])
-        self.assertIn("6 days before", errors[1])
-        self.assertIn("already booked", errors[2])
-        self.assertIn("outside the school year", errors[3])
-        self.assertIn("not registered", errors[4])
+        self.assertIn("6 jours avant", errors[1])
+        self.assertIn("déjà réservé", errors[2])
+        self.assertIn("en dehors de l'année scolaire", errors[3])
+        self.assertIn("n'est pas inscrit", errors[4])
         self.assertNotIn(self.child_b1.name, errors[4])  # nothing leaks about the other family
-        self.assertIn("already in your recap", errors[5])
+        self.assertIn("déjà dans votre récapitulatif", errors[5])
         self.assertIsNone(errors[6])
         # a full day is said at once, and a garbled date too
         self._book(self.reg_b1_wed, "2025-12-10", user=self.parent_b)
@@ -75,7 +75,7 @@ class TestBookingCart(ReservationCommon):
         full, garbled = cart.add_bookings([self._req(self.reg_a1_wed, "2025-12-10"),
                                            self._req(self.reg_a1_wed, "2025-13-45")])
         self.assertIn("10/12/2025", full["error"])
-        self.assertIn("waiting list", full["error"])
+        self.assertIn("liste d'attente", full["error"])
         self.assertIn("2025-13-45", garbled["error"])
         waiting = cart.add_bookings([self._req(self.reg_a1_wed, "2025-12-10", waiting_list=True)])[0]
         self.assertIsNone(waiting["error"])
@@ -84,7 +84,7 @@ class TestBookingCart(ReservationCommon):
         self.assertEqual(sorted(str(d) for d in cart.line_ids.mapped("date")), ["2025-11-19", "2025-12-03"])
 
         # one refused day raises when asked to (the portal's single tick), and the recap loses nothing
-        with self.assertRaisesRegex(ValidationError, "closed"):
+        with self.assertRaisesRegex(ValidationError, "fermé ce jour-là"):
             cart.add_bookings([self._req(self.reg_a1_resto, "2025-11-11")], raise_on_error=True)
         self.assertEqual(cart.line_count, 2)
 
@@ -106,7 +106,7 @@ class TestBookingCart(ReservationCommon):
         full = ok[("2025-11-26", self.child_a2.name)]
         self.assertFalse(full["ok"])
         self.assertIn("26/11/2025", full["message"])
-        self.assertIn("full", full["message"])
+        self.assertIn("complet", full["message"])
         self.assertEqual(full["amount"], 0.0)
         self.assertEqual(len(self._reserved(self.child_a1, "2025-11-26")), 1)
         self.assertFalse(self._reserved(self.child_a2, "2025-11-26"))
@@ -116,7 +116,7 @@ class TestBookingCart(ReservationCommon):
         ]), 2)
         # the recap is empty afterwards, and an empty recap cannot be finished
         self.assertFalse(cart.line_ids)
-        with self.assertRaisesRegex(Exception, "empty"):
+        with self.assertRaisesRegex(UserError, "vide"):
             cart.action_confirm()
 
     def test_a_deadline_passed_between_the_recap_and_terminer_is_reported(self):
@@ -127,7 +127,7 @@ class TestBookingCart(ReservationCommon):
             results = cart.action_confirm()
         by_day = {str(r["date"]): r for r in results}
         self.assertFalse(by_day["2025-11-12"]["ok"])
-        self.assertIn("6 days before", by_day["2025-11-12"]["message"])
+        self.assertIn("6 jours avant", by_day["2025-11-12"]["message"])
         self.assertTrue(by_day["2025-11-26"]["ok"])
         self.assertTrue(self._reserved(self.child_a1, "2025-11-26"))
 
@@ -170,9 +170,9 @@ class TestBookingCart(ReservationCommon):
             late = self._book(self.reg_a2_wed, "2025-11-05", user=self.parent_a)["reservation"]
         cart = self._cart()
         errors = cart.add_cancellations((invoiced | late).with_user(self.parent_a))
-        self.assertIn("already invoiced", errors[invoiced.id])
+        self.assertIn("déjà facturé", errors[invoiced.id])
         self.assertIn("19/11/2025", errors[invoiced.id])
-        self.assertIn("6 days before", errors[late.id])
+        self.assertIn("6 jours avant", errors[late.id])
         self.assertFalse(cart.line_ids)
 
     @freeze_time("2025-11-03")
@@ -237,6 +237,6 @@ class TestBookingCart(ReservationCommon):
         self._book(self.reg_a1_wed, "2025-11-26", user=self.parent_a)  # ...but booked meanwhile elsewhere
         results = cart.action_confirm()
         self.assertFalse(results[0]["ok"])
-        self.assertIn("already booked", results[0]["message"])
+        self.assertIn("déjà réservé", results[0]["message"])
         self.assertFalse(self.env["mail.mail"].search([("model", "=", "family.booking.cart"),
                                                        ("res_id", "=", cart.id)]))

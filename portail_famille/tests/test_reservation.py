@@ -81,9 +81,9 @@ class TestReservationBooking(ReservationCommon):
         self.assertIn("11/11/2025", result["error"])
         self.assertFalse(result["reservation"])
         # a Thursday for the Wednesday activity
-        self.assertIn("closed", self._book(self.reg_a1_wed, "2025-11-20")["error"])
+        self.assertIn("fermé ce jour-là", self._book(self.reg_a1_wed, "2025-11-20")["error"])
         # during the autumn holidays for a school-days activity
-        self.assertIn("closed", self._book(self.reg_a1_wed, "2025-10-22")["error"])
+        self.assertIn("fermé ce jour-là", self._book(self.reg_a1_wed, "2025-10-22")["error"])
 
     @freeze_time("2025-11-03")
     def test_closure_refused(self):
@@ -98,11 +98,11 @@ class TestReservationBooking(ReservationCommon):
         pending = self._create_registration(self.child_b2, self.act_wednesday)
         self.assertEqual(pending.state, "pending")
         result = self._book(pending, "2025-11-19", user=self.parent_b)
-        self.assertIn("not validated", result["error"])
+        self.assertIn("pas encore validée", result["error"])
 
     @freeze_time("2025-11-03")
     def test_outside_school_year_refused(self):
-        self.assertIn("outside", self._book(self.reg_a1_wed, "2026-09-02")["error"])
+        self.assertIn("en dehors", self._book(self.reg_a1_wed, "2026-09-02")["error"])
 
     @freeze_time("2025-11-03")
     def test_another_familys_child_refused(self):
@@ -113,7 +113,7 @@ class TestReservationBooking(ReservationCommon):
     @freeze_time("2025-11-03")
     def test_duplicate_refused_and_enforced_by_database(self):
         self._book(self.reg_a1_wed, "2025-11-19")
-        self.assertIn("already booked", self._book(self.reg_a1_wed, "2025-11-19")["error"])
+        self.assertIn("déjà réservé", self._book(self.reg_a1_wed, "2025-11-19")["error"])
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.Reservation.create({
                 "registration_id": self.reg_a1_wed.id, "child_id": self.child_a1.id,
@@ -144,7 +144,7 @@ class TestReservationDeadlines(ReservationCommon):
             self.assertFalse(ok["error"])
         with freeze_time("2025-11-14"):
             late = self._book(self.reg_a2_wed, "2025-11-19", user=self.parent_a)
-            self.assertIn("6 days before", late["error"])
+            self.assertIn("6 jours avant", late["error"])
             with self.assertRaisesRegex(UserError, "19/11/2025"):
                 ok["reservation"].with_user(self.parent_a).action_cancel()
         with freeze_time("2025-11-13"):
@@ -193,20 +193,20 @@ class TestReservationDeadlines(ReservationCommon):
     @freeze_time("2025-11-17")
     def test_staff_override_is_traced(self):
         refused = self._book(self.reg_a1_wed, "2025-11-19", user=self.agent)
-        self.assertIn("6 days before", refused["error"])
+        self.assertIn("6 jours avant", refused["error"])
         forced = self._book(self.reg_a1_wed, "2025-11-19", user=self.agent, booking_override=True)
         self.assertFalse(forced["error"])
         self.assertTrue(forced["reservation"].is_override)
         self.assertEqual(forced["reservation"].override_user_id, self.agent)
         # a parent cannot use the override
         late = self._book(self.reg_a2_wed, "2025-11-19", user=self.parent_a, booking_override=True)
-        self.assertIn("6 days before", late["error"])
+        self.assertIn("6 jours avant", late["error"])
 
     @freeze_time("2025-11-03")
     def test_invoiced_day_cannot_be_cancelled(self):
         reservation = self._book(self.reg_a1_wed, "2025-11-19")["reservation"]
         reservation.invoiced = True
-        with self.assertRaisesRegex(UserError, "invoiced"):
+        with self.assertRaisesRegex(UserError, "facturé"):
             reservation.with_user(self.parent_a).action_cancel()
         self.assertEqual(reservation.state, "reserved")
 
@@ -219,8 +219,8 @@ class TestReservationCapacity(ReservationCommon):
         first = self._book(self.reg_a1_wed, day)["reservation"]
         self._book(self.reg_a2_wed, day)
         full = self._book(self.reg_b1_wed, day, user=self.parent_b)
-        self.assertIn("full", full["error"])
-        self.assertIn("waiting list", full["error"])
+        self.assertIn("complet", full["error"])
+        self.assertIn("liste d'attente", full["error"])
         waiting = self._book(self.reg_b1_wed, day, user=self.parent_b, waiting_list=True)
         self.assertEqual(waiting["state"], "waiting")
         reservation_b = waiting["reservation"]
@@ -242,7 +242,7 @@ class TestReservationCapacity(ReservationCommon):
         self.unit_wed.capacity = 1
         self.act_wednesday.capacity = 0
         self.assertFalse(self._book(self.reg_a1_wed, "2025-11-19")["error"])
-        self.assertIn("full", self._book(self.reg_a2_wed, "2025-11-19")["error"])
+        self.assertIn("complet", self._book(self.reg_a2_wed, "2025-11-19")["error"])
 
     @freeze_time("2025-11-03")
     def test_monthly_cost(self):

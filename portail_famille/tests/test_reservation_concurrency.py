@@ -21,7 +21,7 @@ class TestCapacityUnderConcurrency(TransactionCase):
 
     def _setup_committed_data(self):
         with self._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
             tag = uuid.uuid4().hex[:8]
             year = env["family.school.year"].create({
                 "name": f"2095/2096 concurrency {tag}", "date_start": "2095-09-01", "date_end": "2096-08-31",
@@ -53,7 +53,7 @@ class TestCapacityUnderConcurrency(TransactionCase):
 
     def _cleanup(self, ids):
         with self._cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
             activity = env["family.activity"].browse(ids["activity"])
             env["family.reservation"].search([("activity_id", "=", activity.id)]).unlink()
             registrations = env["family.registration"].browse(ids["registrations"])
@@ -77,7 +77,7 @@ class TestCapacityUnderConcurrency(TransactionCase):
             barrier.wait()
             try:
                 with self._cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
 
                     def attempt():
                         return env["family.reservation"]._book([
@@ -112,4 +112,4 @@ class TestCapacityUnderConcurrency(TransactionCase):
         self.assertEqual(counter, PLACES, outcomes)
         self.assertEqual(outcomes.count("reserved"), PLACES, outcomes)
         full = [o for o in outcomes if o != "reserved"]
-        self.assertTrue(all("full" in o for o in full), full)
+        self.assertTrue(all("complet" in o for o in full), full)

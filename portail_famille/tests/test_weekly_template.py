@@ -39,7 +39,7 @@ class TestWeeklyTemplate(ReservationCommon):
         outcome = template.action_apply()[template.id]
         errors = [e for e in outcome["errors"] if e]
         self.assertTrue(any("01/12/2025" in e for e in errors), errors)
-        self.assertTrue(any("already booked" in e and "05/01/2026" in e for e in errors), errors)
+        self.assertTrue(any("déjà réservé" in e and "05/01/2026" in e for e in errors), errors)
         self.assertEqual(outcome["booked"], 0)
         self.assertIn("01/12/2025", template.last_result)
 
@@ -51,7 +51,7 @@ class TestWeeklyTemplate(ReservationCommon):
         outcome = template.action_apply()[template.id]
         booked = self.Reservation.search([("registration_id", "=", self.reg_a1_wed.id)]).mapped("date")
         self.assertEqual(sorted(str(d) for d in booked), ["2025-11-12", "2025-11-26"])
-        self.assertTrue(any("full" in e for e in outcome["errors"] if e))
+        self.assertTrue(any("complet" in e for e in outcome["errors"] if e))
         counts = self.env["family.activity.day"]._get_counts(
             self.act_wednesday.ids, self._date("2025-11-12"), self._date("2025-11-26"))
         self.assertEqual(counts[(self.act_wednesday.id, 0, self._date("2025-11-19"))], 2)
@@ -93,4 +93,4 @@ class TestWholeYearRegistration(ReservationCommon):
         self.assertNotIn("2026-05-25", days)
         self.assertNotIn("2026-05-16", days)  # Saturday
         self.assertEqual(len(days), 12)  # Mon-Fri from 12/05 to 29/05
-        self.assertTrue(registration.message_ids.filtered(lambda m: "12 days booked" in (m.body or "")))
+        self.assertTrue(registration.message_ids.filtered(lambda m: "12 jours réservés" in (m.body or "")))
