@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Reservation benchmark: ./scripts/benchmark.sh [--families 5000] [--keep]
+# Reservation benchmark: ./scripts/benchmark.sh [--families 5000] [--keep] [--portal]
+# --portal keeps the town, gives one family a portal login and 20 pending days, serves Odoo and times
+# the planning page and the recap over HTTP (p95, target under 150 ms).
 # Same set-up as ./run.sh, on the database pf_bench (addon installed without demo data);
 # the generated town is rolled back at the end unless --keep is given.
 source "$(dirname "$0")/lib.sh"
@@ -14,4 +16,25 @@ if ! db_exists "$DB_NAME"; then
 else
     odoo_bin -d "$DB_NAME" -u portail_famille --stop-after-init --log-level=warn || die "update failed"
 fi
-"$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" "$@"
+PORTAL=0
+ARGS=()
+for arg in "$@"; do
+    if [ "$arg" = "--portal" ]; then PORTAL=1; else ARGS+=("$arg"); fi
+done
+if [ "$PORTAL" = 0 ]; then
+    "$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
+    exit
+fi
+# --portal: keep the town, give one family a portal login and a recap, then time the portal pages over HTTP
+LOGIN="bench.parent.$$@example.com"
+OUT="$("$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" \
+    --keep --portal-login "$LOGIN" "${ARGS[@]}" | tee /dev/stderr)"
+CHILD="$(sed -n 's/.*portal family: login [^ ]*, child \([0-9]*\),.*/\1/p' <<<"$OUT")"
+[ -n "$CHILD" ] || die "the benchmark family was not prepared"
+say "Timing the portal pages on http://localhost:${HTTP_PORT:-8069}"
+odoo_bin -d "$DB_NAME" --db-filter="^$DB_NAME\$" --workers=0 --log-level=warn &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; pg_stop' EXIT
+for _ in $(seq 60); do curl -s -o /dev/null "http://localhost:${HTTP_PORT:-8069}/web/login" && break; sleep 1; done
+"$PY" "$PROJECT_DIR/scripts/benchmark_portal.py" --url "http://localhost:${HTTP_PORT:-8069}" --login "$LOGIN" \
+    --child "$CHILD"

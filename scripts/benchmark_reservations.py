@@ -138,12 +138,38 @@ def raw_copy_rate(cr, activity_ids):
     return rows, elapsed
 
 
+def prepare_portal_family(env, family, activities, login):
+    """A portal login for ``family`` and 20 pending days in its recap (January 2027, open on 2026-08-14)."""
+    user = env["res.users"].with_context(no_reset_password=True).create({
+        "name": f"Parent {family.name}", "login": login, "password": login, "email": login,
+        "groups_id": [Command.set([env.ref("base.group_portal").id])],
+    })
+    user.partner_id.parent_id = family.partner_id
+    family.responsible_partner_id = user.partner_id
+    child = family.child_ids[:1]
+    registration = child.registration_ids.filtered(lambda r: r.activity_id == activities[2])[:1] \
+        or env["family.registration"].create({
+            "child_id": child.id, "activity_id": activities[2].id, "date_start": "2026-09-01",
+            "date_end": "2027-07-03", "state": "validated",
+        })
+    days = activities[2]._get_open_dates(date(2027, 1, 1), date(2027, 2, 28))[:20]
+    cart = env["family.booking.cart"]._get_for_household(family)
+    results = cart.add_bookings([
+        {"registration_id": registration.id, "unit_id": activities[2].unit_ids.id, "date": day} for day in days
+    ])
+    env.flush_all()
+    log(f"portal family: login {login}, child {child.id}, {len(cart.line_ids)} days in the recap "
+        f"({sum(1 for r in results if r['error'])} refused)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--families", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="commit the generated town (for the portal pages)")
+    parser.add_argument("--portal-login", help="with --keep: give one family this portal login (password: the "
+                        "same) and a recap of 20 pending days, for scripts/benchmark_portal.py")
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = odoo.modules.registry.Registry(args.database)
@@ -182,6 +208,8 @@ def main():
             f"{statistics.median(timings):.2f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:.2f} ms "
             f"over {len(timings)} calls (target: under 50 ms)")
         log(f"peak memory of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        if args.keep and args.portal_login:
+            prepare_portal_family(env, family, activities, args.portal_login)
         if not args.keep:
             cr.rollback()
     return 0
