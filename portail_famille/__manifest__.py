@@ -34,6 +34,7 @@
         "views/family_message_views.xml",
         "views/family_news_views.xml",
         "views/portal_templates.xml",
+        "views/website_templates.xml",
     ],
     "demo": [
         "demo/portail_famille_demo.xml",

@@ -9,6 +9,7 @@ from odoo import _, fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date
+from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -67,6 +68,11 @@ class FamilyPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
+        if not counters:  # the dashboard page itself (the counters are fetched by a later JSON call)
+            household = request.env["family.household"].search(
+                [("partner_id", "=", request.env.user.commercial_partner_id.id)], limit=1
+            ) if request.env["family.household"].has_access("read") else None
+            values["family_history"] = household._get_request_history() if household else []
         if "family_unread_count" in counters:
             values["family_unread_count"] = request.env["family.message"].search_count(
                 [("family_unread", "=", True)]) if request.env["family.message"].has_access("read") else 0
@@ -100,7 +106,10 @@ class FamilyPortal(CustomerPortal):
         cart = Cart.search([("household_id", "=", household.id)], limit=1)
         cost = request.env["family.reservation"]._get_monthly_cost(household, date_from.replace(day=1), child) \
             if child else {}
+        self._planning_presentation(planning)
         values.update({
+            # the record the page edits; website's layout reads its fields_get(), far smaller than the view's
+            "main_object": cart,
             "page_name": "family_planning",
             "household": household,
             "child": child,
@@ -117,6 +126,37 @@ class FamilyPortal(CustomerPortal):
             "notice": request.session.pop("family_planning_notice", None),
         })
         return request.render("portail_famille.portal_my_planning", values)
+
+    @staticmethod
+    def _planning_presentation(planning):
+        """Add what the planning template shows to ``planning``, computed once per page rather than once
+        per cell: the day labels in the user's language, the bookable days as a set, and per cell the
+        state in words with its CSS class (the V / waiting / full states are never carried by colour alone)."""
+        env = request.env
+        planning["bookable_set"] = set(planning["bookable_days"])
+        planning["day_labels"] = {
+            day: (format_date(env, day, date_format="EEEE d MMMM"), format_date(env, day, date_format="EEE"))
+            for day in planning["bookable_days"]
+        }
+        states = {
+            "add": ("pf-badge pf-badge-info", _("+ to book")),
+            "add_full": ("pf-badge pf-badge-info", _("+ waiting list")),
+            "remove": ("pf-badge pf-badge-wait", _("− to cancel")),
+            "booked": ("pf-state pf-booked", _("Booked")),
+            "waiting": ("pf-state pf-waiting", _("Waiting list")),
+            "attended": ("pf-state", _("Present")),
+            "absent": ("pf-state", _("Absent")),
+            "other_unit": ("pf-state", _("Other unit")),
+            "full": ("pf-state pf-full", _("Full")),
+        }
+        for row in planning["rows"]:
+            for cell in row["cells"]:
+                if cell["pending"] == "add":
+                    state = "add_full" if cell["full"] else "add"
+                else:
+                    state = cell["pending"] or (cell["status"] if cell["status"] in states else
+                                                "full" if cell["full"] else None)
+                cell["state"] = states.get(state)
 
     @http.route("/my/planning", type="http", auth="user", website=True, methods=["POST"])
     def family_planning_save(self, child=None, view="month", start=None, **post):
@@ -145,6 +185,7 @@ class FamilyPortal(CustomerPortal):
         cart = request.env["family.booking.cart"].search([("household_id", "=", household.id)], limit=1)
         values = self._prepare_portal_layout_values()
         values.update({
+            "main_object": cart,
             "page_name": "family_recap",
             "household": household,
             "cart": cart,
@@ -379,12 +420,12 @@ class FamilyPortal(CustomerPortal):
 
     def _apply_form(self, errors, apply, page_name, notice, redirect):
         """Run ``apply()`` (the model calls of a posted form) unless the fields already have errors. A model
-        error is put on the form. Returns the redirect after success, or None: the caller shows the page
-        again with the input kept."""
+        error is put on the form. ``apply()`` may return a notice replacing ``notice``. Returns the redirect
+        after success, or None: the caller shows the page again with the input kept."""
         if not errors:
             try:
                 with request.env.cr.savepoint():
-                    apply()
+                    notice = apply() or notice
             except (UserError, ValidationError) as error:
                 errors["__form__"] = error.args[0]
             else:
@@ -514,6 +555,10 @@ class FamilyPortal(CustomerPortal):
             household, "family_child", child=child, sheet=child.health_sheet_id, form_name=form_name,
             form=form or {}, form_errors=errors or {},
             vaccines=request.env["family.vaccine"]._fields["vaccine"]._description_selection(request.env),
+            schools=request.env["family.site"].search([("kind", "=", "school")]),
+            class_levels=child._fields["class_level"]._description_selection(request.env),
+            child_requests=request.env["family.change.request"].search(
+                [("child_id", "=", child.id), ("state", "=", "pending")]),
         )
         return request.render("portail_famille.portal_my_child", values, status=400 if errors else 200)
 
@@ -526,6 +571,32 @@ class FamilyPortal(CustomerPortal):
     def family_child_page(self, child_id, **kw):
         household = self._family_household()
         return self._child_page(household, self._family_child(household, child_id))
+
+    @http.route("/my/children/<int:child_id>/identity", type="http", auth="user", website=True, methods=["POST"])
+    def family_child_identity(self, child_id, **post):
+        household = self._family_household()
+        child = self._family_child(household, child_id)
+        form = {fname: (post.get(fname) or "").strip() for fname in (
+            "first_name", "last_name", "birth_date", "school_id", "class_level")}
+        form["image_rights_consent"] = bool(post.get("image_rights_consent"))
+        errors = {}
+        for fname in ("first_name", "last_name"):
+            if not form[fname]:
+                errors[fname] = _("This field is required.")
+        self._read_date(form["birth_date"], "birth_date", errors)
+        if form["school_id"] and not form["school_id"].isdigit():
+            errors["school_id"] = _("Choose a school of the list.")
+        photo, _photo_name = self._read_upload("photo", errors)
+        if photo and guess_mimetype(base64.b64decode(photo)) not in ("image/jpeg", "image/png"):
+            errors["photo"] = _("The photo must be a JPEG or PNG image.")
+
+        def apply():
+            vals = dict(form, image_1920=photo) if photo else form
+            if request.env["family.change.request"]._submit(household, child, vals):
+                return _("Saved. The change of identity, school or class is sent to the town, which checks it.")
+            return None
+
+        return self._child_post(household, child, "identity", form, errors, apply, _("Saved."))
 
     @http.route("/my/children/<int:child_id>/health", type="http", auth="user", website=True, methods=["POST"])
     def family_child_health(self, child_id, **post):

@@ -269,8 +269,8 @@ class FamilyBookingCart(models.Model):
         ticked and why not (closed, deadline passed, attendance recorded), whether it is booked, on the
         waiting list or full, and what the recap changes about it.
 
-        Returns {"days": [date], "bookable_days": [date], "rows": [{"registration", "unit", "price",
-        "cells": [cell]}]}, with cell
+        Returns {"days": [date], "bookable_days": [date], "rows": [{"registration", "activity", "unit",
+        "activity_name", "unit_name", "price", "cells": [cell]}]}, with cell
         {"date", "key", "status", "checked", "editable", "full", "pending", "reason", "reservation"};
         ``status`` is one of closed, free, booked, waiting, attended, absent, other_unit; ``pending`` is
         "add", "remove" or False."""
@@ -312,6 +312,7 @@ class FamilyBookingCart(models.Model):
                     continue
                 rows.append({
                     "registration": registration, "activity": activity, "unit": unit, "cells": cells,
+                    "activity_name": activity.name, "unit_name": unit.name,
                     "price": unit._get_price(household, price_day) if price_day and unit.tariff_ids else None,
                 })
         open_days = {cell["date"] for row in rows for cell in row["cells"] if cell["status"] != "closed"}

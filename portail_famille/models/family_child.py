@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
 CLASS_LEVELS = [
@@ -20,6 +20,7 @@ AGE_GROUPS = [
     ("elementaire", "Élémentaire"),
 ]
 MATERNELLE = ("ps", "ms", "gs")
+PORTAL_WRITABLE_FIELDS = ("image_rights_consent", "image_rights_date", "image_1920")
 
 
 class FamilyChild(models.Model):
@@ -106,6 +107,11 @@ class FamilyChild(models.Model):
         return children
 
     def write(self, vals):
+        # a parent's own changes go through family.change.request._submit(): identity, birth date, school
+        # and class are validated by staff first, whatever the route a portal session finds
+        if self.env.user.share and not self.env.su and set(vals) - set(PORTAL_WRITABLE_FIELDS):
+            raise AccessError(_("The identity, school and class of a child are changed by the town's staff: "
+                                "ask for the change from your family file."))
         if "image_rights_consent" in vals and "image_rights_date" not in vals:
             vals["image_rights_date"] = fields.Date.context_today(self) if vals["image_rights_consent"] else False
         return super().write(vals)

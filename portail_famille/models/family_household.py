@@ -139,6 +139,59 @@ class FamilyHousehold(models.Model):
         quotient = self._get_quotients_on(day).get(self.id)
         return quotient.value if quotient else None
 
+    # ------------------------------------------------------------------ dashboard
+    def _get_request_history(self, limit=10):
+        """The family's latest requests with their state, newest first, as the portal dashboard lists them
+        (seed 001 "tableau de bord"): registrations, changes of the file, quotients, messages.
+        Read with the caller's rights. Returns [{"date", "kind", "title", "state", "tone", "url"}], ``tone``
+        being ok / wait / ko / info / muted (the state is always written out, never carried by colour alone)."""
+        self.ensure_one()
+        env = self.env
+        domain = [("household_id", "=", self.id)]
+        order = "create_date desc, id desc"
+        history = []
+
+        def label(record, fname):
+            return dict(record._fields[fname]._description_selection(env)).get(record[fname], "")
+
+        registration_tones = {"pending": "wait", "preregistered": "wait", "validated": "ok", "refused": "ko",
+                              "cancelled": "muted"}
+        for registration in env["family.registration"].search(domain, order=order, limit=limit):
+            history.append({
+                "date": registration.create_date, "kind": _("Registration"),
+                "title": _("%(child)s – %(activity)s", child=registration.child_id.first_name,
+                           activity=registration.activity_id.name),
+                "state": label(registration, "state"), "tone": registration_tones[registration.state],
+                "url": "/my/registrations",
+            })
+        tones = {"pending": "wait", "declared": "wait", "validated": "ok", "refused": "ko"}
+        for change in env["family.change.request"].search(domain, order=order, limit=limit):
+            history.append({
+                "date": change.create_date, "kind": _("File change"), "title": change.display_name,
+                "state": label(change, "state"), "tone": tones[change.state],
+                "url": "/my/children/%s" % change.child_id.id if change.child_id else "/my/family",
+            })
+        for quotient in env["family.quotient"].search(domain, order=order, limit=limit):
+            history.append({
+                "date": quotient.create_date, "kind": _("Quotient familial"), "title": quotient.display_name,
+                "state": label(quotient, "state"), "tone": tones[quotient.state], "url": "/my/family#pf-quotient",
+            })
+        for message in env["family.message"].search(domain, order=order, limit=limit):
+            if message.family_unread:
+                state, tone = _("New answer"), "info"
+            elif message.state == "closed":
+                state, tone = _("Closed"), "muted"
+            elif message.staff_unread:
+                state, tone = _("Waiting for an answer"), "wait"
+            else:
+                state, tone = _("Answered"), "ok"
+            history.append({
+                "date": message.create_date, "kind": _("Message"), "title": message.subject,
+                "state": state, "tone": tone, "url": "/my/messages/%s" % message.id,
+            })
+        history.sort(key=lambda item: item["date"], reverse=True)
+        return history[:limit]
+
     # ------------------------------------------------------------------ actions
     def action_view_registrations(self):
         self.ensure_one()

@@ -1,6 +1,8 @@
+import base64
 import re
 from datetime import date, timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from .common import TINY_PDF, FamilyCommon
@@ -157,3 +159,108 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertFalse(self.child_b1.health_sheet_id.vaccine_ids)
         self.authenticate(None, None)
         self.assertIn("/web/login", self.url_open(url).url)
+
+    def _family_mail(self, change):
+        """The e-mail sent to the family about ``change`` (the agent's activity mail aside)."""
+        mails = self.env["mail.mail"].search([("model", "=", "family.change.request"), ("res_id", "=", change.id)])
+        mail = mails.filtered(lambda m: self.parent_a.partner_id in m.recipient_ids)
+        self.assertEqual(len(mail), 1, mails.mapped("subject"))
+        return mail
+
+    def test_child_identity_is_a_request_consent_and_photo_are_direct(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        child = self.child_a1
+        first_name, birth_date = child.first_name, child.birth_date
+        school = self.env["family.site"].create({"name": "École Jules Ferry", "kind": "school"})
+        png = base64.b64decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+        url = "/my/children/%s/identity" % child.id
+        form = {"first_name": "Léonie", "last_name": child.last_name, "birth_date": birth_date.isoformat(),
+                "school_id": school.id, "class_level": child.class_level or "", "image_rights_consent": "1"}
+        response = self._post(url, form, files={"photo": ("photo.png", png, "image/png")})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("vérifie", response.text)  # "… sent to the town, which checks it"
+        # consent and photo at once, identity and school wait for the town
+        self.assertTrue(child.image_rights_consent)
+        self.assertEqual(child.image_rights_date, date.today())
+        self.assertTrue(child.image_128)
+        self.assertEqual(child.first_name, first_name)
+        self.assertFalse(child.school_id)
+        change = self.env["family.change.request"].search([("child_id", "=", child.id)])
+        self.assertEqual(change.state, "pending")
+        self.assertIn("Léonie", change.summary)
+        self.assertIn("École Jules Ferry", change.summary)
+        self.assertIn("attente", self.url_open("/my/children/%s" % child.id).text)  # "waiting for the town's check"
+
+        # staff refuse: the reason is asked, then told to the family by e-mail
+        action = change.with_user(self.agent).action_refuse()
+        self.assertEqual(action["res_model"], "family.refusal.wizard")
+        wizard = self.env["family.refusal.wizard"].with_user(self.agent).with_context(**action["context"]).create(
+            {"reason": "Merci de joindre l'acte de naissance."})
+        wizard.action_confirm()
+        self.assertEqual(change.state, "refused")
+        self.assertEqual(child.first_name, first_name)
+        mail = self._family_mail(change)
+        self.assertIn("acte de naissance", mail.body_html)
+        self.assertIn("n'est pas appliquée", mail.subject)
+
+        # a second request, validated: applied, and the family is told
+        self._post(url, dict(form, class_level="cm1"))
+        change = self.env["family.change.request"].search([("child_id", "=", child.id), ("state", "=", "pending")])
+        change.with_user(self.agent).action_validate()
+        self.assertEqual(child.first_name, "Léonie")
+        self.assertEqual(child.school_id, school)
+        self.assertEqual(child.class_level, "cm1")
+        self.assertIn("mis à jour", self._family_mail(change).subject)
+
+    def test_child_identity_bad_input(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        child = self.child_a1
+        url = "/my/children/%s/identity" % child.id
+        future = (date.today() + timedelta(days=3)).isoformat()
+        response = self._post(url, {"first_name": "", "last_name": "MARTIN", "birth_date": "31/02/2020",
+                                    "class_level": "cp"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('id="pf-identity-first_name-error"', response.text)
+        self.assertIn('id="pf-identity-birth_date-error"', response.text)
+        self.assertIn('value="31/02/2020"', response.text)  # the input is kept
+        response = self._post(url, {"first_name": "Léo", "last_name": "MARTIN", "birth_date": future})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("date passée", response.text)
+        response = self._post(url, {"first_name": "Léo", "last_name": "MARTIN",
+                                    "birth_date": child.birth_date.isoformat(), "class_level": "6eme"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("niveau de classe", response.text)
+        response = self._post(url, {"first_name": child.first_name, "last_name": child.last_name,
+                                    "birth_date": child.birth_date.isoformat()},
+                              files={"photo": ("photo.png", TINY_PDF, "image/png")})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('id="pf-identity-photo-error"', response.text)
+        self.assertFalse(self.env["family.change.request"].search([("child_id", "=", child.id)]))
+        self.assertFalse(child.image_128)
+        # another family's child: 404, nothing asked
+        response = self._post("/my/children/%s/identity" % self.child_b1.id, {
+            "first_name": "Pirate", "last_name": "X", "birth_date": "2018-01-01"})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.env["family.change.request"].search([("child_id", "=", self.child_b1.id)]))
+
+    def test_parent_cannot_write_a_child_identity_directly(self):
+        with self.assertRaises(AccessError):
+            self.child_a1.with_user(self.parent_a).write({"first_name": "Pirate"})
+        self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
+        self.assertTrue(self.child_a1.image_rights_date)
+
+    def test_dashboard_lists_the_requests_with_their_state(self):
+        registration = self._create_registration(self.child_a1, self.act_restaurant)
+        self._create_registration(self.child_b1, self.act_restaurant)
+        self.env["family.message"].with_user(self.parent_a)._portal_create(
+            self.household_a, "alae", "information", "Question cantine", "Bonjour", [])
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open("/my").text
+        history = page[page.index("pf-history"):]
+        self.assertIn("Question cantine", history)
+        self.assertIn("En attente d&#39;une réponse", history)
+        self.assertIn(self.act_restaurant.name, history)
+        self.assertIn(dict(registration._fields["state"]._description_selection(registration.env))["pending"],
+                      history)
+        self.assertNotIn(self.child_b1.first_name, history)  # another family's registration

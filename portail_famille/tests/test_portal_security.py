@@ -69,6 +69,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             "name": "intrusion", "phone": "0600000000", "vaccine": "mmr", "date": "2020-01-01",
             "date_from": "2026-01-05", "date_to": "2026-01-05", "reason": "illness", "value": "1",
             "document_type": "other", "view": "month", "start": "2026-01-01",
+            "first_name": "intrusion", "last_name": "intrusion", "birth_date": "2019-01-01",
+            "image_rights_consent": "1",
         }
 
     def _url(self, route):
@@ -87,7 +89,9 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
                 len(self.message_a.sudo().message_ids), self.parent_a.partner_id.mobile,
                 self.env["family.registration"].search_count([("household_id", "=", self.household_a.id)]),
                 self.env["family.absence"].search_count([]), self.env["family.document"].search_count([]),
-                self.env["family.quotient"].search_count([("household_id", "=", self.household_a.id)]))
+                self.env["family.quotient"].search_count([("household_id", "=", self.household_a.id)]),
+                self.child_a1.first_name, self.child_a1.image_rights_consent,
+                self.env["family.change.request"].search_count([("household_id", "=", self.household_a.id)]))
 
     def test_every_route_refuses_another_family_and_anonymous_visitors(self):
         routes = self._routes()

@@ -3,13 +3,14 @@ from odoo.exceptions import UserError
 
 
 class FamilyRefusalWizard(models.TransientModel):
-    """Asks the reason before refusing a registration or a quotient: the family reads it."""
+    """Asks the reason before refusing a registration, a quotient or a file change: the family reads it."""
 
     _name = "family.refusal.wizard"
     _description = "Refusal Reason"
 
     res_model = fields.Selection(
-        [("family.registration", "Registration"), ("family.quotient", "Quotient")], required=True
+        [("family.registration", "Registration"), ("family.quotient", "Quotient"),
+         ("family.change.request", "File change")], required=True
     )
     res_ids = fields.Json(required=True)
     reason = fields.Text(required=True)
