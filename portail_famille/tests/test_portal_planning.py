@@ -1,8 +1,10 @@
 import re
+import time
 from datetime import date, timedelta
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
 
 from .common import FamilyCommon
 
@@ -164,3 +166,77 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
 
     def test_booking_tour_phone(self):
         self._tour("portail_famille_portal_booking_phone", "390x844")
+
+
+    # ------------------------------------------------------------------ keyboard alone
+    # The whole booking flow with the keyboard alone (RGAA / WCAG 2.1.1): real key presses sent to headless
+    # Chromium through the DevTools protocol (trusted events: the browser's own focus moves, checkbox toggling
+    # and button activation), never a click. Focus moves with Tab only and must be visible on each control.
+    KEYS = {"Tab": ("Tab", "Tab", 9, None), "Space": (" ", "Space", 32, " "), "Enter": ("Enter", "Enter", 13, "\r")}
+
+    def _press(self, browser, name):
+        key, code, key_code, text = self.KEYS[name]
+        event = {"key": key, "code": code, "windowsVirtualKeyCode": key_code}
+        browser._websocket_request("Input.dispatchKeyEvent", params={
+            **event, "type": "keyDown", **({"text": text} if text else {})})
+        browser._websocket_request("Input.dispatchKeyEvent", params={**event, "type": "keyUp"})
+
+    def _eval(self, browser, expression):
+        result = browser._websocket_request("Runtime.evaluate", params={
+            "expression": expression, "returnByValue": True})
+        return result.get("result", {}).get("value")
+
+    def _wait_for_page(self, browser, path, selector):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if self._eval(browser, "location.pathname === %r && document.readyState === 'complete' && "
+                                       "!!document.querySelector(%r)" % (path, selector)):
+                    return
+            except Exception:  # the page is being replaced while it navigates
+                pass
+            time.sleep(0.2)
+        self.fail("the page %s (%s) did not open" % (path, selector))
+
+    def _tab_to(self, browser, selector, max_presses=250):
+        """Press Tab until ``selector`` has the focus; assert the focus is visible there."""
+        for _press in range(max_presses):
+            self._press(browser, "Tab")
+            if self._eval(browser, "!!document.activeElement && document.activeElement.matches(%r)" % selector):
+                visible = self._eval(browser, """(() => { const el = document.activeElement;
+                    const style = getComputedStyle(el);
+                    return el.matches(':focus-visible') &&
+                        (style.outlineStyle !== 'none' || style.boxShadow !== 'none'); })()""")
+                self.assertTrue(visible, "the keyboard focus on %s is not visible" % selector)
+                return
+        self.fail("%s cannot be reached with the Tab key" % selector)
+
+    def test_booking_with_the_keyboard_alone(self):
+        self.browser_size = "1366x768"
+        browser = ChromeBrowser(self)
+        try:
+            self.http_request_key = self.canonical_tag + "_browser_js"
+            self.authenticate(self.parent_a.login, self.parent_a.login, browser=browser)
+            self.http_request_strict_check = True
+            self.cr.flush()
+            self.cr.clear()
+            browser.navigate_to(self.base_url() + self._week_url(self.child_a1, self.open_day), wait_stop=True)
+            self.assertTrue(browser._wait_ready())
+            cell = "form.pf-planning-grid input[name=cell][data-tour-day='%s']" % self.open_day.isoformat()
+            self._tab_to(browser, cell)
+            self._press(browser, "Space")
+            self.assertTrue(self._eval(browser, "document.querySelector(%r).checked" % cell))
+            self._tab_to(browser, "form.pf-planning-grid button[name=go_recap]")
+            self._press(browser, "Enter")
+            self._wait_for_page(browser, "/my/recap", ".o_pf_recap .pf-recap-table")
+            self._tab_to(browser, ".o_pf_recap form[action='/my/recap/confirm'] button[type=submit]")
+            self._press(browser, "Enter")
+            self._wait_for_page(browser, "/my/recap/confirm", ".o_pf_recap_done .text-success")
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+            self.http_request_key = self.canonical_tag
+            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
+        reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        self.assertEqual(reservation.date, self.open_day)
+        self.assertEqual(reservation.state, "reserved")
