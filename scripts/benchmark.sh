@@ -32,9 +32,11 @@ OUT="$("$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CO
 CHILD="$(sed -n 's/.*portal family: login [^ ]*, child \([0-9]*\),.*/\1/p' <<<"$OUT")"
 [ -n "$CHILD" ] || die "the benchmark family was not prepared"
 say "Timing the portal pages on http://localhost:${HTTP_PORT:-8069}"
-odoo_bin -d "$DB_NAME" --db-filter="^$DB_NAME\$" --workers=0 --log-level=warn &
+SERVER_LOG="$LOCAL_DIR/benchmark-server.log"
+rm -f "$SERVER_LOG"
+odoo_bin -d "$DB_NAME" --db-filter="^$DB_NAME\$" --workers=0 --log-level=info --logfile="$SERVER_LOG" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; pg_stop' EXIT
+trap 'kill $SERVER 2>/dev/null; sleep 2; kill -9 $SERVER 2>/dev/null; pg_stop' EXIT
 for _ in $(seq 60); do curl -s -o /dev/null "http://localhost:${HTTP_PORT:-8069}/web/login" && break; sleep 1; done
 "$PY" "$PROJECT_DIR/scripts/benchmark_portal.py" --url "http://localhost:${HTTP_PORT:-8069}" --login "$LOGIN" \
-    --child "$CHILD"
+    --child "$CHILD" --server-log "$SERVER_LOG"

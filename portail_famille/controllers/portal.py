@@ -2,6 +2,7 @@ import base64
 import re
 from datetime import date, timedelta
 
+from babel.dates import format_date as babel_format_date
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
@@ -10,6 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date
 from odoo.tools.mimetypes import guess_mimetype
+from odoo.tools.misc import babel_locale_parse, get_lang
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -132,10 +134,10 @@ class FamilyPortal(CustomerPortal):
         """Add what the planning template shows to ``planning``, computed once per page rather than once
         per cell: the day labels in the user's language, the bookable days as a set, and per cell the
         state in words with its CSS class (the V / waiting / full states are never carried by colour alone)."""
-        env = request.env
+        locale = babel_locale_parse(get_lang(request.env).code)
         planning["bookable_set"] = set(planning["bookable_days"])
         planning["day_labels"] = {
-            day: (format_date(env, day, date_format="EEEE d MMMM"), format_date(env, day, date_format="EEE"))
+            day: (babel_format_date(day, "EEEE d MMMM", locale=locale), babel_format_date(day, "EEE", locale=locale))
             for day in planning["bookable_days"]
         }
         states = {

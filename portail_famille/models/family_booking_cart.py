@@ -294,6 +294,7 @@ class FamilyBookingCart(models.Model):
         cart = self.search([("household_id", "=", household.id)], limit=1)
         pending = {line._key(): line for line in cart.line_ids}
         rows = []
+        quotients = {}  # the QF in force, per first open day (one query per distinct day, not per unit)
         for registration in registrations:
             activity = registration.activity_id
             open_days = set(activity._get_open_dates(date_from, date_to))
@@ -301,6 +302,8 @@ class FamilyBookingCart(models.Model):
                         for day in open_days}
             price_day = min((d for d in open_days if registration.date_start <= d <= registration.date_end),
                             default=None)
+            if price_day and price_day not in quotients:
+                quotients[price_day] = household._get_quotient_value(price_day)
             for unit in activity.unit_ids:
                 cells = []
                 for day in days:
@@ -313,7 +316,8 @@ class FamilyBookingCart(models.Model):
                 rows.append({
                     "registration": registration, "activity": activity, "unit": unit, "cells": cells,
                     "activity_name": activity.name, "unit_name": unit.name,
-                    "price": unit._get_price(household, price_day) if price_day and unit.tariff_ids else None,
+                    "price": unit._get_tariff_for(household.is_resident, quotients[price_day]).price
+                    if price_day and unit.tariff_ids else None,
                 })
         open_days = {cell["date"] for row in rows for cell in row["cells"] if cell["status"] != "closed"}
         return {"days": days, "rows": rows, "bookable_days": [day for day in days if day in open_days]}

@@ -80,30 +80,29 @@ class FamilyReservation(models.Model):
     @api.model
     def _check_deadline(self, activity, day, today):
         """None when ``day`` of ``activity`` may still be booked or cancelled on ``today``, else the reason."""
-        label = self._day_label(day)
         if day < today:
-            return _("%(day)s is past.", day=label)
+            return _("%(day)s is past.", day=self._day_label(day))
         rule = activity.booking_rule
         if rule == "days_before":
             limit = day - timedelta(days=activity.booking_days_before)
             if today > limit:
                 return _(
                     "%(day)s: bookings and cancellations close %(n)s days before (last day was %(limit)s).",
-                    day=label, n=activity.booking_days_before, limit=format_date(self.env, limit),
+                    day=self._day_label(day), n=activity.booking_days_before, limit=format_date(self.env, limit),
                 )
         elif rule == "monthly":
             limit = (day.replace(day=1) - relativedelta(months=1)).replace(day=activity.booking_monthly_day)
             if today > limit:
                 return _(
                     "%(day)s: bookings and cancellations for this month closed on %(limit)s.",
-                    day=label, limit=format_date(self.env, limit),
+                    day=self._day_label(day), limit=format_date(self.env, limit),
                 )
         elif rule == "period_window":
             period = activity.school_year_id._get_holiday_period_on(day)
             if not period or not period._window_contains(today):
                 return _(
                     "%(day)s: bookings and cancellations are only possible from %(start)s to %(end)s.",
-                    day=label,
+                    day=self._day_label(day),
                     start=format_date(self.env, period.window_date_start) if period.window_date_start else "–",
                     end=format_date(self.env, period.window_date_end) if period.window_date_end else "–",
                 )

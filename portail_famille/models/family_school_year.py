@@ -1,3 +1,4 @@
+import functools
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -18,6 +19,16 @@ HOLIDAY_KINDS = {
     "vacances de printemps": "spring",
     "vacances d'été": "summer",
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _french_holidays(first_year, last_year, lang, alsace_moselle):
+    """French public holidays of whole years, sorted: ((date, name), ...). Pure computation of the
+    ``holidays`` library, cached: every booking grid and every generated week asks for it."""
+    kwargs = {"years": range(first_year, last_year + 1), "language": lang}
+    if alsace_moselle:
+        kwargs["subdiv"] = "57"
+    return tuple(sorted(holidays.France(**kwargs).items()))
 
 
 class FamilySchoolYear(models.Model):
@@ -71,17 +82,9 @@ class FamilySchoolYear(models.Model):
     def _get_public_holidays(self):
         """French public holidays (Easter-based ones included) over the school year: {date: name}."""
         self.ensure_one()
-        years = range(self.date_start.year, self.date_end.year + 1)
         lang = "fr" if (self.env.lang or "").startswith("fr") else "en_US"
-        kwargs = {"years": years, "language": lang}
-        if self.alsace_moselle:
-            kwargs["subdiv"] = "57"
-        calendar = holidays.France(**kwargs)
-        return {
-            day: name
-            for day, name in sorted(calendar.items())
-            if self.date_start <= day <= self.date_end
-        }
+        calendar = _french_holidays(self.date_start.year, self.date_end.year, lang, self.alsace_moselle)
+        return {day: name for day, name in calendar if self.date_start <= day <= self.date_end}
 
     def _get_official_holiday_periods(self):
         """The Ministry's holiday dates for this year's zone: [(kind, name, start, end)]."""
