@@ -190,11 +190,12 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                if self._eval(browser, "location.pathname === %r && document.readyState === 'complete' && "
-                                       "!!document.querySelector(%r)" % (path, selector)):
-                    return
+                ready = self._eval(browser, "location.pathname === %r && document.readyState === 'complete' && "
+                                            "!!document.querySelector(%r)" % (path, selector))
             except Exception:  # the page is being replaced while it navigates
-                pass
+                ready = False
+            if ready:
+                return
             time.sleep(0.2)
         self.fail("the page %s (%s) did not open" % (path, selector))
 
