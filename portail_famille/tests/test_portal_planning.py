@@ -9,12 +9,10 @@ from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
 from .common import FamilyCommon
 
 
-@tagged("post_install", "-at_install")
-class TestPortalPlanning(HttpCase, FamilyCommon):
-    """The planning and recap pages, through real HTTP requests of a logged-in parent.
-
-    The server's clock is not frozen (it serves other threads): the school year and the days booked
-    are placed relative to today, far enough from the deadlines."""
+class LivePlanningCase(HttpCase, FamilyCommon):
+    """A school year around today and an activity booked until 6 days before, with validated registrations
+    of three children: for the HTTP tests and tours of the planning (the server's clock is not frozen, it
+    serves other threads, so the days are placed relative to today, far enough from the deadlines)."""
 
     @classmethod
     def setUpClass(cls):
@@ -39,9 +37,7 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
         cls.reg_a1, cls.reg_a2, cls.reg_b1 = regs[cls.child_a1], regs[cls.child_a2], regs[cls.child_b1]
         # a Wednesday three weeks ahead (open), and the next Wednesday within 6 days (locked)
         cls.open_day = today + timedelta(days=21 + (2 - today.weekday()) % 7)
-        cls.locked_day = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
-        if (cls.locked_day - today).days > 6:  # today is a Thursday: the next Wednesday is 6 days away
-            cls.locked_day = today + timedelta(days=6)
+        cls.locked_day = today + timedelta(days=(2 - today.weekday()) % 7)  # today when it is a Wednesday
 
     def _key(self, registration, day):
         return "%s-%s-%s" % (registration.id, self.unit_live.id, day.isoformat())
@@ -55,6 +51,12 @@ class TestPortalPlanning(HttpCase, FamilyCommon):
     def _post(self, url, data, csrf_from="/my"):
         token = self._csrf(self.url_open(csrf_from).text)
         return self.url_open(url, data={**data, "csrf_token": token})
+
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPlanning(LivePlanningCase):
+    """The planning and recap pages, through real HTTP requests of a logged-in parent."""
 
     def test_parent_books_a_day_through_the_recap(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
