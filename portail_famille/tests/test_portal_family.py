@@ -175,6 +175,9 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         png = base64.b64decode(
             "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
         url = "/my/children/%s/identity" % child.id
+        page = self.url_open("/my/children/%s" % child.id).text
+        self.assertRegex(page, r'<option value="cp" selected', "the child's class is the one selected")
+        self.assertIn('value="%s"' % birth_date.isoformat(), page)
         form = {"first_name": "Léonie", "last_name": child.last_name, "birth_date": birth_date.isoformat(),
                 "school_id": school.id, "class_level": child.class_level or "", "image_rights_consent": "1"}
         response = self._post(url, form, files={"photo": ("photo.png", png, "image/png")})
@@ -211,6 +214,9 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertEqual(child.first_name, "Léonie")
         self.assertEqual(child.school_id, school)
         self.assertEqual(child.class_level, "cm1")
+        page = self.url_open("/my/children/%s" % child.id).text
+        self.assertRegex(page, r'<option value="%s" selected' % school.id)
+        self.assertRegex(page, r'<option value="cm1" selected')
         self.assertIn("mis à jour", self._family_mail(change).subject)
 
     def test_child_identity_bad_input(self):

@@ -62,6 +62,8 @@ class TestPortalPlanning(LivePlanningCase):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open(self._week_url(self.child_a1, self.open_day))
         self.assertEqual(page.status_code, 200)
+        for label in ("Mois", "Quinzaine", "Semaine"):  # the views, in the town's language
+            self.assertIn(">%s</a>" % label, page.text)
         key = self._key(self.reg_a1, self.open_day)
         self.assertIn('value="%s"' % key, page.text)
         self.assertIn("CL Mercredis (live)", page.text)
