@@ -296,7 +296,9 @@ class FamilyBookingCart(models.Model):
         rows = []
         quotients = {}  # the QF in force, per first open day (one query per distinct day, not per unit)
         for registration in registrations:
-            activity = registration.activity_id
+            # the town's calendar, units and tariffs are public: read them without the record rules, once
+            # the child (hence the registration) is known to be the caller's
+            activity = registration.activity_id.sudo()
             open_days = set(activity._get_open_dates(date_from, date_to))
             deadline = {day: None if override else Reservation._check_deadline(activity, day, today)
                         for day in open_days}
