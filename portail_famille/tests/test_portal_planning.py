@@ -98,6 +98,15 @@ class TestPortalPlanning(LivePlanningCase):
         self.assertFalse(cart.line_ids)
         self.assertEqual(reservation.state, "reserved")
 
+    def test_names_are_escaped_in_the_grid(self):
+        """The day cells are built in Python: a unit name typed by staff never becomes markup."""
+        self.unit_live.name = 'Après-midi <img src=x onerror="alert(1)">'
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open(self._week_url(self.child_a1, self.open_day)).text
+        self.assertNotIn("<img src=x", page)
+        self.assertIn("Après-midi &lt;img src=x onerror=", page)
+        self.assertIn('data-tour-day="%s"' % self.open_day.isoformat(), page)
+
     def test_locked_day_is_shown_with_its_reason_and_refused(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open(self._week_url(self.child_a1, self.locked_day))
