@@ -79,10 +79,16 @@ class TestSecurity(FamilyCommon):
                 record.with_user(self.parent_a).read([fname])
 
     def test_portal_cannot_write_other_child(self):
+        consent = self.child_b1.image_rights_consent
         with self.assertRaises(AccessError):
-            self.child_b1.with_user(self.parent_a).write({"first_name": "Pirate"})
-        self.child_a1.with_user(self.parent_a).write({"first_name": "Léane"})
-        self.assertEqual(self.child_a1.first_name, "Léane")
+            self.child_b1.with_user(self.parent_a).write({"image_rights_consent": not consent})
+        self.assertEqual(self.child_b1.image_rights_consent, consent)
+        # the parent's own child: the consent is theirs to give, the identity goes through a change request
+        self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
+        self.assertTrue(self.child_a1.image_rights_consent)
+        with self.assertRaises(AccessError):
+            self.child_a1.with_user(self.parent_a).write({"first_name": "Léane"})
+        self.assertEqual(self.child_a1.first_name, "Léa")
 
     def test_portal_cannot_register_other_child(self):
         with self.assertRaises(AccessError):
