@@ -256,6 +256,16 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
         self.assertTrue(self.child_a1.image_rights_date)
 
+    def test_dashboard_offers_a_tile_per_service(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open("/my").text
+        home = page[page.index("o_pf_home"):page.index("pf_history_title") if "pf_history_title" in page else None]
+        for url in ("/my/family", "/my/registrations", "/my/planning", "/my/invoices", "/my/messages",
+                    "/my/absences", "/my/news", "/my/documents", "/my/recap"):
+            with self.subTest(url=url):
+                self.assertIn(f'href="{url}"', home)
+                self.assertEqual(self.url_open(url).status_code, 200)
+
     def test_dashboard_lists_the_requests_with_their_state(self):
         registration = self._create_registration(self.child_a1, self.act_restaurant)
         self._create_registration(self.child_b1, self.act_restaurant)
