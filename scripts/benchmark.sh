@@ -2,41 +2,47 @@
 # Reservation benchmark: ./scripts/benchmark.sh [--families 5000] [--keep] [--portal]
 # --portal keeps the town, gives one family a portal login and 20 pending days, serves Odoo and times
 # the planning page and the recap over HTTP (p95, target under 150 ms).
-# Same set-up as ./run.sh, on the database pf_bench (addon installed without demo data);
-# the generated town is rolled back at the end unless --keep is given.
+# Same set-up as ./run.sh, on the database pf_bench (BENCH_DB=...), dropped and created afresh at each run
+# (addon installed without demo data); the generated town is rolled back at the end unless --keep is given.
 source "$(dirname "$0")/lib.sh"
 DB_NAME="${BENCH_DB:-pf_bench}"
 setup_all
 trap pg_stop EXIT
 export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
-if ! db_exists "$DB_NAME"; then
-    say "Creating $DB_NAME (portail_famille without demo data)"
-    odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --stop-after-init --log-level=warn \
-        || die "installing portail_famille failed"
-else
-    odoo_bin -d "$DB_NAME" -u portail_famille --stop-after-init --log-level=warn || die "update failed"
-fi
 PORTAL=0
 ARGS=()
 for arg in "$@"; do
     if [ "$arg" = "--portal" ]; then PORTAL=1; else ARGS+=("$arg"); fi
 done
+if db_exists "$DB_NAME"; then
+    # a town kept by an earlier run (--keep, --portal) would double the volume measured
+    say "Dropping $DB_NAME left by an earlier run"
+    psql -d postgres -qc "DROP DATABASE \"$DB_NAME\" WITH (FORCE)" || die "could not drop $DB_NAME"
+    rm -rf "$LOCAL_DIR/filestore/filestore/$DB_NAME"
+fi
+say "Creating $DB_NAME (portail_famille without demo data)"
+odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --stop-after-init --log-level=warn \
+    || die "installing portail_famille failed"
 if [ "$PORTAL" = 0 ]; then
     "$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
     exit
 fi
 # --portal: keep the town, give one family a portal login and a recap, then time the portal pages over HTTP
 LOGIN="bench.parent.$$@example.com"
-OUT="$("$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" \
-    --keep --portal-login "$LOGIN" "${ARGS[@]}" | tee /dev/stderr)"
+TOWN_LOG="$LOCAL_DIR/benchmark-town.log"
+"$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" \
+    --keep --portal-login "$LOGIN" "${ARGS[@]}" | tee "$TOWN_LOG"
+OUT="$(cat "$TOWN_LOG")"
 CHILD="$(sed -n 's/.*portal family: login [^ ]*, child \([0-9]*\),.*/\1/p' <<<"$OUT")"
 [ -n "$CHILD" ] || die "the benchmark family was not prepared"
 say "Timing the portal pages on http://localhost:${HTTP_PORT:-8069}"
 SERVER_LOG="$LOCAL_DIR/benchmark-server.log"
 rm -f "$SERVER_LOG"
-odoo_bin -d "$DB_NAME" --db-filter="^$DB_NAME\$" --workers=0 --log-level=info --logfile="$SERVER_LOG" &
+# odoo-bin itself in the background (not the odoo_bin function's subshell), so that $! is the server
+"$PY" "$ODOO_HOME/odoo-bin" -c "$ODOO_CONF" -d "$DB_NAME" --db-filter="^$DB_NAME\$" --workers=0 \
+    --log-level=info --logfile="$SERVER_LOG" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; sleep 2; kill -9 $SERVER 2>/dev/null; pg_stop' EXIT
+trap 'kill $SERVER 2>/dev/null || true; sleep 2; kill -9 $SERVER 2>/dev/null || true; pg_stop' EXIT
 for _ in $(seq 60); do curl -s -o /dev/null "http://localhost:${HTTP_PORT:-8069}/web/login" && break; sleep 1; done
 "$PY" "$PROJECT_DIR/scripts/benchmark_portal.py" --url "http://localhost:${HTTP_PORT:-8069}" --login "$LOGIN" \
     --child "$CHILD" --server-log "$SERVER_LOG"
