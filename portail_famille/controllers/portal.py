@@ -74,10 +74,18 @@ class FamilyPortal(CustomerPortal):
     household; the business rules are the models'."""
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _find_family_household():
+        """The household of the logged-in user, empty for an account with no family file (or no right to
+        read one, such as an internal user outside the family services)."""
+        Household = request.env["family.household"]
+        if not Household.has_access("read"):
+            return Household
+        return Household.search([("partner_id", "=", request.env.user.commercial_partner_id.id)], limit=1)
+
     def _family_household(self):
         """The household of the logged-in parent, or 404 for an account with no family file."""
-        partner = request.env.user.commercial_partner_id
-        household = request.env["family.household"].search([("partner_id", "=", partner.id)], limit=1)
+        household = self._find_family_household()
         if not household:
             raise NotFound()
         return household
@@ -118,9 +126,7 @@ class FamilyPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if not counters:  # the dashboard page itself (the counters are fetched by a later JSON call)
-            household = request.env["family.household"].search(
-                [("partner_id", "=", request.env.user.commercial_partner_id.id)], limit=1
-            ) if request.env["family.household"].has_access("read") else None
+            household = self._find_family_household()
             values["family_history"] = household._get_request_history() if household else []
         if "family_unread_count" in counters:
             values["family_unread_count"] = request.env["family.message"].search_count(
@@ -132,13 +138,10 @@ class FamilyPortal(CustomerPortal):
 
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
-        partner = request.env.user.commercial_partner_id
         values["format_date"] = lambda day, date_format=False: format_date(request.env, day, date_format=date_format)
         values["family_unread_count"] = request.env["family.message"].search_count(
             [("family_unread", "=", True)]) if request.env["family.message"].has_access("read") else 0
-        values["family_household"] = request.env["family.household"].search(
-            [("partner_id", "=", partner.id)], limit=1) if request.env["family.household"].has_access("read") \
-            else request.env["family.household"]
+        values["family_household"] = self._find_family_household()
         return values
 
     # ------------------------------------------------------------------ planning
