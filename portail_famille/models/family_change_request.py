@@ -1,7 +1,6 @@
 import json
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
@@ -115,8 +114,8 @@ class FamilyChangeRequest(models.Model):
         if "birth_date" in vals:
             day = vals["birth_date"]
             day = date.fromisoformat(day) if isinstance(day, str) else day
-            today = fields.Date.context_today(self)
-            if not day or day > today or day < today - relativedelta(years=25):
+            earliest, latest = child._birth_date_bounds()
+            if not day or not earliest <= day <= latest:
                 raise ValidationError(_("The birth date of %(child)s must be a past date, less than 25 years ago.",
                                         child=child.first_name))
             clean["birth_date"] = day.isoformat()

@@ -76,16 +76,23 @@ class FamilyChild(models.Model):
         for child in self:
             child.health_sheet_id = by_child.get(child.id, False)
 
+    @api.model
+    def _birth_date_bounds(self):
+        """(earliest, latest) birth date a child of the town's services may have today: not in the future,
+        less than 25 years ago."""
+        today = fields.Date.context_today(self)
+        return today - relativedelta(years=25), today
+
     @api.constrains("birth_date")
     def _check_birth_date(self):
-        today = fields.Date.context_today(self)
+        earliest, latest = self._birth_date_bounds()
         for child in self:
-            if child.birth_date > today:
+            if child.birth_date > latest:
                 raise ValidationError(_(
                     "The birth date of %(child)s (%(date)s) is in the future.", child=child.name,
                     date=format_date(self.env, child.birth_date),
                 ))
-            if child.birth_date < today - relativedelta(years=25):
+            if child.birth_date < earliest:
                 raise ValidationError(_(
                     "The birth date of %(child)s (%(date)s) is more than 25 years ago.",
                     child=child.name, date=format_date(self.env, child.birth_date),
