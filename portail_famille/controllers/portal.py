@@ -266,7 +266,7 @@ class FamilyPortal(CustomerPortal):
             line = None
         if not line:
             raise NotFound()
-        line.unlink()
+        cart._remove_lines(line)
         return request.redirect("/my/recap")
 
     @http.route("/my/recap/clear", type="http", auth="user", website=True, methods=["POST"])
@@ -350,9 +350,7 @@ class FamilyPortal(CustomerPortal):
         if not errors:
             try:
                 with request.env.cr.savepoint():
-                    registration = request.env["family.registration"].create({
-                        "child_id": child.id, "activity_id": activity.id, "note": (note or "").strip()[:2000],
-                    })
+                    registration = request.env["family.registration"]._portal_request(child, activity, note)
             except (UserError, ValidationError) as error:
                 errors["activity_id"] = error.args[0]
             else:
@@ -425,9 +423,8 @@ class FamilyPortal(CustomerPortal):
         if not errors:
             try:
                 with request.env.cr.savepoint():
-                    absence = request.env["family.absence"].create({
-                        **vals, "child_id": child.id, "reason": reason, "comment": (comment or "").strip()[:2000],
-                    })
+                    absence = request.env["family.absence"]._portal_declare(
+                        child, {**vals, "reason": reason, "comment": comment})
             except (UserError, ValidationError) as error:
                 errors["date_to"] = error.args[0]
             else:
@@ -544,7 +541,7 @@ class FamilyPortal(CustomerPortal):
             errors["phone"] = _("Give a phone number (digits, spaces, +).")
 
         def apply():
-            request.env["family.authorized.person"].create({**form, "household_id": household.id})
+            request.env["family.authorized.person"]._portal_add(household, form)
 
         return self._family_file_post(household, "authorized", form, errors, apply,
                                       _("%(name)s may now pick up your children.", name=form["name"]))
@@ -558,7 +555,7 @@ class FamilyPortal(CustomerPortal):
             person = None
         if not person:
             raise NotFound()
-        person.unlink()
+        person._portal_remove()
         request.session["family_file_notice"] = _("The person is removed.")
         return request.redirect("/my/family#pf-authorized")
 
@@ -581,9 +578,8 @@ class FamilyPortal(CustomerPortal):
         proof, proof_name = self._read_upload("proof", errors, required=True)
 
         def apply():
-            request.env["family.quotient"].create({
-                "household_id": household.id, "value": qf, "date_from": start, "date_to": end,
-                "proof": proof, "proof_filename": proof_name,
+            request.env["family.quotient"]._portal_declare(household, {
+                "value": qf, "date_from": start, "date_to": end, "proof": proof, "proof_filename": proof_name,
             })
 
         return self._family_file_post(household, "quotient", form, errors, apply,
@@ -603,9 +599,8 @@ class FamilyPortal(CustomerPortal):
         file, file_name = self._read_upload("file", errors, required=True)
 
         def apply():
-            request.env["family.document"].create({
-                "household_id": household.id, "document_type": document_type, "file": file,
-                "file_name": file_name, "name": form["name"] or file_name,
+            request.env["family.document"]._portal_upload(household, {
+                "document_type": document_type, "file": file, "file_name": file_name, "name": form["name"],
                 "child_id": child.id if child else False,
             })
 
@@ -675,7 +670,7 @@ class FamilyPortal(CustomerPortal):
             errors["__form__"] = _("Describe the PAI, or untick it.")
 
         def apply():
-            child.health_sheet_id.write(form)
+            child.health_sheet_id._portal_update(form)
 
         return self._child_post(household, child, "health", form, errors, apply, _("The health sheet is saved."))
 
@@ -691,8 +686,8 @@ class FamilyPortal(CustomerPortal):
         day = self._read_date(form["date"], "date", errors)
 
         def apply():
-            request.env["family.vaccine"].create({
-                "health_sheet_id": child.health_sheet_id.id, "vaccine": vaccine, "name": form["name"], "date": day,
+            request.env["family.vaccine"]._portal_add(child.health_sheet_id, {
+                "vaccine": vaccine, "name": form["name"], "date": day,
             })
 
         return self._child_post(household, child, "vaccine", form, errors, apply, _("The vaccine is added."))

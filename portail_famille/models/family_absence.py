@@ -63,6 +63,18 @@ class FamilyAbsence(models.Model):
             self._apply_to_reservations()
         return res
 
+    @api.model
+    def _portal_declare(self, child, vals):
+        """A parent declares an absence of ``child`` (of their own family). Only the fields a family fills in
+        are kept; whether it is justified follows the certificate."""
+        child.ensure_one()
+        child.check_access("read")
+        allowed = ("date_from", "date_to", "reason", "comment", "certificate", "certificate_filename")
+        values = {fname: vals[fname] for fname in allowed if fname in vals}
+        values["comment"] = (values.get("comment") or "").strip()[:2000]
+        # sudo: parents have no create right; the create still applies the family rules (self.env.user)
+        return self.sudo().create({**values, "child_id": child.id}).with_env(self.env)
+
     def _apply_to_reservations(self):
         """Mark the child's booked days of the period absent (justified or not)."""
         Reservation = self.env["family.reservation"].sudo()

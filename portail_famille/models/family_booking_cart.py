@@ -46,7 +46,13 @@ class FamilyBookingCart(models.Model):
         household.ensure_one()
         household.check_access("read")
         cart = self.search([("household_id", "=", household.id)], limit=1)
-        return cart or self.create({"household_id": household.id})
+        # sudo: parents have no create right; the household is theirs (checked above)
+        return cart or self.sudo().create({"household_id": household.id}).with_env(self.env)
+
+    def _check_household_access(self):
+        """Parents change their own family's recap only (record rules); staff need the write right.
+        The recap's lines are then written with sudo: parents have no write right on them."""
+        self.check_access("write" if self.env.user._is_internal() else "read")
 
     # ------------------------------------------------------------------ adding and removing
     def add_bookings(self, requests, raise_on_error=False):
@@ -56,7 +62,7 @@ class FamilyBookingCart(models.Model):
         others are still added. Asking again for a day whose cancellation is in the recap takes the
         cancellation back instead."""
         self.ensure_one()
-        self.check_access("write")
+        self._check_household_access()
         Reservation = self.env["family.reservation"]
         Line = self.env["family.booking.cart.line"]
         today = Reservation._today()
@@ -137,8 +143,8 @@ class FamilyBookingCart(models.Model):
                     raise ValidationError(result["error"])
             else:
                 kept.append((result, vals))
-        to_unlink.unlink()
-        lines = Line.create([vals for _result, vals in kept])
+        to_unlink.sudo().unlink()
+        lines = Line.sudo().create([vals for _result, vals in kept]).with_env(self.env)
         for (result, _vals), line in zip(kept, lines, strict=True):
             result["line"] = line
         return results
@@ -167,7 +173,7 @@ class FamilyBookingCart(models.Model):
         cannot be cancelled (deadline passed, invoiced, attendance recorded…) is reported and the
         others are still added. Cancelling a day booked in this same recap just removes that line."""
         self.ensure_one()
-        self.check_access("write")
+        self._check_household_access()
         reservations.check_access("read")
         Reservation = self.env["family.reservation"]
         today = Reservation._today()
@@ -200,13 +206,20 @@ class FamilyBookingCart(models.Model):
                 "tariff_name": reservation.tariff_name,
                 "price_unit": reservation.price_unit if reservation.state == "reserved" else 0.0,
             })
-        self.env["family.booking.cart.line"].create(vals_list)
+        self.env["family.booking.cart.line"].sudo().create(vals_list)
         return results
 
     def action_clear(self):
         """Tout supprimer: forget every pending change."""
-        self.check_access("write")
-        self.line_ids.unlink()
+        self._check_household_access()
+        self.line_ids.sudo().unlink()
+        return True
+
+    def _remove_lines(self, lines):
+        """Retirer: forget some pending changes of this recap (lines of another recap are ignored)."""
+        self.ensure_one()
+        self._check_household_access()
+        (lines & self.line_ids).sudo().unlink()
         return True
 
     # ------------------------------------------------------------------ Terminer
@@ -216,7 +229,7 @@ class FamilyBookingCart(models.Model):
         {"line": description, "operation", "date", "child", "unit", "ok": bool, "message", "amount",
         "state"}. The applied lines are e-mailed to the family; the recap is then empty."""
         self.ensure_one()
-        self.check_access("write")
+        self._check_household_access()
         # one "Terminer" at a time per family: a double click waits, then finds the recap empty
         self.env.cr.execute(SQL("SELECT id FROM family_booking_cart WHERE id = %s FOR UPDATE", self.id))
         self.invalidate_recordset(["line_ids"])
@@ -231,7 +244,7 @@ class FamilyBookingCart(models.Model):
         for line in cancel_lines:
             error = cancel_errors.get(line.reservation_id.id) if line.reservation_id else _(
                 "%(day)s: this reservation no longer exists.", day=Reservation._day_label(line.date))
-            line.write({"result": "failed" if error else "done", "result_message": error or False})
+            line.sudo().write({"result": "failed" if error else "done", "result_message": error or False})
 
         book_lines = lines - cancel_lines
         book_results = Reservation._book([{
@@ -240,7 +253,7 @@ class FamilyBookingCart(models.Model):
         } for line in book_lines])
         for line, result in zip(book_lines, book_results, strict=True):
             reservation = result["reservation"]
-            line.write({
+            line.sudo().write({
                 "result": "failed" if result["error"] else ("waiting" if result["state"] == "waiting" else "done"),
                 "result_message": result["error"] or False,
                 "reservation_id": reservation.id or line.reservation_id.id,
@@ -249,10 +262,10 @@ class FamilyBookingCart(models.Model):
             })
 
         results = [line._get_result() for line in lines]
-        self.last_confirm_date = fields.Datetime.now()
+        self.sudo().last_confirm_date = fields.Datetime.now()
         if lines.filtered(lambda line: line.result != "failed"):
             self._send_recap()
-        lines.unlink()
+        lines.sudo().unlink()
         return results
 
     def _send_recap(self):
@@ -393,7 +406,7 @@ class FamilyBookingCart(models.Model):
                 to_forget |= pending[("book", *child_key)]
             else:
                 to_cancel |= cell["reservation"]
-        to_forget.unlink()
+        to_forget.sudo().unlink()
         if to_cancel:
             errors += [error for error in self.add_cancellations(to_cancel).values() if error]
         if to_book:

@@ -58,6 +58,21 @@ class FamilyDocument(models.Model):
     date = fields.Date(default=fields.Date.context_today, required=True)
     expiry_date = fields.Date(string="Valid Until")
 
+    @api.model
+    def _portal_upload(self, household, vals):
+        """A parent sends a document of their own ``household`` (about one of its children, or the family)."""
+        household.ensure_one()
+        household.check_access("read")
+        child = vals.get("child_id") and household.child_ids.filtered(lambda c: c.id == vals["child_id"])
+        if vals.get("child_id") and not child:
+            raise ValidationError(_("A document can only concern a child of the family."))
+        values = {fname: vals[fname] for fname in ("document_type", "file", "file_name") if fname in vals}
+        values["name"] = (vals.get("name") or "").strip()[:200] or values.get("file_name") or _("Document")
+        # sudo: parents have no create right
+        return self.sudo().create({
+            **values, "household_id": household.id, "child_id": child.id if child else False,
+        }).with_env(self.env)
+
     @api.depends("file")
     def _compute_mimetype(self):
         for document in self.with_context(bin_size=False):

@@ -26,6 +26,22 @@ class FamilyHealthSheet(models.Model):
         ("child_uniq", "unique(child_id)", "A child has only one health sheet."),
     ]
 
+    # what a family fills in on the portal; the rest (e.g. the last update) is the town's
+    PORTAL_FIELDS = {"doctor_name": 200, "doctor_phone": 40, "allergies": 2000, "has_pai": None, "pai_details": 2000,
+                     "dietary_requirements": 200, "medical_notes": 4000}
+
+    def _portal_update(self, vals):
+        """A parent updates their own child's health sheet (only the fields a family fills in)."""
+        self.ensure_one()
+        self.check_access("read")
+        values = {}
+        for fname, size in self.PORTAL_FIELDS.items():
+            if fname in vals:
+                values[fname] = bool(vals[fname]) if size is None else (vals[fname] or "").strip()[:size]
+        # sudo: parents have no write right on health data; only the whitelisted fields follow
+        self.sudo().write(values)
+        return True
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -54,7 +54,7 @@ class FamilyHousehold(models.Model):
     document_ids = fields.One2many("family.document", "household_id", string="Documents")
     registration_ids = fields.One2many("family.registration", "household_id", string="Registrations")
     registration_count = fields.Integer(compute="_compute_registration_count")
-    family_note = fields.Html(string="Internal Notes")
+    family_note = fields.Html(string="Internal Notes", groups="base.group_user")
 
     _sql_constraints = [
         ("reference_uniq", "unique(reference)", "This file number is already used."),
@@ -202,6 +202,7 @@ class FamilyHousehold(models.Model):
 
     def action_grant_portal_access(self):
         """Create (or re-enable) the portal login of each responsable having an e-mail."""
+        self.check_access("write")
         wizard = self.env["portal.wizard"].with_context(
             active_model="res.partner",
             active_ids=(self.responsible_partner_id | self.spouse_partner_id).ids,

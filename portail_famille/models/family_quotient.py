@@ -30,6 +30,16 @@ class FamilyQuotient(models.Model):
     validated_by_id = fields.Many2one("res.users", readonly=True)
     validation_date = fields.Datetime(readonly=True)
 
+    @api.model
+    def _portal_declare(self, household, vals):
+        """A parent declares the quotient familial of their own ``household`` with its proof; staff validate it."""
+        household.ensure_one()
+        household.check_access("read")
+        allowed = ("value", "date_from", "date_to", "proof", "proof_filename")
+        values = {fname: vals[fname] for fname in allowed if fname in vals}
+        # sudo: parents have no create right; the create still applies the family rules (self.env.user)
+        return self.sudo().create({**values, "household_id": household.id}).with_env(self.env)
+
     @api.constrains("value", "date_from", "date_to", "proof")
     def _check_values(self):
         for quotient in self:

@@ -164,6 +164,20 @@ class FamilyRegistration(models.Model):
             raise UserError(_("Only the town's staff can change the state of a registration."))
         return super().write(vals)
 
+    @api.model
+    def _portal_request(self, child, activity, note=""):
+        """A parent asks to register ``child`` (of their own family) to ``activity``, one of the activities
+        offered to the child today. Families never choose the state nor the dates: the activity's settings do."""
+        child.ensure_one()
+        child.check_access("read")
+        if activity not in child._get_offered_activities():
+            raise UserError(_("Choose an activity open to %(child)s.", child=child.first_name))
+        # sudo: parents have no create right; the create still applies the family rules (self.env.user)
+        registration = self.sudo().create({
+            "child_id": child.id, "activity_id": activity.id, "note": (note or "").strip()[:2000],
+        })
+        return registration.with_env(self.env)
+
     def _schedule_validation(self):
         for registration in self:
             user = registration.activity_id.responsible_user_id or self.env.ref("base.user_admin", False)

@@ -26,6 +26,16 @@ class FamilyVaccine(models.Model):
     name = fields.Char(string="Vaccine Name", help="Brand or detail, required for 'Other'.")
     date = fields.Date(string="Injection Date", required=True)
 
+    @api.model
+    def _portal_add(self, health_sheet, vals):
+        """A parent records a vaccine injection on their own child's health sheet."""
+        health_sheet.ensure_one()
+        health_sheet.check_access("read")
+        values = {"vaccine": vals.get("vaccine"), "name": (vals.get("name") or "").strip()[:200],
+                  "date": vals.get("date"), "health_sheet_id": health_sheet.id}
+        # sudo: parents have no create right on health data
+        return self.sudo().create(values).with_env(self.env)
+
     @api.constrains("date", "vaccine", "name")
     def _check_date(self):
         today = fields.Date.context_today(self)

@@ -57,7 +57,9 @@ class FamilyWeeklyTemplate(models.Model):
         return requests
 
     def action_apply(self):
-        """Book every day of the templates; returns the refused days (also kept in ``last_result``)."""
+        """Book every day of the templates; returns the refused days (also kept in ``last_result``).
+        Staff only: a family's own days go through its recap."""
+        self.check_access("write")
         if self.registration_id.filtered(lambda r: r.state != "validated"):
             raise UserError(_("A weekly template can only be applied to a validated registration."))
         results = {}

@@ -24,8 +24,11 @@ class TestAbsence(ReservationCommon):
         ])[0]["reservation"]
 
     def _declare(self, date_from, date_to, user=None, **vals):
-        Absence = self.env["family.absence"].with_user(user) if user else self.env["family.absence"]
-        return Absence.create({"child_id": self.child_a1.id, "date_from": date_from, "date_to": date_to, **vals})
+        if user:  # a parent declares through the portal's business method
+            return self.env["family.absence"].with_user(user)._portal_declare(
+                self.child_a1.with_user(user), {"date_from": date_from, "date_to": date_to, **vals})
+        return self.env["family.absence"].create(
+            {"child_id": self.child_a1.id, "date_from": date_from, "date_to": date_to, **vals})
 
     def _november_cost(self):
         return self.Reservation._get_monthly_cost(self.household_a, self._date("2025-11-01"))["total"]

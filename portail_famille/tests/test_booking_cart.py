@@ -79,7 +79,7 @@ class TestBookingCart(ReservationCommon):
         self.assertIn("2025-13-45", garbled["error"])
         waiting = cart.add_bookings([self._req(self.reg_a1_wed, "2025-12-10", waiting_list=True)])[0]
         self.assertIsNone(waiting["error"])
-        waiting["line"].unlink()
+        cart._remove_lines(waiting["line"])
         # the day already in the recap and the good new one are there, nothing else
         self.assertEqual(sorted(str(d) for d in cart.line_ids.mapped("date")), ["2025-11-19", "2025-12-03"])
 

@@ -84,7 +84,9 @@ class TestChild(FamilyCommon):
 
     def test_parent_gives_image_rights_consent(self):
         with freeze_time("2026-01-15"):
-            self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
+            self.env["family.change.request"].with_user(self.parent_a)._submit(
+                self.household_a.with_user(self.parent_a), self.child_a1.with_user(self.parent_a),
+                {"image_rights_consent": True})
         self.assertTrue(self.child_a1.image_rights_consent)
         self.assertEqual(str(self.child_a1.image_rights_date), "2026-01-15")
 

@@ -1,6 +1,6 @@
 import base64
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import TINY_PDF, TINY_PDF_B64, FamilyCommon
@@ -80,12 +80,16 @@ class TestAuthorizedPerson(FamilyCommon):
         self.assertEqual(person.child_ids, self.child_a1)
 
     def test_portal_parent_adds_authorized_person(self):
-        person = self.env["family.authorized.person"].with_user(self.parent_a).create({
-            "household_id": self.household_a.id, "name": "Voisine", "phone": "07 11 22 33 44",
-            "child_ids": [(6, 0, [self.child_a2.id])],
-        })
+        People = self.env["family.authorized.person"].with_user(self.parent_a)
+        household = self.household_a.with_user(self.parent_a)
+        person = People._portal_add(household, {"name": "Voisine", "phone": "07 11 22 33 44",
+                                                "household_id": self.household_b.id})
         self.assertEqual(person.sudo().household_id, self.household_a)
         with self.assertRaises(ValidationError):
-            self.env["family.authorized.person"].with_user(self.parent_a).create({
-                "household_id": self.household_a.id, "name": "Voisine", "phone": "711",
-            })
+            People._portal_add(household, {"name": "Voisine", "phone": "711"})
+        with self.assertRaises(AccessError):  # another family
+            People._portal_add(self.household_b.with_user(self.parent_a), {"name": "X", "phone": "07 11 22 33 44"})
+        with self.assertRaises(AccessError):  # no direct create
+            People.create({"household_id": self.household_a.id, "name": "Voisine", "phone": "07 11 22 33 44"})
+        person._portal_remove()
+        self.assertFalse(person.exists())

@@ -253,8 +253,9 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
     def test_parent_cannot_write_a_child_identity_directly(self):
         with self.assertRaises(AccessError):
             self.child_a1.with_user(self.parent_a).write({"first_name": "Pirate"})
-        self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
-        self.assertTrue(self.child_a1.image_rights_date)
+        with self.assertRaises(AccessError):
+            self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
+        self.assertFalse(self.child_a1.image_rights_consent)
 
     def test_dashboard_offers_a_tile_per_service(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

@@ -28,15 +28,16 @@ class TestQuotient(FamilyCommon):
             self.env["family.quotient"].create(self._vals(date_from="2025-06-01", date_to="2025-05-31"))
 
     def test_portal_parent_declares_even_when_passing_validated(self):
-        quotient = self.env["family.quotient"].with_user(self.parent_a).create(
-            self._vals(state="validated", validated_by_id=self.parent_a.id)
+        quotient = self.env["family.quotient"].with_user(self.parent_a)._portal_declare(
+            self.household_a.with_user(self.parent_a), self._vals(state="validated", validated_by_id=self.parent_a.id)
         )
         self.assertEqual(quotient.state, "declared")
         self.assertFalse(quotient.validated_by_id)
         self.assertIsNone(self.household_a._get_quotient_value(self._date("2025-06-01")))
 
     def test_portal_parent_cannot_validate(self):
-        quotient = self.env["family.quotient"].with_user(self.parent_a).create(self._vals())
+        quotient = self.env["family.quotient"].with_user(self.parent_a)._portal_declare(
+            self.household_a.with_user(self.parent_a), self._vals())
         with self.assertRaises(UserError):
             quotient.with_user(self.parent_a).write({"state": "validated"})
         with self.assertRaises(UserError):
@@ -56,6 +57,12 @@ class TestQuotient(FamilyCommon):
             self.env["family.quotient"].with_user(self.parent_a).create(
                 self._vals(household_id=self.household_b.id)
             )
+        with self.assertRaises(AccessError):
+            self.env["family.quotient"].with_user(self.parent_a)._portal_declare(
+                self.household_b.with_user(self.parent_a), self._vals())
+        quotient = self.env["family.quotient"].with_user(self.parent_a)._portal_declare(
+            self.household_a.with_user(self.parent_a), self._vals(household_id=self.household_b.id))
+        self.assertEqual(quotient.sudo().household_id, self.household_a)
 
     def test_staff_validates(self):
         quotient = self.env["family.quotient"].create(self._vals())

@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import FamilyCommon
@@ -124,18 +124,26 @@ class TestRegistration(FamilyCommon):
             self._create_registration(self.child_a1, self.act_restaurant, "2026-03-01", "2026-02-01")
 
     # ------------------------------------------------------------------ window
+    def _portal_request(self, child, activity):
+        """A parent's registration request, as the portal makes it."""
+        return self.env["family.registration"].with_user(self.parent_a)._portal_request(
+            child.with_user(self.parent_a), activity.with_user(self.parent_a))
+
     def test_portal_parent_registers_on_last_day_of_window(self):
         with freeze_time("2025-08-20"):
-            registration = self._create_registration(self.child_a1, self.act_restaurant, user=self.parent_a)
+            registration = self._portal_request(self.child_a1, self.act_restaurant)
         self.assertEqual(registration.state, "pending")
         self.assertEqual(registration.household_id, self.household_a)
         self.assertEqual(len(self._todo(registration)), 1)
 
     def test_portal_parent_refused_after_window(self):
-        with freeze_time("2025-08-21"), self.assertRaises(ValidationError):
-            self._create_registration(self.child_a1, self.act_restaurant, user=self.parent_a)
-        with freeze_time("2025-03-09"), self.assertRaises(ValidationError):
-            self._create_registration(self.child_a1, self.act_restaurant, user=self.parent_a)
+        with freeze_time("2025-08-21"), self.assertRaisesRegex(UserError, "Choisissez une activité"):
+            self._portal_request(self.child_a1, self.act_restaurant)
+        with freeze_time("2025-03-09"), self.assertRaisesRegex(UserError, "Choisissez une activité"):
+            self._portal_request(self.child_a1, self.act_restaurant)
+        with freeze_time("2025-08-21"), self.assertRaises(ValidationError):  # the model's own rule, any route
+            self.env["family.registration"].with_user(self.parent_a).sudo().create(
+                {"child_id": self.child_a1.id, "activity_id": self.act_restaurant.id})
         self.assertFalse(self.child_a1.registration_ids)
 
     def test_staff_registers_after_window(self):
@@ -145,18 +153,22 @@ class TestRegistration(FamilyCommon):
 
     def test_portal_parent_cannot_choose_state(self):
         with freeze_time("2025-06-01"):
-            registration = self._create_registration(
-                self.child_a1, self.act_restaurant, user=self.parent_a, state="validated",
-            )
+            with self.assertRaises(AccessError):  # no direct create by RPC
+                self._create_registration(self.child_a1, self.act_restaurant, user=self.parent_a, state="validated")
+            # the portal's business method creates with sudo: the family rules still apply to the parent
+            registration = self.env["family.registration"].with_user(self.parent_a).sudo().create({
+                "child_id": self.child_a1.id, "activity_id": self.act_restaurant.id, "state": "validated"})
         self.assertEqual(registration.state, "pending")
         self.assertFalse(registration.validated_by_id)
 
+    @freeze_time("2025-10-01")
     def test_portal_parent_auto_validated_registration(self):
-        registration = self._create_registration(self.child_a1, self.act_alae_auto, user=self.parent_a)
+        registration = self._portal_request(self.child_a1, self.act_alae_auto)
         self.assertEqual(registration.state, "validated")
 
+    @freeze_time("2025-10-01")
     def test_portal_parent_preregistration(self):
-        registration = self._create_registration(self.child_a3, self.act_creche, user=self.parent_a)
+        registration = self._portal_request(self.child_a3, self.act_creche)
         self.assertEqual(registration.state, "preregistered")
         self.assertEqual(len(self._todo(registration)), 1)
 

@@ -146,9 +146,9 @@ class TestReservationDeadlines(ReservationCommon):
             late = self._book(self.reg_a2_wed, "2025-11-19", user=self.parent_a)
             self.assertIn("6 jours avant", late["error"])
             with self.assertRaisesRegex(UserError, "19/11/2025"):
-                ok["reservation"].with_user(self.parent_a).action_cancel()
+                ok["reservation"].with_user(self.parent_a)._cancel(raise_on_error=True)
         with freeze_time("2025-11-13"):
-            ok["reservation"].with_user(self.parent_a).action_cancel()
+            ok["reservation"].with_user(self.parent_a)._cancel(raise_on_error=True)
             self.assertEqual(ok["reservation"].state, "cancelled")
 
     def test_monthly_rule(self):
@@ -167,9 +167,9 @@ class TestReservationDeadlines(ReservationCommon):
             reservation = self._book(self.reg_a1_resto, "2025-12-02", user=self.parent_a)["reservation"]
         with freeze_time("2025-11-21"):
             with self.assertRaisesRegex(UserError, "20/11/2025"):
-                reservation.with_user(self.parent_a).action_cancel()
+                reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
         with freeze_time("2025-11-20"):
-            reservation.with_user(self.parent_a).action_cancel()
+            reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
         self.assertEqual(reservation.state, "cancelled")
 
     def test_period_window_rule_governs_cancellation(self):
@@ -177,9 +177,9 @@ class TestReservationDeadlines(ReservationCommon):
             reservation = self._book(self.reg_a2_holiday, "2025-10-20", user=self.parent_a)["reservation"]
         with freeze_time("2025-10-02"):
             with self.assertRaisesRegex(UserError, "01/10/2025"):
-                reservation.with_user(self.parent_a).action_cancel()
+                reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
         with freeze_time("2025-10-01"):
-            reservation.with_user(self.parent_a).action_cancel()
+            reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
         self.assertEqual(reservation.state, "cancelled")
 
     def test_period_window_rule(self):
@@ -207,7 +207,7 @@ class TestReservationDeadlines(ReservationCommon):
         reservation = self._book(self.reg_a1_wed, "2025-11-19")["reservation"]
         reservation.invoiced = True
         with self.assertRaisesRegex(UserError, "facturé"):
-            reservation.with_user(self.parent_a).action_cancel()
+            reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
         self.assertEqual(reservation.state, "reserved")
 
 
@@ -226,7 +226,7 @@ class TestReservationCapacity(ReservationCommon):
         reservation_b = waiting["reservation"]
         self.assertEqual(reservation_b.state, "waiting")
 
-        first.with_user(self.parent_a).action_cancel()
+        first.with_user(self.parent_a)._cancel(raise_on_error=True)
         self.assertEqual(reservation_b.state, "reserved")
         message = reservation_b.message_ids.filtered(lambda m: "place" in (m.subject or "").lower())
         self.assertTrue(message)

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import TINY_PDF_B64, FamilyCommon
@@ -83,9 +83,14 @@ class TestSecurity(FamilyCommon):
         with self.assertRaises(AccessError):
             self.child_b1.with_user(self.parent_a).write({"image_rights_consent": not consent})
         self.assertEqual(self.child_b1.image_rights_consent, consent)
-        # the parent's own child: the consent is theirs to give, the identity goes through a change request
-        self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
+        # the parent's own child: the consent is theirs to give (through the family file's business method),
+        # the identity goes through a change request; no direct write at all
+        self.env["family.change.request"].with_user(self.parent_a)._submit(
+            self.household_a.with_user(self.parent_a), self.child_a1.with_user(self.parent_a),
+            {"image_rights_consent": True})
         self.assertTrue(self.child_a1.image_rights_consent)
+        with self.assertRaises(AccessError):
+            self.child_a1.with_user(self.parent_a).write({"image_rights_consent": False})
         with self.assertRaises(AccessError):
             self.child_a1.with_user(self.parent_a).write({"first_name": "Léane"})
         self.assertEqual(self.child_a1.first_name, "Léa")
@@ -107,17 +112,30 @@ class TestSecurity(FamilyCommon):
             })
 
     def test_portal_adds_own_document_and_vaccine(self):
-        document = self.env["family.document"].with_user(self.parent_a).create({
-            "household_id": self.household_a.id, "child_id": self.child_a1.id, "name": "Certificat médical",
-            "document_type": "medical", "file": TINY_PDF_B64, "file_name": "certificat.pdf",
-        })
+        document = self.env["family.document"].with_user(self.parent_a)._portal_upload(
+            self.household_a.with_user(self.parent_a), {
+                "child_id": self.child_a1.id, "name": "Certificat médical", "document_type": "medical",
+                "file": TINY_PDF_B64, "file_name": "certificat.pdf",
+            })
         self.assertEqual(document.sudo().mimetype, "application/pdf")
-        vaccine = self.env["family.vaccine"].with_user(self.parent_a).create({
-            "health_sheet_id": self.sheet_a.id, "vaccine": "hepatitis_b", "date": "2018-09-01",
-        })
+        self.assertEqual(document.sudo().child_id, self.child_a1)
+        vaccine = self.env["family.vaccine"].with_user(self.parent_a)._portal_add(
+            self.sheet_a.with_user(self.parent_a), {"vaccine": "hepatitis_b", "date": "2018-09-01"})
         self.assertEqual(vaccine.sudo().health_sheet_id, self.sheet_a)
-        self.sheet_a.with_user(self.parent_a).write({"allergies": "Pollen"})
+        self.sheet_a.with_user(self.parent_a)._portal_update({"allergies": "Pollen", "last_update": False})
         self.assertEqual(self.sheet_a.allergies, "Pollen")
+        self.assertTrue(self.sheet_a.last_update, "only the fields a family fills in are written")
+        # no direct write of health data, even on the parent's own child
+        with self.assertRaises(AccessError):
+            self.sheet_a.with_user(self.parent_a).write({"allergies": "Rien"})
+        with self.assertRaises(AccessError):  # another family's sheet
+            self.env["family.vaccine"].with_user(self.parent_a)._portal_add(
+                self.sheet_b.with_user(self.parent_a), {"vaccine": "dtp", "date": "2018-09-01"})
+        with self.assertRaises(ValidationError):  # another family's child on the parent's own document
+            self.env["family.document"].with_user(self.parent_a)._portal_upload(
+                self.household_a.with_user(self.parent_a), {
+                    "child_id": self.child_b1.id, "document_type": "other", "file": TINY_PDF_B64,
+                    "file_name": "x.pdf"})
 
     def test_portal_cannot_touch_other_health_data(self):
         with self.assertRaises(AccessError):

@@ -20,8 +20,14 @@ class TestWeeklyTemplate(ReservationCommon):
         # restaurant Monday + Thursday, November 2025 (deadline: 20 October for November -> past!)
         # so use December: deadline 20 November, still open on 25 October
         template = self._template(self.reg_a1_resto, "2025-12-01", "2025-12-31",
-                                  [(0, self.unit_meal), (3, self.unit_meal)], user=self.parent_a)
-        results = template.with_user(self.parent_a).action_apply()[template.id]
+                                  [(0, self.unit_meal), (3, self.unit_meal)], user=self.agent)
+        # a family's own days go through its recap: a parent can neither create nor apply a template
+        with self.assertRaises(AccessError):
+            self._template(self.reg_a1_resto, "2025-12-01", "2025-12-31", [(0, self.unit_meal)], user=self.parent_a)
+        with self.assertRaises(AccessError):
+            template.with_user(self.parent_a).action_apply()
+        self.assertFalse(self.Reservation.search([("registration_id", "=", self.reg_a1_resto.id)]))
+        results = template.with_user(self.agent).action_apply()[template.id]
         reservations = self.Reservation.search([("registration_id", "=", self.reg_a1_resto.id)])
         # Mondays 1, 8, 15 and Thursdays 4, 11, 18; from 20/12 it is the Christmas holidays
         self.assertEqual(sorted(str(d) for d in reservations.mapped("date")), [
