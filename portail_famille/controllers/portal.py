@@ -1,6 +1,6 @@
 import base64
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from babel.dates import format_date as babel_format_date
 from dateutil.relativedelta import relativedelta
@@ -18,8 +18,10 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..models.family_document import check_upload
 from ..models.family_message import MAX_ATTACHMENTS, SERVICES, THEMES
+from ..tools import to_date, to_number, to_record_id
 
 PLANNING_VIEWS = ("month", "fortnight", "week")
+MAX_QUOTIENT = 99999999.99  # family.quotient.value holds 10 digits, 2 of them decimals
 
 
 def _planning_grid_cell(cell, day_label, unit_name, state_html, closed_text, full_text):
@@ -93,27 +95,49 @@ class FamilyPortal(CustomerPortal):
     def _family_child(self, household, child_id):
         """One of the household's children (the first one by default); 404 for any other id."""
         children = household.child_ids
-        if not child_id:
+        if child_id in (None, ""):
             return children[:1]
-        try:
-            child_id = int(child_id)
-        except (TypeError, ValueError):
-            raise NotFound() from None
-        child = children.filtered(lambda c: c.id == child_id)
-        if not child:
-            raise NotFound()
-        return child
+        return self._family_record(children, child_id)
 
     @staticmethod
-    def _planning_range(view, month, start):
-        """(date_from, date_to, previous start, next start) of the planning shown."""
+    def _family_record(records, record_id):
+        """The record of ``records`` (the household's children, persons, lines…) whose id is ``record_id``
+        (as posted or typed in the URL); 404 for any other id, garbled or too large for the database."""
+        record_id = to_record_id(record_id)
+        record = records.filtered(lambda r: r.id == record_id) if record_id else records.browse()
+        if not record:
+            raise NotFound()
+        return record
+
+    @staticmethod
+    def _family_search(model, record_id, domain):
+        """The record ``record_id`` of ``model`` among those of ``domain`` (the parent's own), or 404: for an
+        unknown, garbled or too large id as for another family's."""
+        record_id = to_record_id(record_id)
+        record = request.env[model].search([("id", "=", record_id), *domain]) if record_id else None
+        if not record:
+            raise NotFound()
+        return record
+
+    @staticmethod
+    def _planning_anchor(month, start):
+        """(day, error): the day of the planning asked in the URL, its ``start`` day or the first of its
+        ``month`` ("YYYY-MM"), today's when none is given. A garbled or out-of-range one gives today's and
+        the message saying so."""
         today = fields.Date.context_today(request.env.user)
-        try:
-            anchor = date.fromisoformat(start) if start else (
-                date.fromisoformat(month + "-01") if month else today
-            )
-        except ValueError:
-            anchor = today
+        value = start or ("%s-01" % month if month else None)
+        if not value:
+            return today, None
+        anchor = to_date(value)
+        if anchor:
+            return anchor, None
+        return today, _('The date "%(value)s" is not valid: the planning shows the current period.',
+                        value=(start or month)[:30])
+
+    @classmethod
+    def _planning_range(cls, view, month, start):
+        """(date_from, date_to, previous start, next start) of the planning shown."""
+        anchor, _error = cls._planning_anchor(month, start)
         if view == "month":
             date_from = anchor.replace(day=1)
             date_to = date_from + relativedelta(months=1, days=-1)
@@ -149,7 +173,14 @@ class FamilyPortal(CustomerPortal):
     def family_planning(self, child=None, view="month", month=None, start=None, **kw):
         household = self._family_household()
         child = self._family_child(household, child)
-        view = view if view in PLANNING_VIEWS else "month"
+        errors = request.session.pop("family_planning_errors", [])
+        if view not in PLANNING_VIEWS:
+            errors.append(_('The view "%(value)s" does not exist: the planning shows the month.',
+                            value=str(view)[:30]))
+            view = "month"
+        date_error = self._planning_anchor(month, start)[1]
+        if date_error:
+            errors.append(date_error)
         date_from, date_to, prev_start, next_start = self._planning_range(view, month, start)
         values = self._prepare_portal_layout_values()
         Cart = request.env["family.booking.cart"]
@@ -174,7 +205,7 @@ class FamilyPortal(CustomerPortal):
             "cart": cart,
             "month_cost": cost.get(child.id, 0.0) if child else 0.0,
             "currency": request.env.company.currency_id,
-            "errors": request.session.pop("family_planning_errors", []),
+            "errors": errors,
             "notice": request.session.pop("family_planning_notice", None),
         })
         return request.render("portail_famille.portal_my_planning", values)
@@ -227,6 +258,11 @@ class FamilyPortal(CustomerPortal):
         if not child:
             raise NotFound()
         view = view if view in PLANNING_VIEWS else "month"
+        if not to_date(start):
+            # the period of the cells is unknown: none of them can be read
+            request.session["family_planning_errors"] = [
+                _('The date "%(value)s" is not valid: nothing was changed.', value=str(start or "")[:30])]
+            return request.redirect("/my/planning?child=%s&view=%s" % (child.id, view))
         date_from, date_to, _prev, _next = self._planning_range(view, None, start)
         checked = request.httprequest.form.getlist("cell")
         fill = request.httprequest.form.getlist("fill")
@@ -260,13 +296,7 @@ class FamilyPortal(CustomerPortal):
     def family_recap_remove(self, line_id=None, **kw):
         household = self._family_household()
         cart = request.env["family.booking.cart"]._get_for_household(household)
-        try:
-            line = cart.line_ids.filtered(lambda line: line.id == int(line_id))
-        except (TypeError, ValueError):
-            line = None
-        if not line:
-            raise NotFound()
-        cart._remove_lines(line)
+        cart._remove_lines(self._family_record(cart.line_ids, line_id))
         return request.redirect("/my/recap")
 
     @http.route("/my/recap/clear", type="http", auth="user", website=True, methods=["POST"])
@@ -341,10 +371,8 @@ class FamilyPortal(CustomerPortal):
         if not child:
             errors["child_id"] = _("Choose one of your children.")
         else:
-            try:
-                activity = child._get_offered_activities().filtered(lambda a: a.id == int(activity_id or 0))
-            except ValueError:
-                activity = None
+            activity_id = to_record_id(activity_id)
+            activity = child._get_offered_activities().filtered(lambda a: a.id == activity_id)
             if not activity:
                 errors["activity_id"] = _("Choose an activity open to %(child)s.", child=child.first_name)
         if not errors:
@@ -367,10 +395,8 @@ class FamilyPortal(CustomerPortal):
                 methods=["GET"])
     def family_registration_attestation(self, registration_id, **kw):
         household = self._family_household()
-        registration = request.env["family.registration"].search(
-            [("id", "=", registration_id), ("household_id", "=", household.id)])
-        if not registration:
-            raise NotFound()
+        registration = self._family_search(
+            "family.registration", registration_id, [("household_id", "=", household.id)])
         if registration.state != "validated":
             raise NotFound()
         pdf, _report_type = request.env["ir.actions.report"].sudo()._render_qweb_pdf(
@@ -405,10 +431,7 @@ class FamilyPortal(CustomerPortal):
         if not child:
             errors["child_id"] = _("Choose one of your children.")
         for fname in ("date_from", "date_to"):
-            try:
-                vals[fname] = date.fromisoformat(form[fname] or "")
-            except ValueError:
-                errors[fname] = _("Give a valid date.")
+            vals[fname] = self._read_date(form[fname], fname, errors)
         reasons = dict(request.env["family.absence"]._fields["reason"]._description_selection(request.env))
         if reason not in reasons:
             errors["reason"] = _("Choose a reason.")
@@ -455,15 +478,16 @@ class FamilyPortal(CustomerPortal):
 
     @staticmethod
     def _read_date(value, fname, errors, required=True):
+        """The date typed in the field ``fname``, or None with the error put on the field (a garbled date,
+        or a year no family file has, such as 0001 or 9999)."""
         if not value:
             if required:
                 errors[fname] = _("Give a date.")
             return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
+        day = to_date(value)
+        if not day:
             errors[fname] = _("Give a valid date.")
-            return None
+        return day
 
     def _family_file_page(self, household, form_name=None, form=None, errors=None):
         values = self._form_page_values(
@@ -503,13 +527,7 @@ class FamilyPortal(CustomerPortal):
     @http.route("/my/family/contact", type="http", auth="user", website=True, methods=["POST"])
     def family_file_contact(self, partner_id=None, **post):
         household = self._family_household()
-        partners = household.responsible_partner_id | household.spouse_partner_id
-        try:
-            partner = partners.filtered(lambda p: p.id == int(partner_id))
-        except (TypeError, ValueError):
-            partner = None
-        if not partner:
-            raise NotFound()
+        partner = self._family_record(household.responsible_partner_id | household.spouse_partner_id, partner_id)
         form = {key: post.get(key, "") for key in (
             "phone", "mobile", "street", "street2", "zip", "city", "family_profession", "family_employer",
             "family_work_phone")}
@@ -549,13 +567,7 @@ class FamilyPortal(CustomerPortal):
     @http.route("/my/family/authorized/remove", type="http", auth="user", website=True, methods=["POST"])
     def family_file_authorized_remove(self, person_id=None, **kw):
         household = self._family_household()
-        try:
-            person = household.authorized_person_ids.filtered(lambda p: p.id == int(person_id))
-        except (TypeError, ValueError):
-            person = None
-        if not person:
-            raise NotFound()
-        person._portal_remove()
+        self._family_record(household.authorized_person_ids, person_id)._portal_remove()
         request.session["family_file_notice"] = _("The person is removed.")
         return request.redirect("/my/family#pf-authorized")
 
@@ -564,13 +576,12 @@ class FamilyPortal(CustomerPortal):
         household = self._family_household()
         form = {"value": value or "", "date_from": date_from or "", "date_to": date_to or ""}
         errors = {}
-        try:
-            qf = float((value or "").replace(",", ".").replace(" ", ""))
-            if qf < 0:
-                errors["value"] = _("The quotient familial cannot be negative.")
-        except ValueError:
-            qf = None
+        # "nan", "inf", "1e400" and amounts beyond the field's 8 digits are no quotient
+        qf = to_number(value or "", maximum=MAX_QUOTIENT)
+        if qf is None:
             errors["value"] = _("Give your quotient familial as a number, e.g. 742.50.")
+        elif qf < 0:
+            errors["value"] = _("The quotient familial cannot be negative.")
         start = self._read_date(date_from, "date_from", errors)
         end = self._read_date(date_to, "date_to", errors)
         if start and end and end < start:
@@ -595,7 +606,8 @@ class FamilyPortal(CustomerPortal):
             errors["document_type"] = _("Choose the type of document.")
         child = self._form_child(household, child_id) if child_id else None
         if child_id and not child:
-            errors["child_id"] = _("Choose one of your children.")
+            # the form has no field for the child: the message goes on the form
+            errors["__form__"] = _("Choose one of your children.")
         file, file_name = self._read_upload("file", errors, required=True)
 
         def apply():
@@ -641,7 +653,7 @@ class FamilyPortal(CustomerPortal):
             if not form[fname]:
                 errors[fname] = _("This field is required.")
         self._read_date(form["birth_date"], "birth_date", errors)
-        if form["school_id"] and not form["school_id"].isdigit():
+        if form["school_id"] and not to_record_id(form["school_id"]):
             errors["school_id"] = _("Choose a school of the list.")
         photo, _photo_name = self._read_upload("photo", errors)
         if photo and guess_mimetype(base64.b64decode(photo)) not in ("image/jpeg", "image/png"):
@@ -756,11 +768,7 @@ class FamilyPortal(CustomerPortal):
         return request.render("portail_famille.portal_my_messages", values, status=400)
 
     def _family_conversation(self, household, message_id):
-        conversation = request.env["family.message"].search(
-            [("id", "=", message_id), ("household_id", "=", household.id)])
-        if not conversation:
-            raise NotFound()
-        return conversation
+        return self._family_search("family.message", message_id, [("household_id", "=", household.id)])
 
     def _conversation_page(self, household, conversation, form=None, errors=None):
         values = self._messages_page(
@@ -796,9 +804,7 @@ class FamilyPortal(CustomerPortal):
     def family_message_attachment(self, message_id, attachment_id, **kw):
         household = self._family_household()
         conversation = self._family_conversation(household, message_id)
-        attachment = conversation._get_portal_messages().attachment_ids.filtered(lambda a: a.id == attachment_id)
-        if not attachment:
-            raise NotFound()
+        attachment = self._family_record(conversation._get_portal_messages().attachment_ids, attachment_id)
         # sudo: parents may not read attachments of a chatter; this one belongs to their own conversation
         return request.env["ir.binary"]._get_stream_from(attachment.sudo()).get_response(as_attachment=True)
 
@@ -824,9 +830,7 @@ class FamilyPortal(CustomerPortal):
     @http.route("/my/documents/<int:document_id>", type="http", auth="user", website=True, methods=["GET"])
     def family_document_download(self, document_id, **kw):
         self._family_household()
-        document = request.env["family.public.document"].search([("id", "=", document_id)])
-        if not document:
-            raise NotFound()
+        document = self._family_search("family.public.document", document_id, [])
         return request.env["ir.binary"]._get_stream_from(document, "file", filename_field="file_name").get_response(
             as_attachment=True)
 

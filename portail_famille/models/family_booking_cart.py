@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools import to_date, to_record_id
+
 
 class FamilyBookingCart(models.Model):
     """Récapitulatif: a family's pending booking changes (days to book, reservations to cancel, for all
@@ -59,20 +61,23 @@ class FamilyBookingCart(models.Model):
         """Add days to book: ``requests`` as for :meth:`family.reservation._book` ({registration_id,
         unit_id, date, waiting_list}). Returns one {"line", "error"} per request; a day that cannot be
         booked (closed, deadline passed, already booked, another family's child…) is reported and the
-        others are still added. Asking again for a day whose cancellation is in the recap takes the
-        cancellation back instead."""
+        others are still added. A request that is not one (a key missing, a date that is no date, an id
+        that is not one) is reported the same way. Asking again for a day whose cancellation is in the
+        recap takes the cancellation back instead."""
         self.ensure_one()
         self._check_household_access()
         Reservation = self.env["family.reservation"]
         Line = self.env["family.booking.cart.line"]
         today = Reservation._today()
         override = Reservation._is_staff_override()
+        requests = self._read_booking_requests(requests)
         # another family's registration reads as unknown: its child is not named in the message
         registrations = self.env["family.registration"].browse(
-            {r["registration_id"] for r in requests}
+            {r["registration_id"] for r in requests if r["registration_id"]}
         ).exists()._filtered_access("read").filtered(lambda r: r.household_id == self.household_id)
         by_registration = {registration.id: registration.sudo() for registration in registrations}
-        units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
+        units = self.env["family.activity.unit"].sudo().browse(
+            {r["unit_id"] for r in requests if r["unit_id"]}).exists()
         by_unit = {unit.id: unit for unit in units}
         open_dates = Reservation._open_dates_getter()
 
@@ -80,14 +85,11 @@ class FamilyBookingCart(models.Model):
         pending = {line._key(): line for line in self.line_ids}
         results, vals_list, created, to_unlink = [], [], [], Line
         for request in requests:
-            try:
-                day = fields.Date.to_date(request["date"])
-            except (TypeError, ValueError):
-                day = None
-            if not day:
-                results.append({"line": Line, "error": _("%(value)s is not a valid date.", value=request["date"])})
+            day = request["date"]
+            if request["error"]:
+                results.append({"line": Line, "error": request["error"]})
                 if raise_on_error:
-                    raise ValidationError(results[-1]["error"])
+                    raise ValidationError(request["error"])
                 continue
             registration = by_registration.get(request["registration_id"], Line.registration_id.browse())
             unit = by_unit.get(request["unit_id"], units.browse())
@@ -125,7 +127,7 @@ class FamilyBookingCart(models.Model):
                 "registration_id": registration.id,
                 "unit_id": unit.id,
                 "date": day,
-                "waiting_list": bool(request.get("waiting_list")),
+                "waiting_list": request["waiting_list"],
                 "tariff_name": tariff.name,
                 "price_unit": tariff.price,
             })
@@ -149,6 +151,33 @@ class FamilyBookingCart(models.Model):
             result["line"] = line
         return results
 
+    @api.model
+    def _read_booking_requests(self, requests):
+        """``requests`` as sent to :meth:`add_bookings` (by the portal or an RPC call), read one by one:
+        {registration_id, unit_id (a valid id or None), date (a date or None), waiting_list (bool), error
+        (None, or why the request cannot be read: no date, or a date that is not one)}. An id that is not
+        one reads as None: the booking rules then say the child is not registered or the unit is not the
+        activity's, naming the day."""
+        if not isinstance(requests, list | tuple):
+            raise UserError(_("The days to book must be sent as a list."))
+        read = []
+        for request in requests:
+            request = request if isinstance(request, dict) else {}
+            value = request.get("date")
+            day = to_date(value)
+            error = None
+            if not day:
+                error = _("A day to book has no date.") if value in (None, False, "") else _(
+                    "%(value)s is not a valid date.", value=str(value)[:30])
+            read.append({
+                "registration_id": to_record_id(request.get("registration_id")),
+                "unit_id": to_record_id(request.get("unit_id")),
+                "date": day,
+                "waiting_list": bool(request.get("waiting_list")),
+                "error": error,
+            })
+        return read
+
     def _get_full_days(self, keys):
         """The (registration_id, unit_id, date) of ``keys`` whose activity or unit has no place left today."""
         if not keys:
@@ -169,20 +198,37 @@ class FamilyBookingCart(models.Model):
         return full
 
     def add_cancellations(self, reservations, raise_on_error=False):
-        """Add reservations to cancel. Returns {reservation_id: error or None}; a reservation that
-        cannot be cancelled (deadline passed, invoiced, attendance recorded…) is reported and the
-        others are still added. Cancelling a day booked in this same recap just removes that line."""
+        """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids (an RPC call).
+        Returns {reservation_id: error or None}; a reservation that cannot be cancelled (deadline passed,
+        invoiced, attendance recorded…), or that is not one of the family's (another family's, an id that
+        does not exist or is not one), is reported and the others are still added. Cancelling a day booked
+        in this same recap just removes that line."""
         self.ensure_one()
         self._check_household_access()
-        reservations.check_access("read")
         Reservation = self.env["family.reservation"]
         today = Reservation._today()
         override = Reservation._is_staff_override()
+        if isinstance(reservations, models.BaseModel):
+            if reservations._name != Reservation._name:
+                raise UserError(_("Only reservations can be cancelled."))
+            reservations = reservations.ids
+        elif not isinstance(reservations, list | tuple):
+            reservations = [reservations]
+        read = [(to_record_id(value), value) for value in reservations]
+        # another family's reservation reads as unknown: its day is not named in the message
+        found = Reservation.browse({record_id for record_id, _value in read if record_id}).exists()
+        by_id = {reservation.id: reservation for reservation in found._filtered_access("read")
+                 if reservation.household_id == self.household_id}
         pending = {line._key(): line for line in self.line_ids}
         results, vals_list = {}, []
-        for reservation in reservations:
-            if reservation.household_id != self.household_id:
-                raise UserError(_("This reservation is not one of your family's."))
+        for record_id, value in read:
+            reservation = by_id.get(record_id)
+            if not reservation:
+                error = _("This reservation is not one of your family's.")
+                results[record_id or str(value)] = error
+                if raise_on_error:
+                    raise ValidationError(error)
+                continue
             key = ("cancel", reservation.child_id.id, reservation.activity_id.id, reservation.date)
             error = reservation._check_cancel(today, override)
             if not error and key in pending:
