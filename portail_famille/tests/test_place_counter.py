@@ -134,6 +134,20 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.assertEqual(self._count(), 1)
         self.assertCountersExact()
 
+    def test_ending_an_absence_does_not_revive_a_day_cancelled_since(self):
+        first = self._book(self.reg_a1_wed, DAY)["reservation"]
+        absence = self.env["family.absence"].with_user(self.agent).create({
+            "child_id": self.child_a1.id, "date_from": DAY, "date_to": DAY,
+        })
+        self.assertEqual(first.state, "absent_unjustified")
+        first.with_user(self.agent).write({"state": "cancelled"})
+        self._book(self.reg_a2_wed, DAY)
+        self._book(self.reg_b1_wed, DAY)
+        absence.with_user(self.agent).unlink()
+        self.assertEqual(first.state, "cancelled")
+        self.assertEqual(self._count(), 2)
+        self.assertCountersExact()
+
     def test_limit_set_after_bookings_counts_them(self):
         self.act_wednesday.capacity = 0
         for registration in (self.reg_a1_wed, self.reg_a2_wed, self.reg_b1_wed):
