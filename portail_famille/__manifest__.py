@@ -15,6 +15,7 @@
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "wizard/family_refusal_wizard_views.xml",
         "report/family_registration_reports.xml",
         "report/family_registration_templates.xml",

@@ -93,8 +93,11 @@ class FamilyAbsence(models.Model):
         return True
 
     def unlink(self):
-        reservations = self.env["family.reservation"].sudo().search([("absence_id", "in", self.ids)])
-        reservations.filtered(lambda r: not r.invoiced).write({"state": "reserved", "absence_id": False})
+        # the absent days are booked again; a day cancelled since then stays cancelled
+        self.env["family.reservation"].sudo().search([
+            ("absence_id", "in", self.ids), ("invoiced", "=", False),
+            ("state", "in", ("absent_justified", "absent_unjustified")),
+        ]).write({"state": "reserved", "absence_id": False})
         return super().unlink()
 
     @api.depends("child_id", "date_from", "date_to")

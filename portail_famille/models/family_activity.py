@@ -140,6 +140,29 @@ class FamilyActivity(models.Model):
                     "The holiday periods of %(activity)s must belong to its school year.", activity=activity.name
                 ))
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "capacity" in vals:
+            # bookings made while there was no limit count from now on: the limit applies to them too
+            self.env["family.activity.day"].sudo()._recount_activities(self)
+        return result
+
+    def action_recount_places(self):
+        """Staff: recount the places of every day from the bookings (managers only, as they set capacities)."""
+        self.check_access("write")
+        wrong = self.env["family.activity.day"].sudo()._recount_activities(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Places recounted"),
+                "message": _("Place counters corrected: %(count)s day(s).", count=len(wrong))
+                if wrong else _("Every day counter was right."),
+                "type": "warning" if wrong else "success",
+                "sticky": False,
+            },
+        }
+
     # ------------------------------------------------------------------ calendar
     def _accepts_child(self, child):
         """Whether the child's age group may be registered to this activity."""

@@ -46,6 +46,13 @@ class FamilyActivityUnit(models.Model):
                 unit.product_id = product
         return units
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "capacity" in vals:
+            # bookings made while the unit had no limit count from now on: the limit applies to them too
+            self.env["family.activity.day"].sudo()._recount_activities(self.activity_id)
+        return result
+
     @api.constrains("tariff_ids")
     def _check_tariff_overlap(self):
         for unit in self:

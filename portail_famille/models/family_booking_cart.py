@@ -185,17 +185,12 @@ class FamilyBookingCart(models.Model):
         Registration = self.env["family.registration"].sudo()
         units = self.env["family.activity.unit"].sudo().browse({unit_id for _r, unit_id, _d in keys})
         activities = Registration.browse({reg_id for reg_id, _u, _d in keys}).activity_id
-        counts = self.env["family.activity.day"].sudo()._get_counts(
-            activities.ids, min(d for _r, _u, d in keys), max(d for _r, _u, d in keys)
-        )
-        full = set()
-        for reg_id, unit_id, day in keys:
-            activity, unit = Registration.browse(reg_id).activity_id, units.browse(unit_id)
-            if (activity.capacity and counts.get((activity.id, 0, day), 0) >= activity.capacity) or (
-                unit.capacity and counts.get((activity.id, unit.id, day), 0) >= unit.capacity
-            ):
-                full.add((reg_id, unit_id, day))
-        return full
+        Day = self.env["family.activity.day"].sudo()
+        counts = Day._get_counts(activities.ids, min(d for _r, _u, d in keys), max(d for _r, _u, d in keys))
+        return {
+            (reg_id, unit_id, day) for reg_id, unit_id, day in keys
+            if Day._is_full(Registration.browse(reg_id).activity_id, units.browse(unit_id), day, counts)
+        }
 
     def add_cancellations(self, reservations, raise_on_error=False):
         """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids (an RPC call).
@@ -410,10 +405,7 @@ class FamilyBookingCart(models.Model):
         else:
             cell["editable"] = cell["status"] != "other_unit" or ("cancel", *child_key) in pending
         if cell["status"] == "free" and not cell["pending"]:
-            cell["full"] = bool(
-                (activity.capacity and counts.get((activity.id, 0, day), 0) >= activity.capacity)
-                or (unit.capacity and counts.get((activity.id, unit.id, day), 0) >= unit.capacity)
-            )
+            cell["full"] = self.env["family.activity.day"]._is_full(activity, unit, day, counts)
         return cell
 
     def _apply_planning(self, child, date_from, date_to, checked_keys, fill_keys=()):

@@ -123,6 +123,13 @@ class FamilyChild(models.Model):
             vals["image_rights_date"] = fields.Date.context_today(self) if vals["image_rights_consent"] else False
         return super().write(vals)
 
+    def unlink(self):
+        # the database would delete the child's reservations by cascade, behind the back of the day's
+        # places: they go through the ORM, which gives their places back (to the waiting list first)
+        self.check_access("unlink")
+        self.env["family.reservation"].sudo().search([("child_id", "in", self.ids)]).unlink()
+        return super().unlink()
+
     def _get_offered_activities(self):
         """Activities this child can be registered to today from the portal: right age group, school year
         not over, registration window open, and no active registration to them yet."""

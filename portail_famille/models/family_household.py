@@ -108,6 +108,15 @@ class FamilyHousehold(models.Model):
             self._sync_responsables()
         return res
 
+    def unlink(self):
+        # the database would delete the family's reservations by cascade (with its children), behind the
+        # back of the day's places: they go through the ORM, which gives their places back
+        self.check_access("unlink")
+        self.env["family.reservation"].sudo().with_context(active_test=False).search([
+            "|", ("household_id", "in", self.ids), ("child_id.household_id", "in", self.ids),
+        ]).unlink()
+        return super().unlink()
+
     def _sync_responsables(self):
         """Responsables are contacts of the household partner, so their commercial partner is the
         household: that is what portal access rules and invoices rely on."""

@@ -1,5 +1,5 @@
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
+
+from .family_activity_day import PLACE_STATES
 
 RESERVATION_STATES = [
     ("reserved", "Reserved"),
@@ -16,8 +18,8 @@ RESERVATION_STATES = [
     ("absent_justified", "Absent (justified)"),
     ("absent_unjustified", "Absent (unjustified)"),
 ]
-# states that hold a place of the day
-PLACE_STATES = ("reserved", "attended", "absent_justified", "absent_unjustified")
+# the fields that decide which places of which day a reservation holds
+PLACE_FIELDS = {"state", "date", "unit_id", "activity_id"}
 
 
 class FamilyReservation(models.Model):
@@ -25,7 +27,8 @@ class FamilyReservation(models.Model):
 
     The unit price is frozen at booking from the tariff grid (the QF in force that day), so a later
     change of tariffs does not rewrite history. Bookings go through :meth:`_book`, cancellations
-    through :meth:`action_cancel`: they apply the booking rules and keep the day's places."""
+    through :meth:`action_cancel`: they apply the booking rules. Whatever the path (the engine, a staff
+    write, a deletion), the day's places stay exact: see family.activity.day."""
 
     _name = "family.reservation"
     _description = "Reservation"
@@ -36,7 +39,8 @@ class FamilyReservation(models.Model):
     registration_id = fields.Many2one("family.registration", required=True, ondelete="restrict", index=True)
     child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True)
     household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
-    activity_id = fields.Many2one("family.activity", required=True, ondelete="restrict", index=True)
+    # indexed with the date (family_reservation_activity_date, see init)
+    activity_id = fields.Many2one("family.activity", required=True, ondelete="restrict")
     unit_id = fields.Many2one("family.activity.unit", required=True, ondelete="restrict")
     date = fields.Date(required=True)
     state = fields.Selection(RESERVATION_STATES, required=True, default="reserved", tracking=True)
@@ -61,6 +65,12 @@ class FamilyReservation(models.Model):
             "CREATE INDEX IF NOT EXISTS family_reservation_household_date "
             "ON family_reservation (household_id, date)"
         ))
+        # the bookings of one activity's day: what the place counters count and the waiting list searches
+        # (it serves the searches by activity alone as well)
+        self.env.cr.execute(SQL(
+            "CREATE INDEX IF NOT EXISTS family_reservation_activity_date "
+            "ON family_reservation (activity_id, date)"
+        ))
 
     @api.depends("child_id", "unit_id", "date")
     def _compute_display_name(self):
@@ -68,6 +78,27 @@ class FamilyReservation(models.Model):
             reservation.display_name = "%s – %s – %s" % (
                 format_date(self.env, reservation.date), reservation.child_id.name, reservation.unit_id.display_name
             )
+
+    # ------------------------------------------------------------------ CRUD: every change keeps the places
+    @api.model_create_multi
+    def create(self, vals_list):
+        reservations = super().create(vals_list)
+        reservations._sync_places({}, reservations._held_places())
+        return reservations
+
+    def write(self, vals):
+        if not PLACE_FIELDS & vals.keys():
+            return super().write(vals)
+        before = self._places_before()
+        result = super().write(vals)
+        self._sync_places(before, self._held_places())
+        return result
+
+    def unlink(self):
+        before = self._places_before()
+        result = super().unlink()
+        self.browse()._sync_places(before, {})
+        return result
 
     # ------------------------------------------------------------------ booking rules
     @api.model
@@ -160,13 +191,11 @@ class FamilyReservation(models.Model):
             to_create.append((result, registration, unit, day, request.get("waiting_list")))
 
         # places: take them activity by activity, day by day (a stable order: no deadlock between families)
-        keys = set()
-        for _result, registration, unit, day, _waiting in to_create:
-            if registration.activity_id.capacity:
-                keys.add((registration.activity_id.id, 0, day))
-            if unit.capacity:
-                keys.add((registration.activity_id.id, unit.id, day))
-        self.env["family.activity.day"].sudo()._ensure_rows(keys)
+        Day = self.env["family.activity.day"].sudo()
+        Day._ensure_rows({
+            key for _result, registration, unit, day, _waiting in to_create
+            for key in Day._place_keys(registration.activity_id, unit, day)
+        })
         created, vals_list = [], []
         for result, registration, unit, day, waiting in sorted(
             to_create, key=lambda item: (item[1].activity_id.id, item[3])
@@ -241,7 +270,9 @@ class FamilyReservation(models.Model):
             r.id: (r.state == "validated", r.child_id.id, r.activity_id.id, r.date_start, r.date_end)
             for r in registrations
         }
-        unit_info = {u.id: (u.activity_id.id, bool(u.capacity or u.activity_id.capacity)) for u in units}
+        Day = self.env["family.activity.day"].sudo()
+        # a unit is limited when its bookings hold a place on some capacity row
+        unit_info = {u.id: (u.activity_id.id, bool(Day._place_keys(u.activity_id, u, None))) for u in units}
         errors, accepted, limited = [], [], []
         for index, request in enumerate(requests):
             day = request["date"]
@@ -278,14 +309,10 @@ class FamilyReservation(models.Model):
             (limited if unit_limited else accepted).append((index, request["registration_id"], unit_id, day))
 
         if limited:
-            keys = set()
-            for _index, registration_id, unit_id, day in limited:
-                activity = by_registration[registration_id].activity_id
-                if activity.capacity:
-                    keys.add((activity.id, 0, day))
-                if by_unit[unit_id].capacity:
-                    keys.add((activity.id, unit_id, day))
-            self.env["family.activity.day"].sudo()._ensure_rows(keys)
+            Day._ensure_rows({
+                key for _index, registration_id, unit_id, day in limited
+                for key in Day._place_keys(by_registration[registration_id].activity_id, by_unit[unit_id], day)
+            })
             for index, registration_id, unit_id, day in sorted(limited, key=lambda i: (reg_info[i[1]][2], i[3], i[0])):
                 unit = by_unit[unit_id]
                 if self._take_places(by_registration[registration_id].activity_id, unit, day):
@@ -387,25 +414,47 @@ class FamilyReservation(models.Model):
                 return deadline_error
         return None
 
+    # ------------------------------------------------------------------ places (see family.activity.day)
     @api.model
     def _take_places(self, activity, unit, day):
-        """Take a place on the activity's and the unit's capacity rows; False (and nothing taken) if full."""
+        """The engine's fast path: take a place on the activity's and the unit's capacity rows before the
+        booking is written; False (and nothing taken) if full. The create that follows recounts the same
+        rows and finds them right."""
         Day = self.env["family.activity.day"].sudo()
-        if activity.capacity and not Day._take_place(activity.id, 0, day, activity.capacity):
-            return False
-        if unit.capacity and not Day._take_place(activity.id, unit.id, day, unit.capacity):
-            if activity.capacity:
-                Day._release_place(activity.id, 0, day)
-            return False
-        return True
+        return Day._take(Day._place_keys(activity, unit, day))
 
-    def _release_places(self):
+    def _held_places(self):
+        """{reservation_id: the capacity rows it holds a place on} (none outside PLACE_STATES)."""
         Day = self.env["family.activity.day"].sudo()
-        for reservation in self:
-            if reservation.activity_id.capacity:
-                Day._release_place(reservation.activity_id.id, 0, reservation.date)
-            if reservation.unit_id.capacity:
-                Day._release_place(reservation.activity_id.id, reservation.unit_id.id, reservation.date)
+        return {
+            reservation.id: set(Day._place_keys(reservation.activity_id, reservation.unit_id, reservation.date))
+            if reservation.state in PLACE_STATES else set()
+            for reservation in self.sudo()
+        }
+
+    def _sync_places(self, before, after):
+        """After a create, write or unlink: recount the capacity rows whose places changed, refuse a change
+        that overbooks a day, and give each freed place to the first child of the waiting list.
+        ``before`` is :meth:`_places_before` of the changed reservations (empty for a create), ``after``
+        their :meth:`_held_places` (empty for an unlink)."""
+        changes = Counter()
+        freed = []
+        for reservation_id, (old, activity_day) in before.items():
+            new = after.get(reservation_id, set())
+            changes.update(dict.fromkeys(new - old, 1))
+            changes.subtract(dict.fromkeys(old - new, 1))
+            if old - new:
+                freed.append(activity_day)
+        for reservation_id in after.keys() - before.keys():
+            changes.update(dict.fromkeys(after[reservation_id], 1))
+        self.env["family.activity.day"].sudo()._recount_keys(changes)
+        self.sudo()._promote_waiting_list_on(freed)
+
+    def _places_before(self):
+        """{reservation_id: (the capacity rows it holds a place on, (activity_id, date))}."""
+        held = self._held_places()
+        return {reservation.id: (held[reservation.id], (reservation.activity_id.id, reservation.date))
+                for reservation in self.sudo()}
 
     # ------------------------------------------------------------------ cancellation
     def _check_cancel(self, today, override):
@@ -438,14 +487,12 @@ class FamilyReservation(models.Model):
             results[reservation.id] = error
             if not error:
                 to_cancel |= reservation
-        held = to_cancel.filtered(lambda r: r.state in PLACE_STATES)
+        # the write gives the places back and promotes the waiting list
         to_cancel.write({
             "state": "cancelled",
             "is_override": bool(override),
             "override_user_id": self.env.uid if override else False,
         })
-        held._release_places()
-        held._promote_waiting_list()
         return results
 
     def _set_attendance(self, state):
@@ -480,19 +527,36 @@ class FamilyReservation(models.Model):
         return True
 
     def _promote_waiting_list(self):
-        """Give each freed place to the first child waiting for that activity, unit and day."""
-        if not self:
+        """Give the place each of these reservations freed to the first child waiting for that activity and day."""
+        self._promote_waiting_list_on([(reservation.activity_id.id, reservation.date) for reservation in self])
+
+    @api.model
+    def _promote_waiting_list_on(self, freed):
+        """Give each freed place, ``freed`` = [(activity_id, date)] (one item per place), to the first child
+        waiting for that activity and day whose unit has a place; the family is told by e-mail. A place
+        freed on a day already gone goes to nobody."""
+        today = self._today()
+        freed = [(activity_id, day) for activity_id, day in freed if day >= today]
+        if not freed:
             return
+        waiting = defaultdict(list)
+        for candidate in self.search([
+            ("activity_id", "in", list({activity_id for activity_id, _day in freed})),
+            ("date", "in", list({day for _activity_id, day in freed})),
+            ("state", "=", "waiting"),
+        ], order="create_date, id"):
+            waiting[candidate.activity_id.id, candidate.date].append(candidate)
+        Day = self.env["family.activity.day"].sudo()
+        Day._ensure_rows({
+            key for candidates in waiting.values() for candidate in candidates
+            for key in Day._place_keys(candidate.activity_id, candidate.unit_id, candidate.date)
+        })
         promoted = self.browse()
-        for reservation in self:
-            waiting = self.search([
-                ("activity_id", "=", reservation.activity_id.id),
-                ("date", "=", reservation.date),
-                ("state", "=", "waiting"),
-                ("id", "not in", promoted.ids),
-            ], order="create_date, id")
-            for candidate in waiting:
-                if self._take_places(candidate.activity_id, candidate.unit_id, candidate.date):
+        for activity_day in freed:
+            for candidate in waiting[activity_day]:
+                if candidate not in promoted and self._take_places(
+                    candidate.activity_id, candidate.unit_id, candidate.date
+                ):
                     promoted |= candidate
                     break
         if promoted:
