@@ -1,9 +1,12 @@
+import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .family_child import AGE_GROUPS
+
+_logger = logging.getLogger(__name__)
 
 ACTIVITY_KINDS = [
     ("restaurant", "School restaurant"),
@@ -151,6 +154,8 @@ class FamilyActivity(models.Model):
         """Staff: recount the places of every day from the bookings (managers only, as they set capacities)."""
         self.check_access("write")
         wrong = self.env["family.activity.day"].sudo()._recount_activities(self)
+        if wrong:
+            _logger.warning("Place counters out of step, recounted by %s: %s", self.env.user.login, wrong[:20])
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

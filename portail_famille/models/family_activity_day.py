@@ -267,8 +267,6 @@ class FamilyActivityDay(models.Model):
         ))
         wrong = self.env.cr.fetchall()
         self.invalidate_model(["reserved_count"])
-        if wrong:
-            _logger.warning("Place counters recounted for %s day(s): %s", len(wrong), wrong[:20])
         return wrong
 
     @api.model

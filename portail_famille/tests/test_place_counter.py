@@ -203,7 +203,9 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         # agents do not set capacities, nor recount them
         with self.assertRaises(AccessError):
             self.act_wednesday.with_user(self.agent).action_recount_places()
-        action = self.act_wednesday.with_user(self.manager).action_recount_places()
+        with self.assertLogs("odoo.addons.portail_famille.models.family_activity", "WARNING") as logs:
+            action = self.act_wednesday.with_user(self.manager).action_recount_places()
+        self.assertIn("recounted by pf_manager", logs.output[0])
         self.assertEqual(action["params"]["message"], "Compteurs de places corrigés : 1 jour(s).")
         self.assertEqual(self._count(), 1)
         self.assertCountersExact()
