@@ -1,9 +1,5 @@
-import base64
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-
-from .family_document import check_upload
 
 
 class FamilyAbsence(models.Model):
@@ -13,8 +9,9 @@ class FamilyAbsence(models.Model):
 
     _name = "family.absence"
     _description = "Absence"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "family.upload.mixin"]
     _order = "date_from desc, id desc"
+    _family_upload_fields = {"certificate": "certificate_filename"}
 
     child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True, tracking=True)
     household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
@@ -36,15 +33,13 @@ class FamilyAbsence(models.Model):
         for absence in self:
             absence.justified = bool(absence.certificate)
 
-    @api.constrains("date_from", "date_to", "certificate", "certificate_filename")
+    @api.constrains("date_from", "date_to")
     def _check_values(self):
-        for absence in self.with_context(bin_size=False):
+        for absence in self:
             if absence.date_to < absence.date_from:
                 raise ValidationError(_("The absence must end after it starts."))
             if (absence.date_to - absence.date_from).days > 366:
                 raise ValidationError(_("An absence cannot last more than a year."))
-            if absence.certificate:
-                check_upload(base64.b64decode(absence.certificate), absence.certificate_filename)
 
     @api.model_create_multi
     def create(self, vals_list):
