@@ -5,7 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 class FamilyAbsence(models.Model):
     """An absence declared by the family (or staff) for a child over dates: the booked days become
     absent, justified when a certificate is attached. Which absent days are still invoiced is the
-    activity's setting (``absence_billing``)."""
+    activity's setting (``absence_billing``). The certificate is health data: only the health staff and the
+    family read it (the field's groups); other staff see whether the absence is justified."""
 
     _name = "family.absence"
     _description = "Absence"
@@ -22,8 +23,8 @@ class FamilyAbsence(models.Model):
         required=True, default="illness", tracking=True,
     )
     comment = fields.Text()
-    certificate = fields.Binary(attachment=True)
-    certificate_filename = fields.Char()
+    certificate = fields.Binary(attachment=True, groups="portail_famille.group_family_health,base.group_portal")
+    certificate_filename = fields.Char(groups="portail_famille.group_family_health,base.group_portal")
     justified = fields.Boolean(compute="_compute_justified", store=True, readonly=False, tracking=True,
                                help="Justified absences are not invoiced unless the activity says otherwise.")
     reservation_ids = fields.One2many("family.reservation", "absence_id", string="Days")

@@ -80,6 +80,11 @@ class TestUploadChecks(FamilyCommon):
                  {"file": b64(content), "file_name": name})),
             ("family.document.file", "portal: the parent's create",
              lambda content, name: document(parent_env, content, name)),
+            ("family.document.health_file", "portal: the parent's medical certificate",
+             lambda content, name: document(parent_env, content, name, "medical")),
+            ("family.document.health_file", "ORM write as health staff",
+             lambda content, name: self.medical.with_user(self.health_user).write(
+                 {"health_file": b64(content), "file_name": name})),
             ("family.quotient.proof", "ORM create as an agent",
              lambda content, name: quotient(self.env(user=self.agent), content, name)),
             ("family.quotient.proof", "portal: the parent's create",
@@ -193,8 +198,8 @@ class TestUploadChecks(FamilyCommon):
         for field, route, send in self._file_routes():
             with self.subTest(field=field, route=route):
                 send(png, TRICKY_NAME)
-        # the routes above store 3 documents' files, 2 proofs and 3 certificates under that name
-        for model, name_field, count in [("family.document", "file_name", 3),
+        # the routes above store 5 documents' files, 2 proofs and 3 certificates under that name
+        for model, name_field, count in [("family.document", "file_name", 5),
                                          ("family.quotient", "proof_filename", 2),
                                          ("family.absence", "certificate_filename", 3)]:
             records = self.env[model].search([(name_field, "=", SAFE_NAME)])
