@@ -1,3 +1,7 @@
+# the upload mixin first: models of the list below inherit it
+from . import family_upload_mixin
+
+# isort: split
 from . import (
     family_absence,
     family_activity,

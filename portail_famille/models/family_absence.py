@@ -1,20 +1,18 @@
-import base64
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-
-from .family_document import check_upload
 
 
 class FamilyAbsence(models.Model):
     """An absence declared by the family (or staff) for a child over dates: the booked days become
     absent, justified when a certificate is attached. Which absent days are still invoiced is the
-    activity's setting (``absence_billing``)."""
+    activity's setting (``absence_billing``). The certificate is health data: only the health staff and the
+    family read it (the field's groups); other staff see whether the absence is justified."""
 
     _name = "family.absence"
     _description = "Absence"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "family.upload.mixin"]
     _order = "date_from desc, id desc"
+    _family_upload_fields = {"certificate": "certificate_filename"}
 
     child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True, tracking=True)
     household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
@@ -25,8 +23,8 @@ class FamilyAbsence(models.Model):
         required=True, default="illness", tracking=True,
     )
     comment = fields.Text()
-    certificate = fields.Binary(attachment=True)
-    certificate_filename = fields.Char()
+    certificate = fields.Binary(attachment=True, groups="portail_famille.group_family_health,base.group_portal")
+    certificate_filename = fields.Char(groups="portail_famille.group_family_health,base.group_portal")
     justified = fields.Boolean(compute="_compute_justified", store=True, readonly=False, tracking=True,
                                help="Justified absences are not invoiced unless the activity says otherwise.")
     reservation_ids = fields.One2many("family.reservation", "absence_id", string="Days")
@@ -36,15 +34,13 @@ class FamilyAbsence(models.Model):
         for absence in self:
             absence.justified = bool(absence.certificate)
 
-    @api.constrains("date_from", "date_to", "certificate", "certificate_filename")
+    @api.constrains("date_from", "date_to")
     def _check_values(self):
-        for absence in self.with_context(bin_size=False):
+        for absence in self:
             if absence.date_to < absence.date_from:
                 raise ValidationError(_("The absence must end after it starts."))
             if (absence.date_to - absence.date_from).days > 366:
                 raise ValidationError(_("An absence cannot last more than a year."))
-            if absence.certificate:
-                check_upload(base64.b64decode(absence.certificate), absence.certificate_filename)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
+from .family_upload_mixin import IMAGE_TYPES
+
 CLASS_LEVELS = [
     ("ps", "PS (petite section)"),
     ("ms", "MS (moyenne section)"),
@@ -26,8 +28,11 @@ PORTAL_WRITABLE_FIELDS = ("image_rights_consent", "image_rights_date", "image_19
 class FamilyChild(models.Model):
     _name = "family.child"
     _description = "Child"
-    _inherit = ["mail.thread", "mail.activity.mixin", "image.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "image.mixin", "family.upload.mixin"]
     _order = "household_id, birth_date, id"
+    # the photo, and the stored sizes of it that a write could set directly (the portal shows image_128)
+    _family_upload_fields = dict.fromkeys(("image_1920", "image_1024", "image_512", "image_256", "image_128"))
+    _family_upload_types = IMAGE_TYPES
 
     name = fields.Char(compute="_compute_name", store=True, index="trigram")
     first_name = fields.Char(required=True, tracking=True)

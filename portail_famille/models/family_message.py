@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .family_document import check_upload
+from .family_upload_mixin import check_upload, safe_file_name
 
 SERVICES = [
     ("alae", "ALAE – Restauration"),
@@ -41,8 +41,8 @@ class FamilyMessage(models.Model):
 
     @api.model
     def _portal_create(self, household, service, theme, subject, body, uploads):
-        """A parent's new message: ``uploads`` is a list of (file name, raw bytes), checked for size and
-        type. The family gets an e-mail confirmation through the mail queue."""
+        """A parent's new message: ``uploads`` is a list of (file name, raw bytes), checked by
+        _check_family_attachments. The family gets an e-mail confirmation through the mail queue."""
         household.check_access("read")
         services, themes = dict(SERVICES), dict(THEMES)
         if service not in services:
@@ -52,10 +52,7 @@ class FamilyMessage(models.Model):
         subject, body = (subject or "").strip(), (body or "").strip()
         if not subject or not body:
             raise ValidationError(_("Give a subject and a message."))
-        if len(uploads) > MAX_ATTACHMENTS:
-            raise ValidationError(_("At most %(count)s attachments.", count=MAX_ATTACHMENTS))
-        for name, content in uploads:
-            check_upload(content, name)
+        uploads = self._check_family_attachments(uploads)
         partner = self.env.user.partner_id
         # sudo: parents may not create chatter records nor attachments themselves; the values are checked above
         message = self.sudo().create({
@@ -74,13 +71,19 @@ class FamilyMessage(models.Model):
         body = (body or "").strip()
         if not body:
             raise ValidationError(_("Write your answer."))
-        if len(uploads) > MAX_ATTACHMENTS:
-            raise ValidationError(_("At most %(count)s attachments.", count=MAX_ATTACHMENTS))
-        for name, content in uploads:
-            check_upload(content, name)
+        uploads = self._check_family_attachments(uploads)
         if self.state == "closed":
             raise UserError(_("This conversation is closed: write a new message."))
         self.sudo()._post_family_message(body, uploads)
+
+    @api.model
+    def _check_family_attachments(self, uploads):
+        """A parent's attachments, a list of (file name, raw bytes): at most 3, each checked for size and real
+        type. Returns them with safe file names, whose extension is the type read from the bytes."""
+        if len(uploads) > MAX_ATTACHMENTS:
+            raise ValidationError(_("At most %(count)s attachments.", count=MAX_ATTACHMENTS))
+        return [(safe_file_name(name, check_upload(content, name, env=self.env)), content)
+                for name, content in uploads]
 
     def _post_family_message(self, body, uploads):
         self.message_post(

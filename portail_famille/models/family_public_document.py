@@ -2,7 +2,7 @@ import base64
 
 from odoo import api, fields, models
 
-from .family_document import check_upload
+from .family_upload_mixin import check_upload
 
 
 class FamilyPublicDocument(models.Model):
@@ -26,4 +26,4 @@ class FamilyPublicDocument(models.Model):
     @api.constrains("file", "file_name")
     def _check_file(self):
         for document in self.with_context(bin_size=False):
-            check_upload(base64.b64decode(document.file or b""), document.file_name)
+            check_upload(base64.b64decode(document.file or b""), document.file_name, env=self.env)

@@ -11,8 +11,9 @@ class FamilyQuotient(models.Model):
 
     _name = "family.quotient"
     _description = "Quotient Familial"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "family.upload.mixin"]
     _order = "date_from desc, id desc"
+    _family_upload_fields = {"proof": "proof_filename"}
 
     household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
     value = fields.Float(string="Quotient", required=True, tracking=True, digits=(10, 2))

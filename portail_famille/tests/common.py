@@ -1,5 +1,8 @@
 import base64
+import io
 from datetime import date, timedelta
+
+from PIL import Image
 
 from odoo import Command
 from odoo.tests import TransactionCase
@@ -14,6 +17,14 @@ TINY_PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 TINY_PDF_B64 = base64.b64encode(TINY_PDF)
+
+
+def tiny_image(kind="PNG", padding=b""):
+    """A real 4×4 image of ``kind`` (JPEG or PNG) that Pillow and guess_mimetype() recognise, followed by
+    ``padding`` (bytes a viewer ignores: a size to reach, a mark to look for)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, kind)
+    return buffer.getvalue() + padding
 
 
 class FamilyCommon(TransactionCase):
