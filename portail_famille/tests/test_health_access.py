@@ -43,18 +43,19 @@ class TestHealthAccess(HttpCase, FamilyCommon):
         parent_env = cls.env(user=cls.parent_a)
         Document = parent_env["family.document"]
         # sent by the family from the portal, as the portal does
-        cls.medical = Document.create({
-            "household_id": cls.household_a.id, "child_id": cls.child_a1.id, "name": "Certificat médical",
+        household_a = cls.household_a.with_user(cls.parent_a)
+        cls.medical = Document._portal_upload(household_a, {
+            "child_id": cls.child_a1.id, "name": "Certificat médical",
             "document_type": "medical", "file": base64.b64encode(pdf_with(MEDICAL_FILE)),
             "file_name": "certificat.pdf",
         })
-        cls.vaccination = Document.create({
-            "household_id": cls.household_a.id, "child_id": cls.child_a1.id, "name": "Carnet de vaccination",
+        cls.vaccination = Document._portal_upload(household_a, {
+            "child_id": cls.child_a1.id, "name": "Carnet de vaccination",
             "document_type": "vaccination", "file": base64.b64encode(tiny_image("PNG", VACCINE_FILE.encode())),
             "file_name": "carnet.png",
         })
-        cls.absence = parent_env["family.absence"].create({
-            "child_id": cls.child_a1.id, "date_from": "2025-11-19", "date_to": "2025-11-20", "reason": "illness",
+        cls.absence = parent_env["family.absence"]._portal_declare(cls.child_a1.with_user(cls.parent_a), {
+            "date_from": "2025-11-19", "date_to": "2025-11-20", "reason": "illness",
             "certificate": base64.b64encode(pdf_with(CERTIFICATE_FILE)), "certificate_filename": "certificat.pdf",
         })
         cls.message = parent_env["family.message"]._portal_create(

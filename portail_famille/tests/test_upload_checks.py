@@ -53,22 +53,24 @@ class TestUploadChecks(FamilyCommon):
         household = self.household_a.id
 
         def document(env, content, name, document_type="proof_of_address"):
-            return env["family.document"].create({
-                "household_id": household, "name": "Pièce", "document_type": document_type,
-                "file": b64(content), "file_name": name,
-            })
+            vals = {"name": "Pièce", "document_type": document_type, "file": b64(content), "file_name": name}
+            if env.user.share:  # a parent sends it through the portal's business method
+                return env["family.document"]._portal_upload(env["family.household"].browse(household), vals)
+            return env["family.document"].create({**vals, "household_id": household})
 
         def quotient(env, content, name):
-            return env["family.quotient"].create({
-                "household_id": household, "value": 700, "date_from": "2026-01-01", "date_to": "2026-12-31",
-                "proof": b64(content), "proof_filename": name,
-            })
+            vals = {"value": 700, "date_from": "2026-01-01", "date_to": "2026-12-31", "proof": b64(content),
+                    "proof_filename": name}
+            if env.user.share:
+                return env["family.quotient"]._portal_declare(env["family.household"].browse(household), vals)
+            return env["family.quotient"].create({**vals, "household_id": household})
 
         def absence(env, content, name):
-            return env["family.absence"].create({
-                "child_id": self.child_a1.id, "date_from": "2025-12-01", "date_to": "2025-12-02",
-                "certificate": b64(content), "certificate_filename": name,
-            })
+            vals = {"date_from": "2025-12-01", "date_to": "2025-12-02", "certificate": b64(content),
+                    "certificate_filename": name}
+            if env.user.share:
+                return env["family.absence"]._portal_declare(env["family.child"].browse(self.child_a1.id), vals)
+            return env["family.absence"].create({**vals, "child_id": self.child_a1.id})
 
         Message = self.env["family.message"].with_user(self.parent_a)
         conversation = self.conversation.with_user(self.parent_a)
