@@ -11,13 +11,12 @@ from odoo import _, fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date
-from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.misc import babel_locale_parse, get_lang
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.family_document import check_upload
 from ..models.family_message import MAX_ATTACHMENTS, SERVICES, THEMES
+from ..models.family_upload_mixin import IMAGE_TYPES, check_upload
 from ..tools import to_date, to_number, to_record_id
 
 PLANNING_VIEWS = ("month", "fortnight", "week")
@@ -134,10 +133,9 @@ class FamilyPortal(CustomerPortal):
         return today, _('The date "%(value)s" is not valid: the planning shows the current period.',
                         value=(start or month)[:30])
 
-    @classmethod
-    def _planning_range(cls, view, month, start):
-        """(date_from, date_to, previous start, next start) of the planning shown."""
-        anchor, _error = cls._planning_anchor(month, start)
+    @staticmethod
+    def _planning_range(view, anchor):
+        """(date_from, date_to, previous start, next start) of the planning shown around the day ``anchor``."""
         if view == "month":
             date_from = anchor.replace(day=1)
             date_to = date_from + relativedelta(months=1, days=-1)
@@ -178,10 +176,10 @@ class FamilyPortal(CustomerPortal):
             errors.append(_('The view "%(value)s" does not exist: the planning shows the month.',
                             value=str(view)[:30]))
             view = "month"
-        date_error = self._planning_anchor(month, start)[1]
+        anchor, date_error = self._planning_anchor(month, start)
         if date_error:
             errors.append(date_error)
-        date_from, date_to, prev_start, next_start = self._planning_range(view, month, start)
+        date_from, date_to, prev_start, next_start = self._planning_range(view, anchor)
         values = self._prepare_portal_layout_values()
         Cart = request.env["family.booking.cart"]
         planning = Cart._get_planning(child, date_from, date_to) if child else {
@@ -258,12 +256,13 @@ class FamilyPortal(CustomerPortal):
         if not child:
             raise NotFound()
         view = view if view in PLANNING_VIEWS else "month"
-        if not to_date(start):
+        anchor = to_date(start)
+        if not anchor:
             # the period of the cells is unknown: none of them can be read
             request.session["family_planning_errors"] = [
                 _('The date "%(value)s" is not valid: nothing was changed.', value=str(start or "")[:30])]
             return request.redirect("/my/planning?child=%s&view=%s" % (child.id, view))
-        date_from, date_to, _prev, _next = self._planning_range(view, None, start)
+        date_from, date_to, _prev, _next = self._planning_range(view, anchor)
         checked = request.httprequest.form.getlist("cell")
         fill = request.httprequest.form.getlist("fill")
         cart = request.env["family.booking.cart"]._get_for_household(household)
@@ -460,9 +459,9 @@ class FamilyPortal(CustomerPortal):
         return request.render("portail_famille.portal_my_absences", values, status=400)
 
     # ------------------------------------------------------------------ mon dossier (family file)
-    def _read_upload(self, name, errors, required=False):
-        """(base64 content, file name) of an uploaded file checked for size and real type, or (None, None)
-        with the error put on the field."""
+    def _read_upload(self, name, errors, required=False, types=None):
+        """(base64 content, file name) of an uploaded file checked for size and real type (one of ``types``,
+        the models' rule, PDF/JPEG/PNG by default), or (None, None) with the error put on the field."""
         upload = request.httprequest.files.get(name)
         if not upload or not upload.filename:
             if required:
@@ -470,7 +469,7 @@ class FamilyPortal(CustomerPortal):
             return None, None
         content = upload.read()
         try:
-            check_upload(content, upload.filename)
+            check_upload(content, upload.filename, types)
         except ValidationError as error:
             errors[name] = error.args[0]
             return None, None
@@ -655,9 +654,7 @@ class FamilyPortal(CustomerPortal):
         self._read_date(form["birth_date"], "birth_date", errors)
         if form["school_id"] and not to_record_id(form["school_id"]):
             errors["school_id"] = _("Choose a school of the list.")
-        photo, _photo_name = self._read_upload("photo", errors)
-        if photo and guess_mimetype(base64.b64decode(photo)) not in ("image/jpeg", "image/png"):
-            errors["photo"] = _("The photo must be a JPEG or PNG image.")
+        photo, _photo_name = self._read_upload("photo", errors, types=IMAGE_TYPES)
 
         def apply():
             vals = dict(form, image_1920=photo) if photo else form

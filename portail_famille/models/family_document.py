@@ -4,9 +4,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.mimetypes import guess_mimetype
 
-# the portal controller imports the upload rule from here
-from .family_upload_mixin import check_upload  # noqa: F401  # pylint: disable=unused-import
-
 HEALTH_DOCUMENT_TYPES = ("medical", "vaccination")
 
 
