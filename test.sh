@@ -4,9 +4,16 @@
 #   ./test.sh [extra pytest args, e.g. -k quotient]
 # Exits non-zero on any failure, error, and on any skipped test (a skipped browser test
 # means Chromium or websocket-client is missing: that is a failure here, not a pass).
+# First the lint (scripts/lint.sh: OCA's pre-commit hooks, check only): a finding fails the
+# run too, after the tests. SKIP_LINT=1 skips it while iterating on tests (CI never sets it).
 source "$(dirname "$0")/scripts/lib.sh"
 
 setup_all
+lint_rc=0
+if [ "${SKIP_LINT:-0}" != 1 ]; then
+    say "Lint (scripts/lint.sh)"
+    "$PROJECT_DIR/scripts/lint.sh" || lint_rc=$?
+fi
 export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
 # TEST_DB=name reuses (and keeps) a development test database: the addon is updated, not installed.
 DB_NAME="${TEST_DB:-pf_test_$$}"
@@ -45,6 +52,10 @@ PY
 ) || skipped="?"
 if [ "$rc" -eq 0 ] && [ "$skipped" != "0" ]; then
     printf '\033[1;31mFAILED:\033[0m %s test(s) skipped: a skip is a failure here (missing Chromium or websocket-client?)\n' "$skipped" >&2
+    rc=1
+fi
+if [ "$lint_rc" -ne 0 ]; then
+    printf '\033[1;31mFAILED:\033[0m the lint found problems (its report is at the top; scripts/lint.sh alone)\n' >&2
     rc=1
 fi
 exit "$rc"

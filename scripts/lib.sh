@@ -68,6 +68,29 @@ ensure_venv() {
     echo "$want" > "$stamp"
 }
 
+# Formatters run by the lint (scripts/lint.sh): prettier and its XML plugin, pinned in
+# package.json / package-lock.json, installed with `npm ci` into node_modules (git-ignored),
+# again only when package-lock.json changes.
+ensure_node_tools() {
+    local stamp="$PROJECT_DIR/node_modules/.package-lock.sha1"
+    local want
+    want="$(sha1sum "$PROJECT_DIR/package-lock.json" | cut -d' ' -f1)"
+    if [ -x "$PROJECT_DIR/node_modules/.bin/prettier" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null; then
+        say "Installing Node.js and npm (for the lint's formatters)"
+        command -v apt-get >/dev/null || die "npm not found: install Node.js and npm, then run this again."
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+            || die "apt-get could not install nodejs and npm: install them by hand, then run this again."
+    fi
+    say "Installing the lint's formatters (prettier, package-lock.json) into node_modules"
+    (cd "$PROJECT_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+        || die "npm ci failed (see above): is the npm registry reachable?"
+    echo "$want" > "$stamp"
+}
+
 # --- project-local PostgreSQL cluster -------------------------------------------------
 pg_bin() {
     local d
