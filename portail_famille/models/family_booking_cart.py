@@ -99,10 +99,10 @@ class FamilyBookingCart(models.Model):
                 pending.pop(("cancel", *key))
                 to_unlink |= cancel_line
                 continue
+            # a day being cancelled in this recap is free again for another unit
+            request["released"] = ("cancel", *key) in pending
             to_check.append((result, request, registration, unit, key))
-        # a day being cancelled in this recap is free again for another unit
-        released = [key[1:] for key in pending if key[0] == "cancel"]
-        verdicts = Reservation._check_bookings([request for _r, request, _g, _u, _k in to_check], released)
+        verdicts = Reservation._check_bookings([request for _r, request, _g, _u, _k in to_check])
         vals_list, created = [], []
         for (result, request, registration, unit, key), verdict in zip(to_check, verdicts, strict=True):
             day = request["date"]

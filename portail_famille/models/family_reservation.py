@@ -182,12 +182,13 @@ class FamilyReservation(models.Model):
         return set(self.env.cr.fetchall())
 
     @api.model
-    def _check_bookings(self, requests, released=(), count_places=True):
+    def _check_bookings(self, requests, count_places=True):
         """Whether days may be booked now, without booking them: the recap checks a day when the parent
         adds it, :meth:`_book` checks it again when it is booked. ``requests``: list of dicts
-        {registration_id, unit_id, date, waiting_list}; a registration the caller may not read counts as
-        unknown. ``released``: the (child_id, activity_id, date) whose reservation is being cancelled
-        alongside, hence free for another unit. A day asked twice is refused the second time.
+        {registration_id, unit_id, date, waiting_list, released}; a registration the caller may not read
+        counts as unknown; ``released`` (optional): the child's reservation of that activity and day is
+        being cancelled alongside, so the day is free for another unit. A day asked twice is refused the
+        second time.
 
         Returns one verdict per request, in order: {"error": why the day cannot be booked, or None;
         "full": True when no place is left that day (then "error" says so, unless the request asks for the
@@ -202,7 +203,7 @@ class FamilyReservation(models.Model):
         by_registration = {registration.id: registration for registration in registrations}
         by_unit = {unit.id: unit for unit in units}
         open_dates = self._open_dates_getter()
-        existing = self._get_active_days(registrations) - set(released)
+        existing = self._get_active_days(registrations)
         verdicts, passed = [], []
         for request in requests:
             day = fields.Date.to_date(request["date"])
@@ -210,9 +211,11 @@ class FamilyReservation(models.Model):
             unit = by_unit.get(request["unit_id"], units.browse())
             verdict = {"error": None, "full": False}
             verdicts.append(verdict)
-            verdict["error"] = self._check_request(registration, unit, day, today, override, open_dates, existing)
+            key = (registration.child_id.id, registration.activity_id.id, day)
+            verdict["error"] = self._check_request(registration, unit, day, today, override, open_dates,
+                                                   existing - {key} if request.get("released") else existing)
             if not verdict["error"]:
-                existing.add((registration.child_id.id, registration.activity_id.id, day))
+                existing.add(key)
                 passed.append((verdict, registration.activity_id, unit, day, request.get("waiting_list")))
         if count_places and passed:
             Day = self.env["family.activity.day"].sudo()
