@@ -6,7 +6,7 @@
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "website", "account", "payment"],
+    "depends": ["mail", "portal", "website", "account"],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
         "security/portail_famille_groups.xml",

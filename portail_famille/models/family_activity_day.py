@@ -49,15 +49,21 @@ class FamilyActivityDay(models.Model):
 
     # ------------------------------------------------------------------ the key and the full rule
     @api.model
+    def _place_key(self, activity, unit, day):
+        """The key of the capacity row of ``activity`` on ``day`` (``unit`` empty), or of its ``unit``:
+        (activity_id, unit_id or 0, day), as every counter of this model is keyed."""
+        return (activity.id, unit.id if unit else 0, day)
+
+    @api.model
     def _place_keys(self, activity, unit, day):
         """The rows a booking of ``unit`` of ``activity`` on ``day`` holds a place on, with their capacity:
         {(activity_id, unit_id or 0, day): capacity}. Empty when neither has a limit. The same rule in SQL
         is :meth:`_sql_limited_keys`."""
         keys = {}
         if activity.capacity:
-            keys[activity.id, 0, day] = activity.capacity
+            keys[self._place_key(activity, None, day)] = activity.capacity
         if unit.capacity:
-            keys[activity.id, unit.id, day] = unit.capacity
+            keys[self._place_key(activity, unit, day)] = unit.capacity
         return keys
 
     @api.model

@@ -94,7 +94,3 @@ class FamilyActivityUnit(models.Model):
             "No tariff of %(unit)s covers a quotient of %(qf)s: please contact the town.",
             unit=self.display_name, qf=qf,
         ))
-
-    def _get_price(self, household, day):
-        """Price of one unit for this family on this day."""
-        return self._get_tariff(household, day).price

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL
 
 from ..tools import to_date, to_record_id
 
@@ -68,59 +68,59 @@ class FamilyBookingCart(models.Model):
         self._check_household_access()
         Reservation = self.env["family.reservation"]
         Line = self.env["family.booking.cart.line"]
-        today = Reservation._today()
-        override = Reservation._is_staff_override()
         requests = self._read_booking_requests(requests)
         # another family's registration reads as unknown: its child is not named in the message
         registrations = self.env["family.registration"].browse(
             {r["registration_id"] for r in requests if r["registration_id"]}
         ).exists()._filtered_access("read").filtered(lambda r: r.household_id == self.household_id)
         by_registration = {registration.id: registration.sudo() for registration in registrations}
+        for request in requests:
+            if request["registration_id"] not in by_registration:
+                request["registration_id"] = None
         units = self.env["family.activity.unit"].sudo().browse(
             {r["unit_id"] for r in requests if r["unit_id"]}).exists()
         by_unit = {unit.id: unit for unit in units}
-        open_dates = Reservation._open_dates_getter()
 
-        existing = self._get_active_days(registrations)
         pending = {line._key(): line for line in self.line_ids}
-        results, vals_list, created, to_unlink = [], [], [], Line
+        results, to_check, to_unlink = [], [], Line
         for request in requests:
-            day = request["date"]
+            result = {"line": Line, "error": request["error"]}
+            results.append(result)
             if request["error"]:
-                results.append({"line": Line, "error": request["error"]})
                 if raise_on_error:
                     raise ValidationError(request["error"])
                 continue
             registration = by_registration.get(request["registration_id"], Line.registration_id.browse())
             unit = by_unit.get(request["unit_id"], units.browse())
-            result = {"line": Line, "error": None}
-            results.append(result)
-            key = (registration.child_id.id, registration.activity_id.id, day)
+            key = (registration.child_id.id, registration.activity_id.id, request["date"])
             cancel_line = pending.get(("cancel", *key))
             if cancel_line and cancel_line.unit_id == unit:
                 # the parent ticks again a day they were cancelling: keep the reservation
                 pending.pop(("cancel", *key))
                 to_unlink |= cancel_line
                 continue
+            # a day being cancelled in this recap is free again for another unit
+            request["released"] = ("cancel", *key) in pending
+            to_check.append((result, request, registration, unit, key))
+        verdicts = Reservation._check_bookings([request for _r, request, _g, _u, _k in to_check])
+        vals_list, created = [], []
+        for (result, request, registration, unit, key), verdict in zip(to_check, verdicts, strict=True):
+            day = request["date"]
             if ("book", *key) in pending:
                 result["error"] = _(
                     "%(day)s: %(child)s is already in your recap for %(activity)s.",
                     day=Reservation._day_label(day), child=registration.child_id.name,
                     activity=registration.activity_id.name,
                 )
-            else:
-                # a day being cancelled in this recap is free again for another unit
-                result["error"] = Reservation._check_request(
-                    registration, unit, day, today, override, open_dates,
-                    existing - {key} if ("cancel", *key) in pending else existing,
-                )
+            elif not verdict["full"]:
+                result["error"] = verdict["error"]
             if result["error"]:
                 if raise_on_error:
                     raise ValidationError(result["error"])
                 continue
             tariff = unit._get_tariff(registration.household_id, day)
             pending[("book", *key)] = True
-            created.append(result)
+            created.append((result, verdict))
             vals_list.append({
                 "cart_id": self.id,
                 "operation": "book",
@@ -132,15 +132,10 @@ class FamilyBookingCart(models.Model):
                 "price_unit": tariff.price,
             })
         # a full day is said at once, so that the parent can ask for the waiting list instead
-        full = self._get_full_days([(vals["registration_id"], vals["unit_id"], vals["date"])
-                                    for vals in vals_list if not vals["waiting_list"]])
         kept = []
-        for result, vals in zip(created, vals_list, strict=True):
-            if (vals["registration_id"], vals["unit_id"], vals["date"]) in full:
-                result["error"] = _(
-                    "%(day)s: %(unit)s is full. You can ask for the waiting list.",
-                    day=Reservation._day_label(vals["date"]), unit=by_unit[vals["unit_id"]].display_name,
-                )
+        for (result, verdict), vals in zip(created, vals_list, strict=True):
+            if verdict["error"]:
+                result["error"] = verdict["error"]
                 if raise_on_error:
                     raise ValidationError(result["error"])
             else:
@@ -178,20 +173,6 @@ class FamilyBookingCart(models.Model):
             })
         return read
 
-    def _get_full_days(self, keys):
-        """The (registration_id, unit_id, date) of ``keys`` whose activity or unit has no place left today."""
-        if not keys:
-            return set()
-        Registration = self.env["family.registration"].sudo()
-        units = self.env["family.activity.unit"].sudo().browse({unit_id for _r, unit_id, _d in keys})
-        activities = Registration.browse({reg_id for reg_id, _u, _d in keys}).activity_id
-        Day = self.env["family.activity.day"].sudo()
-        counts = Day._get_counts(activities.ids, min(d for _r, _u, d in keys), max(d for _r, _u, d in keys))
-        return {
-            (reg_id, unit_id, day) for reg_id, unit_id, day in keys
-            if Day._is_full(Registration.browse(reg_id).activity_id, units.browse(unit_id), day, counts)
-        }
-
     def add_cancellations(self, reservations, raise_on_error=False):
         """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids (an RPC call).
         Returns {reservation_id: error or None}; a reservation that cannot be cancelled (deadline passed,
@@ -201,8 +182,6 @@ class FamilyBookingCart(models.Model):
         self.ensure_one()
         self._check_household_access()
         Reservation = self.env["family.reservation"]
-        today = Reservation._today()
-        override = Reservation._is_staff_override()
         if isinstance(reservations, models.BaseModel):
             if reservations._name != Reservation._name:
                 raise UserError(_("Only reservations can be cancelled."))
@@ -215,6 +194,7 @@ class FamilyBookingCart(models.Model):
         by_id = {reservation.id: reservation for reservation in found._filtered_access("read")
                  if reservation.household_id == self.household_id}
         pending = {line._key(): line for line in self.line_ids}
+        verdicts = Reservation.browse(by_id)._check_cancellations()
         results, vals_list = {}, []
         for record_id, value in read:
             reservation = by_id.get(record_id)
@@ -225,7 +205,7 @@ class FamilyBookingCart(models.Model):
                     raise ValidationError(error)
                 continue
             key = ("cancel", reservation.child_id.id, reservation.activity_id.id, reservation.date)
-            error = reservation._check_cancel(today, override)
+            error = verdicts[reservation.id]
             if not error and key in pending:
                 error = _(
                     "%(day)s: the cancellation is already in your recap.",
@@ -331,8 +311,6 @@ class FamilyBookingCart(models.Model):
         child.ensure_one()
         child.check_access("read")
         Reservation = self.env["family.reservation"]
-        today = Reservation._today()
-        override = Reservation._is_staff_override()
         household = child.household_id
         registrations = child.registration_ids.filtered(
             lambda r: r.state == "validated" and r.date_start <= date_to and r.date_end >= date_from
@@ -354,8 +332,7 @@ class FamilyBookingCart(models.Model):
             # the child (hence the registration) is known to be the caller's
             activity = registration.activity_id.sudo()
             open_days = set(activity._get_open_dates(date_from, date_to))
-            deadline = {day: None if override else Reservation._check_deadline(activity, day, today)
-                        for day in open_days}
+            deadline = Reservation._get_deadline_errors(activity, open_days)
             price_day = min((d for d in open_days if registration.date_start <= d <= registration.date_end),
                             default=None)
             if price_day and price_day not in quotients:
@@ -370,6 +347,7 @@ class FamilyBookingCart(models.Model):
                 if all(cell["status"] == "closed" for cell in cells):
                     continue
                 rows.append({
+                    "key": self._planning_row_key(registration, unit),
                     "registration": registration, "activity": activity, "unit": unit, "cells": cells,
                     "activity_name": activity.name, "unit_name": unit.name,
                     "price": unit._get_tariff_for(household.is_resident, quotients[price_day]).price
@@ -381,9 +359,9 @@ class FamilyBookingCart(models.Model):
     @api.model
     def _get_planning_cell(self, registration, unit, day, open_days, deadline_error, reservation, counts, pending):
         activity = registration.activity_id
-        key = "%s-%s-%s" % (registration.id, unit.id, day.isoformat())
-        cell = {"date": day, "key": key, "status": "free", "checked": False, "editable": False,
-                "full": False, "pending": False, "reason": None, "reservation": reservation}
+        cell = {"date": day, "key": self._planning_cell_key(registration, unit, day), "status": "free",
+                "checked": False, "editable": False, "full": False, "pending": False, "reason": None,
+                "reservation": reservation}
         if day not in open_days or not registration.date_start <= day <= registration.date_end:
             cell["status"] = "closed"
             return cell
@@ -423,11 +401,11 @@ class FamilyBookingCart(models.Model):
         unknown = {key for key in unknown if not (key in cells and cells[key][1]["checked"])}
         if unknown:
             errors.append(_("Some of the days sent cannot be changed here; they were left as they were."))
-        for row_key in fill_keys:
-            for key, (row, cell) in cells.items():
-                if "%s-%s" % (row["registration"].id, row["unit"].id) == row_key and cell["editable"] \
-                        and not cell["full"] and cell["status"] == "free":
-                    checked.add(key)
+        fill_keys = set(fill_keys)
+        for row in planning["rows"]:
+            if row["key"] in fill_keys:
+                checked.update(cell["key"] for cell in row["cells"]
+                               if cell["editable"] and not cell["full"] and cell["status"] == "free")
         to_book, to_cancel, to_forget = [], self.env["family.reservation"], self.env["family.booking.cart.line"]
         pending = {line._key(): line for line in self.line_ids}
         for key, (row, cell) in cells.items():
@@ -451,19 +429,17 @@ class FamilyBookingCart(models.Model):
             errors += [result["error"] for result in self.add_bookings(to_book) if result["error"]]
         return errors
 
-    # ------------------------------------------------------------------ helpers
-    def _get_active_days(self, registrations):
-        """{(child_id, activity_id, date)} already booked (or on the waiting list) for these registrations."""
-        if not registrations:
-            return set()
-        self.env["family.reservation"].flush_model(["child_id", "activity_id", "date", "state"])
-        self.env.cr.execute(SQL(
-            """SELECT child_id, activity_id, date FROM family_reservation
-                WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
-            registrations.child_id.ids, registrations.activity_id.ids,
-        ))
-        return set(self.env.cr.fetchall())
+    @api.model
+    def _planning_row_key(self, registration, unit):
+        """The key of a planning row (a unit of a registration), as the form sends it to fill a whole row."""
+        return "%s-%s" % (registration.id, unit.id)
 
+    @api.model
+    def _planning_cell_key(self, registration, unit, day):
+        """The key of a planning cell, as the form sends it when the day is ticked: the row's key and the day."""
+        return "%s-%s" % (self._planning_row_key(registration, unit), day.isoformat())
+
+    # ------------------------------------------------------------------ helpers
     def _get_recap_lines(self):
         """Lines of the e-mail recap: the applied ones, then those that failed."""
         return self.line_ids.filtered(lambda line: line.result in ("done", "waiting")).sorted(
@@ -472,6 +448,3 @@ class FamilyBookingCart(models.Model):
 
     def _get_failed_lines(self):
         return self.line_ids.filtered(lambda line: line.result == "failed")
-
-    def _format_recap_date(self):
-        return format_date(self.env, fields.Date.context_today(self), date_format="dd/MM/yyyy")

@@ -188,16 +188,27 @@ class FamilyRegistration(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _check_state(self, allowed, action):
-        for registration in self:
-            if registration.state not in allowed:
-                states = dict(self._fields["state"]._description_selection(self.env))
-                raise UserError(_(
-                    "%(registration)s cannot be %(action)s: it is %(state)s.",
-                    registration=registration.display_name, action=action, state=states[registration.state],
-                ))
+        """Refuse ``action`` ("validate", "refuse", "cancel" or "reset") unless every registration is in one
+        of the ``allowed`` states; each action has its own whole sentence, for the translators."""
+        wrong = self.filtered(lambda registration: registration.state not in allowed)[:1]
+        if not wrong:
+            return
+        values = {
+            "registration": wrong.display_name,
+            "state": dict(self._fields["state"]._description_selection(self.env))[wrong.state],
+        }
+        if action == "validate":
+            message = _("%(registration)s cannot be validated: it is %(state)s.", **values)
+        elif action == "refuse":
+            message = _("%(registration)s cannot be refused: it is %(state)s.", **values)
+        elif action == "cancel":
+            message = _("%(registration)s cannot be cancelled: it is %(state)s.", **values)
+        else:
+            message = _("%(registration)s cannot be put back to pending: it is %(state)s.", **values)
+        raise UserError(message)
 
     def action_validate(self):
-        self._check_state(("pending", "preregistered"), _("validated"))
+        self._check_state(("pending", "preregistered"), "validate")
         self._do_validate()
         return True
 
@@ -241,7 +252,7 @@ class FamilyRegistration(models.Model):
         return outcome
 
     def action_refuse(self, reason=None):
-        self._check_state(("pending", "preregistered", "validated"), _("refused"))
+        self._check_state(("pending", "preregistered", "validated"), "refuse")
         if not reason:
             return self.env["family.refusal.wizard"]._open_for(self)
         self.write({"state": "refused", "refusal_reason": reason})
@@ -253,7 +264,7 @@ class FamilyRegistration(models.Model):
         return True
 
     def action_cancel(self):
-        self._check_state(("pending", "preregistered", "validated"), _("cancelled"))
+        self._check_state(("pending", "preregistered", "validated"), "cancel")
         self.write({"state": "cancelled"})
         self.activity_unlink(["portail_famille.mail_activity_type_registration_validation"])
         return True
@@ -269,7 +280,7 @@ class FamilyRegistration(models.Model):
         return True
 
     def action_reset_to_pending(self):
-        self._check_state(("refused", "cancelled"), _("reset"))
+        self._check_state(("refused", "cancelled"), "reset")
         self.write({"state": "pending", "refusal_reason": False})
         self._schedule_validation()
         return True

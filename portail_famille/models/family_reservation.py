@@ -26,9 +26,19 @@ class FamilyReservation(models.Model):
     """One child booked for one unit of an activity on one day, on a validated registration.
 
     The unit price is frozen at booking from the tariff grid (the QF in force that day), so a later
-    change of tariffs does not rewrite history. Bookings go through :meth:`_book`, cancellations
-    through :meth:`action_cancel`: they apply the booking rules. Whatever the path (the engine, a staff
-    write, a deletion), the day's places stay exact: see family.activity.day."""
+    change of tariffs does not rewrite history. Whatever the path (the engine, a staff write, a deletion),
+    the day's places stay exact: see family.activity.day.
+
+    The booking rules are written here only. What the rest of the module (the recap, the planning, the
+    weekly templates, the registrations) calls:
+
+    - :meth:`_check_bookings`: may these days be booked now? One verdict per request, nothing written;
+    - :meth:`_book` / :meth:`_book_bulk`: book them (the same rules, then the places);
+    - :meth:`_check_cancellations`: may these reservations be cancelled now? One verdict per reservation;
+    - :meth:`_cancel` (:meth:`action_cancel` for staff): cancel them, the freed places go to the waiting list;
+    - :meth:`_get_deadline_errors`: which days of an activity are past their booking deadline;
+    - :meth:`_get_active_days`: the days already booked (or waited for) of some registrations;
+    - :meth:`_day_label`: how a day is named in every booking message."""
 
     _name = "family.reservation"
     _description = "Reservation"
@@ -142,6 +152,81 @@ class FamilyReservation(models.Model):
     def _is_staff_override(self):
         return self.env.user._is_internal() and self.env.context.get("booking_override")
 
+    @api.model
+    def _get_deadline_errors(self, activity, days):
+        """{day: why ``day`` of ``activity`` can no longer be booked or cancelled today, or None}: None for
+        every day when staff override the deadlines."""
+        if self._is_staff_override():
+            return dict.fromkeys(days)
+        today = self._today()
+        return {day: self._check_deadline(activity, day, today) for day in days}
+
+    @api.model
+    def _full_error(self, unit, day):
+        """The message of a day with no place left for ``unit``."""
+        return _("%(day)s: %(unit)s is full. You can ask for the waiting list.",
+                 day=self._day_label(day), unit=unit.display_name)
+
+    @api.model
+    def _get_active_days(self, registrations):
+        """{(child_id, activity_id, date)} booked or on the waiting list, for the children and activities of
+        ``registrations``: a child has one active reservation per activity and day."""
+        if not registrations:
+            return set()
+        self.flush_model(["child_id", "activity_id", "date", "state"])
+        self.env.cr.execute(SQL(
+            """SELECT child_id, activity_id, date FROM family_reservation
+                WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
+            registrations.child_id.ids, registrations.activity_id.ids,
+        ))
+        return set(self.env.cr.fetchall())
+
+    @api.model
+    def _check_bookings(self, requests, count_places=True):
+        """Whether days may be booked now, without booking them: the recap checks a day when the parent
+        adds it, :meth:`_book` checks it again when it is booked. ``requests``: list of dicts
+        {registration_id, unit_id, date, waiting_list, released}; a registration the caller may not read
+        counts as unknown; ``released`` (optional): the child's reservation of that activity and day is
+        being cancelled alongside, so the day is free for another unit. A day asked twice is refused the
+        second time.
+
+        Returns one verdict per request, in order: {"error": why the day cannot be booked, or None;
+        "full": True when no place is left that day (then "error" says so, unless the request asks for the
+        waiting list)}. With ``count_places`` False the places are not looked at ("full" stays False)."""
+        today = self._today()
+        override = self._is_staff_override()
+        registrations = self.env["family.registration"].browse(
+            {r["registration_id"] for r in requests if r["registration_id"]}
+        ).exists()._filtered_access("read").sudo()
+        units = self.env["family.activity.unit"].sudo().browse(
+            {r["unit_id"] for r in requests if r["unit_id"]}).exists()
+        by_registration = {registration.id: registration for registration in registrations}
+        by_unit = {unit.id: unit for unit in units}
+        open_dates = self._open_dates_getter()
+        existing = self._get_active_days(registrations)
+        verdicts, passed = [], []
+        for request in requests:
+            day = fields.Date.to_date(request["date"])
+            registration = by_registration.get(request["registration_id"], registrations.browse())
+            unit = by_unit.get(request["unit_id"], units.browse())
+            verdict = {"error": None, "full": False}
+            verdicts.append(verdict)
+            key = (registration.child_id.id, registration.activity_id.id, day)
+            verdict["error"] = self._check_request(registration, unit, day, today, override, open_dates,
+                                                   existing - {key} if request.get("released") else existing)
+            if not verdict["error"]:
+                existing.add(key)
+                passed.append((verdict, registration.activity_id, unit, day, request.get("waiting_list")))
+        if count_places and passed:
+            Day = self.env["family.activity.day"].sudo()
+            days = [day for _verdict, _activity, _unit, day, _waiting in passed]
+            counts = Day._get_counts({activity.id for _v, activity, _u, _d, _w in passed}, min(days), max(days))
+            for verdict, activity, unit, day, waiting in passed:
+                verdict["full"] = Day._is_full(activity, unit, day, counts)
+                if verdict["full"] and not waiting:
+                    verdict["error"] = self._full_error(unit, day)
+        return verdicts
+
     # ------------------------------------------------------------------ booking API
     @api.model
     def _book(self, requests, raise_on_error=False):
@@ -152,43 +237,25 @@ class FamilyReservation(models.Model):
         passed, full without waiting list, not registered, duplicate…) is reported and the others still
         apply. With ``raise_on_error`` the first error raises a ValidationError instead.
         Runs as the calling user: record rules stop a parent from booking another family's child."""
-        today = self._today()
         override = self._is_staff_override()
-        Registration = self.env["family.registration"]
-        registrations = Registration.browse({r["registration_id"] for r in requests}).exists()
+        registrations = self.env["family.registration"].browse({r["registration_id"] for r in requests}).exists()
         registrations.check_access("read")
         registrations = registrations.sudo()
         units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
         by_registration = {registration.id: registration for registration in registrations}
         by_unit = {unit.id: unit for unit in units}
-        open_dates = self._open_dates_getter()
-
-        # existing active reservations of these children/activities, for duplicate detection
-        existing = set()
-        if registrations:
-            self.flush_model(["child_id", "activity_id", "date", "state"])
-            self.env.cr.execute(SQL(
-                """SELECT child_id, activity_id, date FROM family_reservation
-                    WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
-                registrations.child_id.ids, registrations.activity_id.ids,
-            ))
-            existing = set(self.env.cr.fetchall())
 
         results, to_create = [], []
-        for request in requests:
-            day = fields.Date.to_date(request["date"])
-            registration = by_registration.get(request["registration_id"], registrations.browse())
-            unit = by_unit.get(request["unit_id"], units.browse())
+        for request, verdict in zip(requests, self._check_bookings(requests, count_places=False), strict=True):
             result = {"reservation": self.browse(), "error": None, "state": None}
             results.append(result)
-            error = self._check_request(registration, unit, day, today, override, open_dates, existing)
-            if error:
+            if verdict["error"]:
                 if raise_on_error:
-                    raise ValidationError(error)
-                result["error"] = error
+                    raise ValidationError(verdict["error"])
+                result["error"] = verdict["error"]
                 continue
-            existing.add((registration.child_id.id, registration.activity_id.id, day))
-            to_create.append((result, registration, unit, day, request.get("waiting_list")))
+            to_create.append((result, by_registration[request["registration_id"]], by_unit[request["unit_id"]],
+                              fields.Date.to_date(request["date"]), request.get("waiting_list")))
 
         # places: take them activity by activity, day by day (a stable order: no deadlock between families)
         Day = self.env["family.activity.day"].sudo()
@@ -204,10 +271,7 @@ class FamilyReservation(models.Model):
             state = "reserved"
             if not self._take_places(activity, unit, day):
                 if not waiting:
-                    error = _(
-                        "%(day)s: %(unit)s is full. You can ask for the waiting list.",
-                        day=self._day_label(day), unit=unit.display_name,
-                    )
+                    error = self._full_error(unit, day)
                     if raise_on_error:
                         raise ValidationError(error)
                     result["error"] = error
@@ -253,15 +317,7 @@ class FamilyReservation(models.Model):
         by_unit = {unit.id: unit for unit in units}
         households = registrations.household_id
         pricing = _BulkPricing(self.env, households, units)
-        existing = set()
-        if registrations:
-            self.flush_model()
-            self.env.cr.execute(SQL(
-                """SELECT child_id, activity_id, date FROM family_reservation
-                    WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
-                registrations.child_id.ids, registrations.activity_id.ids,
-            ))
-            existing = set(self.env.cr.fetchall())
+        existing = self._get_active_days(registrations)
         deadline_ok = {}
         get_open_dates = self._open_dates_getter()
 
@@ -318,10 +374,7 @@ class FamilyReservation(models.Model):
                 if self._take_places(by_registration[registration_id].activity_id, unit, day):
                     accepted.append((index, registration_id, unit_id, day))
                 else:
-                    errors[index] = _(
-                        "%(day)s: %(unit)s is full. You can ask for the waiting list.",
-                        day=self._day_label(day), unit=unit.display_name,
-                    )
+                    errors[index] = self._full_error(unit, day)
 
         household_of = {r.id: r.household_id.id for r in registrations}
         rows = []
@@ -471,17 +524,24 @@ class FamilyReservation(models.Model):
             return self._check_deadline(self.activity_id, self.date, today)
         return None
 
+    def _check_cancellations(self):
+        """Whether these reservations may be cancelled now, without cancelling them: {reservation_id: why
+        it cannot be cancelled, or None}. Staff may override the deadline, not the other rules."""
+        today = self._today()
+        override = self._is_staff_override()
+        return {reservation.id: reservation._check_cancel(today, override) for reservation in self}
+
     def _cancel(self, raise_on_error=False):
         """Cancel these reservations; returns {reservation_id: error or None}. A freed place goes to the
         first child of the waiting list, whose family is told by e-mail."""
-        today = self._today()
         override = self._is_staff_override()
         # parents cancel their own family's days (record rules), through the recap; staff need the write right
         self.check_access("write" if self.env.user._is_internal() else "read")
         # sudo: the freed place may go to another family's child on the waiting list
         results, to_cancel = {}, self.sudo().browse()
+        errors = self.sudo()._check_cancellations()
         for reservation in self.sudo():
-            error = reservation._check_cancel(today, override)
+            error = errors[reservation.id]
             if error and raise_on_error:
                 raise UserError(error)
             results[reservation.id] = error

@@ -31,7 +31,7 @@ class TestBookingCart(ReservationCommon):
         self.assertEqual([r["error"] for r in results], [None, None, None])
         self.assertEqual(cart.line_count, 3)
         # QF 500 -> first bracket of each grid: 4.00 for the Wednesday, the meal's first bracket for the canteen
-        meal_price = self.unit_meal._get_price(self.household_a, self._date("2025-12-01"))
+        meal_price = self.unit_meal._get_tariff(self.household_a, self._date("2025-12-01")).price
         self.assertEqual(sorted(cart.line_ids.mapped("price_unit")), sorted([4.0, 4.0, meal_price]))
         self.assertAlmostEqual(cart.amount_total, 8.0 + meal_price)
         self.assertEqual(set(cart.line_ids.mapped("tariff_name")) >= {"CL DEMI-JOURNEE T1"}, True)

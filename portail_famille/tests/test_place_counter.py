@@ -30,7 +30,7 @@ class PlaceCounterCommon(ReservationCommon):
     def _count(self, day=DAY, unit=None, activity=None):
         activity = activity or self.act_wednesday
         day = date.fromisoformat(day)
-        return self.Day._get_counts(activity.ids, day, day).get((activity.id, unit.id if unit else 0, day), 0)
+        return self.Day._get_counts(activity.ids, day, day).get(self.Day._place_key(activity, unit, day), 0)
 
     def assertCountersExact(self, activities=None):
         self.assertEqual(self.Day._check_place_counters(activities or self.act_wednesday), [])
@@ -178,13 +178,14 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
 
     def test_release_below_zero_fails_loudly(self):
         reservation = self._book(self.reg_a1_wed, DAY)["reservation"]
-        key = (self.act_wednesday.id, 0, reservation.date)
+        key = self.Day._place_key(self.act_wednesday, None, reservation.date)
         self.Day._release([key])
         self.assertEqual(self._count(), 0)
         with self.assertRaisesRegex(UserError, "désynchronisé"), self.cr.savepoint():
             self.Day._release([key])
         with self.assertRaisesRegex(UserError, "désynchronisé"), self.cr.savepoint():
-            self.Day._release([(self.act_wednesday.id, 0, date.fromisoformat(NEXT_DAY))])  # no row at all
+            # no row at all
+            self.Day._release([self.Day._place_key(self.act_wednesday, None, date.fromisoformat(NEXT_DAY))])
         self.assertEqual(self.Day._check_place_counters(self.act_wednesday), [(*key, 0, 1)])
 
     def test_recount_and_check(self):
@@ -195,7 +196,7 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
             "UPDATE family_activity_day SET reserved_count = 5 WHERE activity_id = %s AND date = %s",
             self.act_wednesday.id, DAY,
         ))
-        drift = [(self.act_wednesday.id, 0, date.fromisoformat(DAY), 5, 1)]
+        drift = [(*self.Day._place_key(self.act_wednesday, None, date.fromisoformat(DAY)), 5, 1)]
         self.assertEqual(self.Day._check_place_counters(self.act_wednesday), drift)
         with self.assertLogs("odoo.addons.portail_famille.models.family_activity_day", "ERROR") as logs:
             self.assertEqual(self.Day._cron_check_place_counters(), drift)

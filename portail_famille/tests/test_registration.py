@@ -228,17 +228,18 @@ class TestRegistration(FamilyCommon):
     def test_wrong_transitions(self):
         registration = self._create_registration(self.child_a1, self.act_restaurant)
         agent_reg = registration.with_user(self.agent)
-        with self.assertRaises(UserError):
+        # a whole French sentence per action, the state as its label
+        with self.assertRaisesRegex(UserError, "ne peut pas être remise en attente : elle est à l'état « En att"):
             agent_reg.action_reset_to_pending()
         agent_reg.action_validate()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "ne peut pas être validée : elle est à l'état « Validée"):
             agent_reg.action_validate()
         agent_reg.action_cancel()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "ne peut pas être validée : elle est à l'état « Annulée »"):
             agent_reg.action_validate()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "ne peut pas être refusée : elle est à l'état « Annulée »"):
             agent_reg.action_refuse(reason="trop tard")
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "ne peut pas être annulée : elle est à l'état « Annulée »"):
             agent_reg.action_cancel()
         agent_reg.action_reset_to_pending()
         self.assertEqual(registration.state, "pending")

@@ -234,8 +234,9 @@ class TestReservationCapacity(ReservationCommon):
         self.assertTrue(self.env["mail.mail"].search([
             ("mail_message_id", "=", message.id), ("recipient_ids", "in", self.parent_b.partner_id.ids),
         ]))
-        counts = self.env["family.activity.day"]._get_counts(self.act_wednesday.ids, first.date, first.date)
-        self.assertEqual(counts[(self.act_wednesday.id, 0, first.date)], 2)
+        Day = self.env["family.activity.day"]
+        counts = Day._get_counts(self.act_wednesday.ids, first.date, first.date)
+        self.assertEqual(counts[Day._place_key(self.act_wednesday, None, first.date)], 2)
 
     @freeze_time("2025-11-03")
     def test_unit_capacity(self):

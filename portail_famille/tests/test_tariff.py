@@ -13,7 +13,7 @@ class TestTariff(FamilyCommon):
 
     def _price(self, household=None, day=DAY, unit=None):
         unit = unit or self.unit_meal
-        return unit._get_price(household or self.household_a, self._date(day))
+        return unit._get_tariff(household or self.household_a, self._date(day)).price
 
     def test_bracket_lower_edge_is_included(self):
         self._create_quotient(self.household_a, 400.0)
@@ -69,10 +69,10 @@ class TestTariff(FamilyCommon):
         })
         self.assertTrue(self.household_a.is_resident)
         self.assertFalse(self.household_b.is_resident)
-        self.assertEqual(unit._get_price(self.household_a, self._date(DAY)), 10.0)
-        self.assertEqual(unit._get_price(self.household_b, self._date(DAY)), 18.0)
+        self.assertEqual(unit._get_tariff(self.household_a, self._date(DAY)).price, 10.0)
+        self.assertEqual(unit._get_tariff(self.household_b, self._date(DAY)).price, 18.0)
         self.household_a.is_resident = False
-        self.assertEqual(unit._get_price(self.household_a, self._date(DAY)), 18.0)
+        self.assertEqual(unit._get_tariff(self.household_a, self._date(DAY)).price, 18.0)
 
     def test_residence_lines_win_over_any_residence(self):
         unit = self.env["family.activity.unit"].create({
@@ -83,14 +83,14 @@ class TestTariff(FamilyCommon):
                                 "price": 9.0}),
             ],
         })
-        self.assertEqual(unit._get_price(self.household_a, self._date(DAY)), 5.0)
-        self.assertEqual(unit._get_price(self.household_b, self._date(DAY)), 9.0)
+        self.assertEqual(unit._get_tariff(self.household_a, self._date(DAY)).price, 5.0)
+        self.assertEqual(unit._get_tariff(self.household_b, self._date(DAY)).price, 9.0)
 
     def test_unit_without_tariff_raises(self):
         unit = self.act_alsh_holiday.unit_ids
         self.assertFalse(unit.tariff_ids)
         with self.assertRaises(UserError):
-            unit._get_price(self.household_a, self._date(DAY))
+            unit._get_tariff(self.household_a, self._date(DAY))
 
     def test_quotient_in_a_gap_of_the_grid_raises(self):
         unit = self.env["family.activity.unit"].create({
@@ -102,7 +102,7 @@ class TestTariff(FamilyCommon):
         })
         self._create_quotient(self.household_a, 400.0)
         with self.assertRaises(UserError):
-            unit._get_price(self.household_a, self._date(DAY))
+            unit._get_tariff(self.household_a, self._date(DAY))
 
     def test_overlapping_brackets_refused(self):
         with self.assertRaises(ValidationError):

@@ -58,10 +58,10 @@ class TestWeeklyTemplate(ReservationCommon):
         booked = self.Reservation.search([("registration_id", "=", self.reg_a1_wed.id)]).mapped("date")
         self.assertEqual(sorted(str(d) for d in booked), ["2025-11-12", "2025-11-26"])
         self.assertTrue(any("complet" in e for e in outcome["errors"] if e))
-        counts = self.env["family.activity.day"]._get_counts(
-            self.act_wednesday.ids, self._date("2025-11-12"), self._date("2025-11-26"))
-        self.assertEqual(counts[(self.act_wednesday.id, 0, self._date("2025-11-19"))], 2)
-        self.assertEqual(counts[(self.act_wednesday.id, 0, self._date("2025-11-26"))], 1)
+        Day = self.env["family.activity.day"]
+        counts = Day._get_counts(self.act_wednesday.ids, self._date("2025-11-12"), self._date("2025-11-26"))
+        self.assertEqual(counts[Day._place_key(self.act_wednesday, None, self._date("2025-11-19"))], 2)
+        self.assertEqual(counts[Day._place_key(self.act_wednesday, None, self._date("2025-11-26"))], 1)
 
     def test_template_checks(self):
         with self.assertRaises(ValidationError):  # Tuesday: the Wednesday activity does not run
