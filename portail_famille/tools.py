@@ -68,11 +68,14 @@ def to_number(value, minimum=None, maximum=None):
 class FieldValidationError(ValidationError):
     """A ValidationError about some fields of a record: ``field_errors`` maps each field's name to its message,
     so that a portal form shows each message beside its field. The error's own message (what RPC and the
-    backend show) is all of them, one a line."""
+    backend show) is all of them, one a line; an RPC error gives the fields in its context."""
 
     def __init__(self, message, field_errors=None):
         super().__init__(message)
         self.field_errors = field_errors or {}
+        # what an RPC error carries (odoo.http.serialize_exception): the fields, and the class the web
+        # client shows as a plain warning (a class it does not know would be a server error's dialog)
+        self.context = {"exception_class": "odoo.exceptions.ValidationError", "field_errors": self.field_errors}
 
     @classmethod
     def from_errors(cls, field_errors):
