@@ -1,1 +1,1 @@
-from . import portal
+from . import absence, accessibility, child, document, family_file, message, planning, portal, registration

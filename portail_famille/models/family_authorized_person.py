@@ -1,7 +1,7 @@
-import re
-
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..tools import check_field_errors, phone_error
 
 
 class FamilyAuthorizedPerson(models.Model):
@@ -27,6 +27,7 @@ class FamilyAuthorizedPerson(models.Model):
         household.check_access("read")
         values = {fname: (vals.get(fname) or "").strip()[:size]
                   for fname, size in (("name", 200), ("phone", 40), ("relationship", 100))}
+        check_field_errors(self._get_field_errors(values))
         # sudo: parents have no create right
         return self.sudo().create({**values, "household_id": household.id}).with_env(self.env)
 
@@ -36,15 +37,23 @@ class FamilyAuthorizedPerson(models.Model):
         self.sudo().unlink()
         return True
 
+    @api.model
+    def _get_field_errors(self, vals):
+        """{field: message} for the values of ``vals`` a person cannot have: a name, and a phone number
+        (the family file's phone rule) are required."""
+        errors = {}
+        if "name" in vals and not (vals["name"] or "").strip():
+            errors["name"] = _("Give the person's full name.")
+        if "phone" in vals:
+            message = phone_error(self.env, vals["phone"], required=True)
+            if message:
+                errors["phone"] = message
+        return errors
+
     @api.constrains("phone")
     def _check_phone(self):
         for person in self:
-            digits = re.sub(r"[\s.\-()]", "", person.phone or "")
-            if not re.fullmatch(r"\+?\d{10,15}", digits):
-                raise ValidationError(_(
-                    "The phone number of %(name)s (%(phone)s) is not valid: give 10 digits, e.g. 06 12 34 56 78.",
-                    name=person.name, phone=person.phone,
-                ))
+            check_field_errors(self._get_field_errors({"phone": person.phone}))
 
     @api.constrains("child_ids", "household_id")
     def _check_children(self):

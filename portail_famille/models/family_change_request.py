@@ -1,11 +1,12 @@
 import json
-from datetime import date
 
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import format_date
+
+from ..tools import check_field_errors, to_date, to_record_id
 
 # What a parent may change from the portal, per kind of record: the direct fields are written at once;
 # the sensitive ones become a request that staff validate. A responsable's address decides the residence
@@ -102,33 +103,39 @@ class FamilyChangeRequest(models.Model):
 
     @api.model
     def _clean_child_values(self, child, vals):
-        """Check the identity a parent types for a child: names required, a plausible birth date, a school
-        and class of the town's lists. Raises a ValidationError naming the field."""
-        clean = {}
+        """Check the identity a parent types for a child: names required, a plausible birth date (a date, or
+        its ISO text), a school and class of the town's lists. Raises one FieldValidationError naming every
+        field that is wrong."""
+        clean, errors = {}, {}
         for fname in ("first_name", "last_name"):
             if fname in vals:
                 clean[fname] = (vals[fname] or "").strip()[:100]
                 if not clean[fname]:
-                    raise ValidationError(_("The first name and the last name of %(child)s are required.",
-                                            child=child.first_name))
+                    errors[fname] = _("This field is required.")
         if "birth_date" in vals:
-            day = vals["birth_date"]
-            day = date.fromisoformat(day) if isinstance(day, str) else day
+            day = to_date(vals["birth_date"])
             earliest, latest = child._birth_date_bounds()
-            if not day or not earliest <= day <= latest:
-                raise ValidationError(_("The birth date of %(child)s must be a past date, less than 25 years ago.",
-                                        child=child.first_name))
-            clean["birth_date"] = day.isoformat()
+            if not vals["birth_date"]:
+                errors["birth_date"] = _("Give a date.")
+            elif not day:
+                errors["birth_date"] = _("Give a valid date.")
+            elif not earliest <= day <= latest:
+                errors["birth_date"] = _("The birth date of %(child)s must be a past date, less than 25 years ago.",
+                                         child=child.first_name)
+            else:
+                clean["birth_date"] = day.isoformat()
         if "class_level" in vals:
             levels = dict(child._fields["class_level"].selection)
             if vals["class_level"] and vals["class_level"] not in levels:
-                raise ValidationError(_("Choose a class level of the list."))
+                errors["class_level"] = _("Choose a class level of the list.")
             clean["class_level"] = vals["class_level"] or ""
         if "school_id" in vals:
-            school = self.env["family.site"].sudo().browse(int(vals["school_id"] or 0)).exists()
+            school_id = to_record_id(vals["school_id"])
+            school = self.env["family.site"].sudo().browse(school_id).exists() if school_id else None
             if vals["school_id"] and (not school or school.kind != "school"):
-                raise ValidationError(_("Choose a school of the list."))
-            clean["school_id"] = school.id or False
+                errors["school_id"] = _("Choose a school of the list.")
+            clean["school_id"] = school.id if school else False
+        check_field_errors(errors)
         return clean
 
     @api.model
@@ -147,6 +154,8 @@ class FamilyChangeRequest(models.Model):
         if target._name == "res.partner":
             clean = {fname: (vals.get(fname) or "").strip()[:200]
                      for fname in DIRECT_FIELDS[target._name] + REQUEST_FIELDS[target._name] if fname in vals}
+            # the address waits for staff: its rules are checked now, with the phones written at once
+            check_field_errors(target._get_family_field_errors(clean))
         else:
             clean = self._clean_child_values(target, vals)
             if "image_rights_consent" in vals:

@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import check_field_errors, phone_error
 
 
 class FamilyHealthSheet(models.Model):
@@ -38,9 +41,25 @@ class FamilyHealthSheet(models.Model):
         for fname, size in self.PORTAL_FIELDS.items():
             if fname in vals:
                 values[fname] = bool(vals[fname]) if size is None else (vals[fname] or "").strip()[:size]
+        check_field_errors(self._get_field_errors(values))
+        if values.get("has_pai") and not values.get("pai_details"):
+            # the form has no message beside the details: said on the form
+            raise ValidationError(_("Describe the PAI, or untick it."))
         # sudo: parents have no write right on health data; only the whitelisted fields follow
         self.sudo().write(values)
         return True
+
+    @api.model
+    def _get_field_errors(self, vals):
+        """{field: message} for the values of ``vals`` a health sheet cannot have: a doctor's phone that
+        breaks the family file's phone rule."""
+        message = phone_error(self.env, vals.get("doctor_phone"))
+        return {"doctor_phone": message} if message else {}
+
+    @api.constrains("doctor_phone")
+    def _check_doctor_phone(self):
+        for sheet in self:
+            check_field_errors(self._get_field_errors({"doctor_phone": sheet.doctor_phone}))
 
     @api.model_create_multi
     def create(self, vals_list):

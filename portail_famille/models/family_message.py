@@ -103,12 +103,22 @@ class FamilyMessage(models.Model):
             })
         return result
 
-    def _get_portal_messages(self):
-        """The conversation as the parent reads it: comments only, oldest first (sudo: the parent may not
-        read mail.message of a model directly; the record itself was read with the parent's rights)."""
+    def _portal_messages_domain(self):
         self.ensure_one()
         self.check_access("read")
-        return self.sudo().message_ids.filtered(lambda m: m.message_type == "comment").sorted("id")
+        return [("model", "=", self._name), ("res_id", "=", self.id), ("message_type", "=", "comment")]
+
+    def _get_portal_messages(self, limit=None, offset=0):
+        """The conversation as the parent reads it: comments only, oldest first; with ``limit``, only the
+        ``limit`` latest after the ``offset`` latest (sudo: the parent may not read mail.message of a model
+        directly; the record itself was read with the parent's rights)."""
+        messages_sudo = self.env["mail.message"].sudo().search(
+            self._portal_messages_domain(), order="id desc", limit=limit, offset=offset)
+        return messages_sudo.sorted("id")
+
+    def _get_portal_message_count(self):
+        """The number of messages of the conversation as the parent reads it."""
+        return self.env["mail.message"].sudo().search_count(self._portal_messages_domain())
 
     def _mark_read_by_family(self):
         if self.filtered("family_unread"):

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from ..tools import check_field_errors
+
 
 class FamilyQuotient(models.Model):
     """A quotient familial (QF) declared by the family with its proof, validated by staff.
@@ -44,14 +46,14 @@ class FamilyQuotient(models.Model):
     @api.constrains("value", "date_from", "date_to", "proof")
     def _check_values(self):
         for quotient in self:
+            errors = {}
             if quotient.value < 0:
-                raise ValidationError(_("The quotient familial cannot be negative (%(value)s).", value=quotient.value))
+                errors["value"] = _("The quotient familial cannot be negative (%(value)s).", value=quotient.value)
             if quotient.date_to < quotient.date_from:
-                raise ValidationError(_("The quotient's validity must end after it starts."))
+                errors["date_to"] = _("The quotient's validity must end after it starts.")
             if not quotient.proof:
-                raise ValidationError(_(
-                    "Please attach the proof of your quotient familial (CAF or MSA certificate)."
-                ))
+                errors["proof"] = _("Please attach the proof of your quotient familial (CAF or MSA certificate).")
+            check_field_errors(errors)
 
     @api.constrains("state", "date_from", "date_to", "household_id")
     def _check_overlap(self):

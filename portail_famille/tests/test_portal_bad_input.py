@@ -116,20 +116,23 @@ class TestPortalBadInput(LivePlanningCase):
         before = self._snapshot()
         token = self._csrf(self.url_open("/my").text)
         routes = set()
-        for _name, method in FamilyPortal.__dict__.items():
-            routing = getattr(method, "original_routing", None)
-            for route in (routing or {}).get("routes", ()):
-                if "<int:" in route:
-                    routes.add((route, tuple(routing.get("methods") or ("GET", "POST"))))
+        for controller in FamilyPortal.__subclasses__():  # one controller per feature, on the shared base
+            for _name, method in controller.__dict__.items():
+                routing = getattr(method, "original_routing", None)
+                for route in (routing or {}).get("routes", ()):
+                    if "<int:" in route:
+                        routes.add((route, tuple(routing.get("methods") or ("GET", "POST"))))
         self.assertGreaterEqual(len(routes), 8)
         for route, methods in sorted(routes):
             for ids in ({"message_id": self.message_a.id}, {}):  # the attachment of one's own conversation too
                 if ids and set(re.findall(r"<int:(\w+)>", route)) <= set(ids):
                     continue  # every id of the URL would be a real one
                 url = re.sub(r"<int:(\w+)>", lambda m, ids=ids: str(ids.get(m.group(1), HUGE_ID)), route)
+                # a page beyond the last of a list shows the last, as Odoo's portal pager does
+                pages_only = set(re.findall(r"<int:(\w+)>", route)) - set(ids) == {"page"}
                 if "GET" in methods:
                     response = self.url_open(url)
-                    self._assert_clean(response, url, statuses=(404,))
+                    self._assert_clean(response, url, statuses=(200,) if pages_only else (404,))
                 if "POST" in methods:
                     response = self.url_open(url, data={"csrf_token": token, "body": "x", "first_name": "x",
                                                         "last_name": "x", "vaccine": "mmr", "date": "2020-01-01"})

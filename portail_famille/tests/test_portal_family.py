@@ -1,9 +1,14 @@
 import base64
+import json
 import re
 from datetime import date, timedelta
 
-from odoo.exceptions import AccessError
+from markupsafe import escape
+
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.portail_famille.tools import FieldValidationError
 
 from .common import TINY_PDF, FamilyCommon
 
@@ -256,6 +261,60 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         with self.assertRaises(AccessError):
             self.child_a1.with_user(self.parent_a).write({"image_rights_consent": True})
         self.assertFalse(self.child_a1.image_rights_consent)
+
+    def _field_error(self, response, form_id, field):
+        """The message shown beside the field ``field`` of the form ``form_id``, as plain text."""
+        match = re.search(r'id="pf-%s-%s-error"[^>]*>([^<]*)<' % (form_id, field), response.text)
+        self.assertTrue(match, "no message beside %s" % field)
+        return match.group(1)
+
+    def test_phone_rule_shown_beside_its_field(self):
+        """The models' one phone rule: its message beside the phone field of each form, the rest kept."""
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        response = self._post("/my/family/authorized", {"name": "Papi MARTIN", "phone": "06 12 34",
+                                                         "relationship": "grand-père"})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._field_error(response, "authorized", "phone"), str(escape(
+            "Le numéro de téléphone 06 12 34 n'est pas valide : indiquez 10 chiffres, par ex. 06 12 34 56 78.")))
+        self.assertNotIn('id="pf-authorized-name-error"', response.text)
+        self.assertIn('value="Papi MARTIN"', response.text)
+        self.assertFalse(self.household_a.authorized_person_ids.filtered(lambda p: p.name == "Papi MARTIN"))
+        # the doctor's phone and a responsable's work phone follow the same rule, beside their own field
+        response = self._post("/my/children/%s/health" % self.child_a1.id, {"doctor_name": "Dr Roux",
+                                                                             "doctor_phone": "05 61"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Le numéro de téléphone 05 61 n", self._field_error(response, "health", "doctor_phone"))
+        self.assertFalse(self.child_a1.health_sheet_id.doctor_name)
+        partner = self.parent_a.partner_id
+        response = self._post("/my/family/contact", {"partner_id": partner.id, "family_work_phone": "poste 12",
+                                                     "zip": "31000"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("poste 12", self._field_error(response, "contact-%s" % partner.id, "family_work_phone"))
+        self.assertFalse(partner.family_work_phone)
+
+    def test_phone_rule_refused_by_rpc_and_orm(self):
+        """The rule is the models', whatever the route: an agent's RPC call gets it with the field named, the
+        ORM refuses it for a responsable and a doctor; a contact who is no family's responsable is free."""
+        self.authenticate(self.agent.login, self.agent.login)
+        response = self.url_open("/web/dataset/call_kw/family.authorized.person/create", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+                "model": "family.authorized.person", "method": "create",
+                "args": [{"household_id": self.household_a.id, "name": "Voisin", "phone": "12345"}],
+                "kwargs": {"context": {"lang": "fr_FR"}}}}), headers={"Content-Type": "application/json"})
+        error = response.json()["error"]["data"]
+        self.assertEqual(error["context"]["exception_class"], "odoo.exceptions.ValidationError")
+        self.assertEqual(list(error["context"]["field_errors"]), ["phone"])
+        self.assertIn("Le numéro de téléphone 12345 n'est pas valide", error["message"])
+        self.assertFalse(self.household_a.authorized_person_ids.filtered(lambda p: p.name == "Voisin"))
+
+        with self.assertRaises(FieldValidationError) as caught:
+            self.parent_a.partner_id.write({"mobile": "06 12", "zip": "3100A"})
+        self.assertEqual(set(caught.exception.field_errors), {"mobile", "zip"})
+        with self.assertRaises(ValidationError):
+            self.child_a1.health_sheet_id.write({"doctor_phone": "pas de numéro"})
+        stranger = self.env["res.partner"].create({"name": "Fournisseur", "phone": "poste 12", "zip": "B-1000"})
+        self.assertEqual(stranger.phone, "poste 12")
+        self.parent_a.partner_id.write({"mobile": "+33 6 12 34 56 78", "zip": "31000"})
 
     def test_dashboard_offers_a_tile_per_service(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

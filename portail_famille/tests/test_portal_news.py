@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 from odoo.tests import HttpCase, tagged
@@ -45,3 +46,19 @@ class TestPortalNewsDocuments(HttpCase, FamilyCommon):
                          self.url_open("/my/documents").text)
         self.authenticate(None, None)
         self.assertIn("/web/login", self.url_open("/my/documents/%s" % self.menu.id).url)
+
+    def test_news_a_page_at_a_time(self):
+        """Odoo's portal pager: 20 news a page, the older ones on the next page, a page too far shows the last."""
+        today = date.today()
+        self.env["family.news"].create([
+            {"name": "Nouvelle n°%02d" % n, "body": "<p>x</p>", "date_published": today - timedelta(days=n)}
+            for n in range(1, 25)])
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        first = self.url_open("/my/news").text
+        self.assertEqual(len(re.findall(r'<article ', first)), 20)
+        self.assertIn('href="/my/news/page/2"', first)
+        second = self.url_open("/my/news/page/2").text
+        total = len(self.env["family.news"]._get_current())  # with the demo town's own news
+        self.assertEqual(len(re.findall(r'<article ', second)), total - 20)
+        self.assertEqual(len(set(re.findall(r"Nouvelle n°\d\d", first + second))), 24)
+        self.assertEqual(self.url_open("/my/news/page/99").text.count("<article "), total - 20)
