@@ -12,7 +12,9 @@ from datetime import date
 from odoo import fields
 from odoo.exceptions import ValidationError
 
-MAX_RECORD_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one is "integer out of range" in SQL
+MAX_RECORD_ID = (
+    2**31 - 1
+)  # ids are PostgreSQL integers: a larger one is "integer out of range" in SQL
 # the dates a parent may type: years that make sense for a family file, far enough from date.min and
 # date.max that a month or a fortnight can always be added or taken away
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2999, 12, 31)
@@ -59,8 +61,11 @@ def to_number(value, minimum=None, maximum=None):
         number = float(value)
     except (ValueError, OverflowError):
         return None
-    if not math.isfinite(number) or (minimum is not None and number < minimum) \
-            or (maximum is not None and number > maximum):
+    if (
+        not math.isfinite(number)
+        or (minimum is not None and number < minimum)
+        or (maximum is not None and number > maximum)
+    ):
         return None
     return number
 
@@ -75,7 +80,10 @@ class FieldValidationError(ValidationError):
         self.field_errors = field_errors or {}
         # what an RPC error carries (odoo.http.serialize_exception): the fields, and the class the web
         # client shows as a plain warning (a class it does not know would be a server error's dialog)
-        self.context = {"exception_class": "odoo.exceptions.ValidationError", "field_errors": self.field_errors}
+        self.context = {
+            "exception_class": "odoo.exceptions.ValidationError",
+            "field_errors": self.field_errors,
+        }
 
     @classmethod
     def from_errors(cls, field_errors):
@@ -99,7 +107,10 @@ def phone_error(env, value, required=False):
         return env._("Give a phone number, e.g. 06 12 34 56 78.") if required else None
     if re.fullmatch(r"\+?[0-9]{10,15}", re.sub(r"[\s.\-()]", "", value)):
         return None
-    return env._("The phone number %(phone)s is not valid: give 10 digits, e.g. 06 12 34 56 78.", phone=value[:40])
+    return env._(
+        "The phone number %(phone)s is not valid: give 10 digits, e.g. 06 12 34 56 78.",
+        phone=value[:40],
+    )
 
 
 def postcode_error(env, value):
@@ -107,4 +118,7 @@ def postcode_error(env, value):
     value = (value or "").strip()
     if not value or re.fullmatch(r"[0-9]{5}", value):
         return None
-    return env._("The postcode %(zip)s is not valid: a French postcode has 5 digits.", zip=value[:20])
+    return env._(
+        "The postcode %(zip)s is not valid: a French postcode has 5 digits.",
+        zip=value[:20],
+    )

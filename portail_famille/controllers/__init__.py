@@ -1,1 +1,11 @@
-from . import absence, accessibility, child, document, family_file, message, planning, portal, registration
+from . import (
+    absence,
+    accessibility,
+    child,
+    document,
+    family_file,
+    message,
+    planning,
+    portal,
+    registration,
+)

@@ -32,8 +32,10 @@ class PlanningRenderer:
         and the HTML of each cell for the desktop grid (``grid_html``) and the phone list (``list_html``)."""
         bookable = planning["bookable_set"] = set(planning["bookable_days"])
         labels = planning["day_labels"] = {
-            day: (babel_format_date(day, "EEEE d MMMM", locale=self.locale),
-                  babel_format_date(day, "EEE", locale=self.locale))
+            day: (
+                babel_format_date(day, "EEEE d MMMM", locale=self.locale),
+                babel_format_date(day, "EEE", locale=self.locale),
+            )
             for day in planning["bookable_days"]
         }
         states = self.states
@@ -44,40 +46,66 @@ class PlanningRenderer:
                 if cell["pending"] == "add":
                     state = "add_full" if cell["full"] else "add"
                 else:
-                    state = cell["pending"] or (cell["status"] if cell["status"] in states else
-                                                "full" if cell["full"] else None)
+                    state = cell["pending"] or (
+                        cell["status"]
+                        if cell["status"] in states
+                        else "full"
+                        if cell["full"]
+                        else None
+                    )
                 cell["state"] = states.get(state)
-                state_html = Markup('<span class="%s">%s</span>') % cell["state"] if cell["state"] else ""
-                cell["grid_html"] = self.grid_cell(cell, labels[cell["date"]][0], row["unit_name"], state_html)
-                cell["list_html"] = self.list_cell(cell, row, state_html) if cell["status"] != "closed" else ""
+                state_html = (
+                    Markup('<span class="%s">%s</span>') % cell["state"]
+                    if cell["state"]
+                    else ""
+                )
+                cell["grid_html"] = self.grid_cell(
+                    cell, labels[cell["date"]][0], row["unit_name"], state_html
+                )
+                cell["list_html"] = (
+                    self.list_cell(cell, row, state_html)
+                    if cell["status"] != "closed"
+                    else ""
+                )
         return planning
 
     def grid_cell(self, cell, day_label, unit_name, state_html):
         """One day of the desktop grid: a checkbox with its spoken label, a lock with its reason, or closed."""
         classes = "pf-cell pf-%s%s%s" % (
-            cell["status"], " pf-pending" if cell["pending"] else "",
+            cell["status"],
+            " pf-pending" if cell["pending"] else "",
             " pf-locked" if not cell["editable"] and cell["status"] != "closed" else "",
         )
         if cell["status"] == "closed":
-            inner = Markup('<span aria-hidden="true">·</span><span class="visually-hidden">%s</span>') % (
-                self.closed_text)
+            inner = Markup(
+                '<span aria-hidden="true">·</span><span class="visually-hidden">%s</span>'
+            ) % (self.closed_text)
         elif cell["editable"]:
             inner = Markup(
                 '<input type="checkbox" class="form-check-input" name="cell" id="c-%(key)s" value="%(key)s"%(checked)s'
                 ' data-tour-day="%(day)s"/><label class="visually-hidden" for="c-%(key)s">%(label)s – %(unit)s%(full)s'
-                '</label>%(state)s'
+                "</label>%(state)s"
             ) % {
-                "key": cell["key"], "checked": Markup(' checked="checked"') if cell["checked"] else "",
-                "day": cell["date"].isoformat(), "label": day_label, "unit": unit_name,
-                "full": " – %s" % self.full_text if cell["full"] and not cell["checked"] else "", "state": state_html,
+                "key": cell["key"],
+                "checked": Markup(' checked="checked"') if cell["checked"] else "",
+                "day": cell["date"].isoformat(),
+                "label": day_label,
+                "unit": unit_name,
+                "full": " – %s" % self.full_text
+                if cell["full"] and not cell["checked"]
+                else "",
+                "state": state_html,
             }
         else:
             inner = Markup(
                 '<span title="%(reason)s"><i class="fa fa-lock" aria-hidden="true"></i>%(check)s'
                 '<span class="visually-hidden">%(reason)s</span></span>%(state)s'
             ) % {
-                "reason": cell["reason"] or "", "state": state_html,
-                "check": Markup('<span class="pf-state">✓</span>') if cell["checked"] else "",
+                "reason": cell["reason"] or "",
+                "state": state_html,
+                "check": Markup('<span class="pf-state">✓</span>')
+                if cell["checked"]
+                else "",
             }
         return Markup('<td class="%s">%s</td>') % (classes, inner)
 
@@ -90,10 +118,17 @@ class PlanningRenderer:
             '%(disabled)s data-tour-day="%(day)s"/><label class="form-check-label" for="m-%(key)s">%(unit)s'
             '<span class="small text-muted"> (%(activity)s)</span></label>%(state)s%(lock)s</div>'
         ) % {
-            "key": cell["key"], "checked": Markup(' checked="checked"') if cell["checked"] else "",
-            "disabled": "" if cell["editable"] else Markup(' disabled="disabled"'), "day": cell["date"].isoformat(),
-            "unit": row["unit_name"], "activity": row["activity_name"], "state": state_html,
-            "lock": "" if cell["editable"] else Markup(
-                '<span class="small text-muted"><i class="fa fa-lock" aria-hidden="true"></i> %s</span>') % (
-                cell["reason"] or ""),
+            "key": cell["key"],
+            "checked": Markup(' checked="checked"') if cell["checked"] else "",
+            "disabled": "" if cell["editable"] else Markup(' disabled="disabled"'),
+            "day": cell["date"].isoformat(),
+            "unit": row["unit_name"],
+            "activity": row["activity_name"],
+            "state": state_html,
+            "lock": ""
+            if cell["editable"]
+            else Markup(
+                '<span class="small text-muted"><i class="fa fa-lock" aria-hidden="true"></i> %s</span>'
+            )
+            % (cell["reason"] or ""),
         }

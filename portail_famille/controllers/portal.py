@@ -34,7 +34,9 @@ class FamilyPortal(CustomerPortal):
         Household = request.env["family.household"]
         if not Household.has_access("read"):
             return Household
-        return Household.search([("partner_id", "=", request.env.user.commercial_partner_id.id)], limit=1)
+        return Household.search(
+            [("partner_id", "=", request.env.user.commercial_partner_id.id)], limit=1
+        )
 
     def _family_household(self):
         """The household of the logged-in parent, or 404 for an account with no family file."""
@@ -62,7 +64,11 @@ class FamilyPortal(CustomerPortal):
         """The record of ``records`` (the household's children, persons, lines…) whose id is ``record_id``
         (as posted or typed in the URL); 404 for any other id, garbled or too large for the database."""
         record_id = to_record_id(record_id)
-        record = records.filtered(lambda r: r.id == record_id) if record_id else records.browse()
+        record = (
+            records.filtered(lambda r: r.id == record_id)
+            if record_id
+            else records.browse()
+        )
         if not record:
             raise NotFound()
         return record
@@ -72,7 +78,11 @@ class FamilyPortal(CustomerPortal):
         """The record ``record_id`` of ``model`` among those of ``domain`` (the parent's own), or 404: for an
         unknown, garbled or too large id as for another family's."""
         record_id = to_record_id(record_id)
-        record = request.env[model].search([("id", "=", record_id), *domain]) if record_id else None
+        record = (
+            request.env[model].search([("id", "=", record_id), *domain])
+            if record_id
+            else None
+        )
         if not record:
             raise NotFound()
         return record
@@ -80,19 +90,28 @@ class FamilyPortal(CustomerPortal):
     # ------------------------------------------------------------------ values of the pages
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if not counters:  # the dashboard page itself (the counters are fetched by a later JSON call)
+        if (
+            not counters
+        ):  # the dashboard page itself (the counters are fetched by a later JSON call)
             household = self._find_family_household()
-            values["family_history"] = household._get_request_history() if household else []
+            values["family_history"] = (
+                household._get_request_history() if household else []
+            )
         if "family_unread_count" in counters:
             values["family_unread_count"] = self._family_unread_count()
         if "family_recap_count" in counters:
-            values["family_recap_count"] = request.env["family.booking.cart.line"].search_count([]) \
-                if request.env["family.booking.cart.line"].has_access("read") else 0
+            values["family_recap_count"] = (
+                request.env["family.booking.cart.line"].search_count([])
+                if request.env["family.booking.cart.line"].has_access("read")
+                else 0
+            )
         return values
 
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
-        values["format_date"] = lambda day, date_format=False: format_date(request.env, day, date_format=date_format)
+        values["format_date"] = lambda day, date_format=False: format_date(
+            request.env, day, date_format=date_format
+        )
         values["family_unread_count"] = self._family_unread_count()
         values["family_household"] = self._find_family_household()
         return values
@@ -101,27 +120,35 @@ class FamilyPortal(CustomerPortal):
     def _family_unread_count():
         """The number of conversations with an answer the parent has not read yet."""
         Message = request.env["family.message"]
-        return Message.search_count([("family_unread", "=", True)]) if Message.has_access("read") else 0
+        return (
+            Message.search_count([("family_unread", "=", True)])
+            if Message.has_access("read")
+            else 0
+        )
 
     def _prepare_form_page_values(self, household, page_name, **extra):
         """Values of a page with a form: the household, its children, the form typed and its errors
         (kept when the form is refused), and the notice left by the last successful post."""
         values = self._prepare_portal_layout_values()
-        values.update({
-            "page_name": page_name,
-            "household": household,
-            "children": household.child_ids,
-            "form": {},
-            "form_errors": {},
-            "notice": request.session.pop("%s_notice" % page_name, None),
-        })
+        values.update(
+            {
+                "page_name": page_name,
+                "household": household,
+                "children": household.child_ids,
+                "form": {},
+                "form_errors": {},
+                "notice": request.session.pop("%s_notice" % page_name, None),
+            }
+        )
         values.update(extra)
         return values
 
     def _family_pager(self, url, total, page, step=None):
         """Odoo's portal pager (``portal.pager``) of a list of ``total`` records at ``url`` (its pages at
         ``url/page/<n>``): a page beyond the last shows the last."""
-        return portal_pager(url=url, total=total, page=page, step=step or self.family_items_per_page)
+        return portal_pager(
+            url=url, total=total, page=page, step=step or self.family_items_per_page
+        )
 
     # ------------------------------------------------------------------ reading and applying a posted form
     @staticmethod
@@ -155,7 +182,9 @@ class FamilyPortal(CustomerPortal):
         return day
 
     @staticmethod
-    def _apply_form(errors, apply, page_name, notice, redirect, form=None, error_field="__form__"):
+    def _apply_form(
+        errors, apply, page_name, notice, redirect, form=None, error_field="__form__"
+    ):
         """Run ``apply()`` (the model calls of a posted form) unless the fields could not be read (``errors``
         already set). A model's error about fields of ``form`` (a FieldValidationError) is put beside each
         of them; any other goes to ``error_field`` (the form itself by default). ``apply()`` may return a
@@ -169,7 +198,9 @@ class FamilyPortal(CustomerPortal):
         except FieldValidationError as error:
             for fname, message in error.field_errors.items():
                 key = fname if form and fname in form else error_field
-                errors[key] = "%s %s" % (errors[key], message) if key in errors else message
+                errors[key] = (
+                    "%s %s" % (errors[key], message) if key in errors else message
+                )
             if not error.field_errors:
                 errors[error_field] = error.args[0]
         except (UserError, ValidationError) as error:

@@ -14,19 +14,39 @@ class FamilyAbsence(models.Model):
     _order = "date_from desc, id desc"
     _family_upload_fields = {"certificate": "certificate_filename"}
 
-    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True, tracking=True)
-    household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
+    child_id = fields.Many2one(
+        "family.child", required=True, ondelete="cascade", index=True, tracking=True
+    )
+    household_id = fields.Many2one(
+        related="child_id.household_id", store=True, index=True
+    )
     date_from = fields.Date(string="From", required=True, tracking=True)
     date_to = fields.Date(string="To", required=True, tracking=True)
     reason = fields.Selection(
-        [("illness", "Illness"), ("family", "Family reason"), ("school", "School outing"), ("other", "Other")],
-        required=True, default="illness", tracking=True,
+        [
+            ("illness", "Illness"),
+            ("family", "Family reason"),
+            ("school", "School outing"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="illness",
+        tracking=True,
     )
     comment = fields.Text()
-    certificate = fields.Binary(attachment=True, groups="portail_famille.group_family_health,base.group_portal")
-    certificate_filename = fields.Char(groups="portail_famille.group_family_health,base.group_portal")
-    justified = fields.Boolean(compute="_compute_justified", store=True, readonly=False, tracking=True,
-                               help="Justified absences are not invoiced unless the activity says otherwise.")
+    certificate = fields.Binary(
+        attachment=True, groups="portail_famille.group_family_health,base.group_portal"
+    )
+    certificate_filename = fields.Char(
+        groups="portail_famille.group_family_health,base.group_portal"
+    )
+    justified = fields.Boolean(
+        compute="_compute_justified",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Justified absences are not invoiced unless the activity says otherwise.",
+    )
     reservation_ids = fields.One2many("family.reservation", "absence_id", string="Days")
 
     @api.depends("certificate")
@@ -53,7 +73,9 @@ class FamilyAbsence(models.Model):
 
     def write(self, vals):
         if not self.env.user._is_internal() and "justified" in vals:
-            raise UserError(_("Only the town's staff can decide whether an absence is justified."))
+            raise UserError(
+                _("Only the town's staff can decide whether an absence is justified.")
+            )
         res = super().write(vals)
         if {"date_from", "date_to", "child_id", "justified", "certificate"} & set(vals):
             self._apply_to_reservations()
@@ -65,7 +87,14 @@ class FamilyAbsence(models.Model):
         are kept; whether it is justified follows the certificate."""
         child.ensure_one()
         child.check_access("read")
-        allowed = ("date_from", "date_to", "reason", "comment", "certificate", "certificate_filename")
+        allowed = (
+            "date_from",
+            "date_to",
+            "reason",
+            "comment",
+            "certificate",
+            "certificate_filename",
+        )
         values = {fname: vals[fname] for fname in allowed if fname in vals}
         values["comment"] = (values.get("comment") or "").strip()[:2000]
         # sudo: parents have no create right; the create still applies the family rules (self.env.user)
@@ -75,30 +104,46 @@ class FamilyAbsence(models.Model):
         """Mark the child's booked days of the period absent (justified or not)."""
         Reservation = self.env["family.reservation"].sudo()
         for absence in self:
-            reservations = Reservation.search([
-                ("child_id", "=", absence.child_id.id),
-                ("date", ">=", absence.date_from),
-                ("date", "<=", absence.date_to),
-                ("state", "in", ("reserved", "absent_justified", "absent_unjustified")),
-                ("invoiced", "=", False),
-            ])
-            reservations.write({
-                "state": "absent_justified" if absence.justified else "absent_unjustified",
-                "absence_id": absence.id,
-            })
+            reservations = Reservation.search(
+                [
+                    ("child_id", "=", absence.child_id.id),
+                    ("date", ">=", absence.date_from),
+                    ("date", "<=", absence.date_to),
+                    (
+                        "state",
+                        "in",
+                        ("reserved", "absent_justified", "absent_unjustified"),
+                    ),
+                    ("invoiced", "=", False),
+                ]
+            )
+            reservations.write(
+                {
+                    "state": "absent_justified"
+                    if absence.justified
+                    else "absent_unjustified",
+                    "absence_id": absence.id,
+                }
+            )
         return True
 
     def unlink(self):
         # the absent days are booked again; a day cancelled since then stays cancelled
-        self.env["family.reservation"].sudo().search([
-            ("absence_id", "in", self.ids), ("invoiced", "=", False),
-            ("state", "in", ("absent_justified", "absent_unjustified")),
-        ]).write({"state": "reserved", "absence_id": False})
+        self.env["family.reservation"].sudo().search(
+            [
+                ("absence_id", "in", self.ids),
+                ("invoiced", "=", False),
+                ("state", "in", ("absent_justified", "absent_unjustified")),
+            ]
+        ).write({"state": "reserved", "absence_id": False})
         return super().unlink()
 
     @api.depends("child_id", "date_from", "date_to")
     def _compute_display_name(self):
         for absence in self:
-            absence.display_name = _("%(child)s absent %(start)s – %(end)s", child=absence.child_id.name,
-                                     start=absence.date_from, end=absence.date_to)
-
+            absence.display_name = _(
+                "%(child)s absent %(start)s – %(end)s",
+                child=absence.child_id.name,
+                start=absence.date_from,
+                end=absence.date_to,
+            )

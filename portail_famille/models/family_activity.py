@@ -20,7 +20,15 @@ ACTIVITY_KINDS = [
     ("bus", "Leisure centre bus"),
     ("early_childhood", "Early childhood"),
 ]
-WEEKDAY_FIELDS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAY_FIELDS = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
 
 
 class FamilyActivity(models.Model):
@@ -32,16 +40,26 @@ class FamilyActivity(models.Model):
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
     kind = fields.Selection(ACTIVITY_KINDS, required=True, tracking=True)
-    school_year_id = fields.Many2one("family.school.year", required=True, ondelete="restrict", index=True)
+    school_year_id = fields.Many2one(
+        "family.school.year", required=True, ondelete="restrict", index=True
+    )
     site_id = fields.Many2one("family.site")
     age_group = fields.Selection(
-        [("all", "All ages"), ("school", "School children (maternelle and élémentaire)"), *AGE_GROUPS],
-        required=True, default="all", tracking=True,
+        [
+            ("all", "All ages"),
+            ("school", "School children (maternelle and élémentaire)"),
+            *AGE_GROUPS,
+        ],
+        required=True,
+        default="all",
+        tracking=True,
         help="Only children of this age group can be registered.",
     )
     description = fields.Html()
     responsible_user_id = fields.Many2one(
-        "res.users", string="Responsible", domain=[("share", "=", False)],
+        "res.users",
+        string="Responsible",
+        domain=[("share", "=", False)],
         help="Staff member who receives the registrations to validate.",
     )
     # -- when it runs
@@ -53,22 +71,32 @@ class FamilyActivity(models.Model):
     saturday = fields.Boolean()
     sunday = fields.Boolean()
     runs_on = fields.Selection(
-        [("school_days", "School days"), ("holidays", "School holidays"), ("both", "School days and holidays")],
-        string="Runs During", required=True, default="school_days",
+        [
+            ("school_days", "School days"),
+            ("holidays", "School holidays"),
+            ("both", "School days and holidays"),
+        ],
+        string="Runs During",
+        required=True,
+        default="school_days",
     )
     period_ids = fields.Many2many(
-        "family.period", string="Holiday Periods",
+        "family.period",
+        string="Holiday Periods",
         domain="[('school_year_id', '=', school_year_id), ('kind', '!=', 'term')]",
         help="For holiday activities: the holiday periods it runs in (all of them if empty).",
     )
     # -- units and places
-    unit_ids = fields.One2many("family.activity.unit", "activity_id", string="Units", copy=True)
+    unit_ids = fields.One2many(
+        "family.activity.unit", "activity_id", string="Units", copy=True
+    )
     capacity = fields.Integer(string="Places per Day", help="0 means no limit.")
     # -- registration
     registration_date_start = fields.Date(string="Registration Opens")
     registration_date_end = fields.Date(string="Registration Closes")
     auto_validate = fields.Boolean(
-        string="Auto-validate Registrations", help="A family's registration is validated as soon as it is saved."
+        string="Auto-validate Registrations",
+        help="A family's registration is validated as soon as it is saved.",
     )
     preregistration = fields.Boolean(
         string="Pre-registration",
@@ -85,7 +113,8 @@ class FamilyActivity(models.Model):
             ("monthly", "Until day D of the month for the next month"),
             ("period_window", "Only inside the holiday period's window"),
         ],
-        required=True, default="days_before",
+        required=True,
+        default="days_before",
     )
     booking_days_before = fields.Integer(string="Days Before", default=6)
     booking_monthly_day = fields.Integer(string="Day of Month", default=20)
@@ -95,17 +124,24 @@ class FamilyActivity(models.Model):
             ("all", "Bill every absence"),
             ("none", "Never bill absences"),
         ],
-        required=True, default="unjustified",
+        required=True,
+        default="unjustified",
         help="Which absent days are still invoiced (e.g. an absence justified by a medical certificate is not).",
     )
-    registration_ids = fields.One2many("family.registration", "activity_id", string="Registrations")
+    registration_ids = fields.One2many(
+        "family.registration", "activity_id", string="Registrations"
+    )
     registration_count = fields.Integer(compute="_compute_registration_count")
     pending_count = fields.Integer(compute="_compute_registration_count")
     color = fields.Integer()
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
-        ("capacity_positive", "CHECK(capacity >= 0)", "The number of places cannot be negative."),
+        (
+            "capacity_positive",
+            "CHECK(capacity >= 0)",
+            "The number of places cannot be negative.",
+        ),
     ]
 
     def _compute_registration_count(self):
@@ -122,26 +158,44 @@ class FamilyActivity(models.Model):
             activity.pending_count = pending.get(activity.id, 0)
 
     @api.constrains(
-        "registration_date_start", "registration_date_end", "booking_days_before", "booking_monthly_day",
-        "capacity", "period_ids", "school_year_id",
+        "registration_date_start",
+        "registration_date_end",
+        "booking_days_before",
+        "booking_monthly_day",
+        "capacity",
+        "period_ids",
+        "school_year_id",
     )
     def _check_settings(self):
         for activity in self:
-            if activity.registration_date_start and activity.registration_date_end \
-                    and activity.registration_date_end < activity.registration_date_start:
-                raise ValidationError(_(
-                    "The registration window of %(activity)s must close after it opens.", activity=activity.name
-                ))
+            if (
+                activity.registration_date_start
+                and activity.registration_date_end
+                and activity.registration_date_end < activity.registration_date_start
+            ):
+                raise ValidationError(
+                    _(
+                        "The registration window of %(activity)s must close after it opens.",
+                        activity=activity.name,
+                    )
+                )
             if activity.booking_days_before < 0:
-                raise ValidationError(_("The booking deadline cannot be a negative number of days."))
+                raise ValidationError(
+                    _("The booking deadline cannot be a negative number of days.")
+                )
             if not 1 <= activity.booking_monthly_day <= 28:
-                raise ValidationError(_("The monthly booking deadline must be a day between 1 and 28."))
+                raise ValidationError(
+                    _("The monthly booking deadline must be a day between 1 and 28.")
+                )
             if activity.capacity < 0:
                 raise ValidationError(_("The number of places cannot be negative."))
             if activity.period_ids.school_year_id - activity.school_year_id:
-                raise ValidationError(_(
-                    "The holiday periods of %(activity)s must belong to its school year.", activity=activity.name
-                ))
+                raise ValidationError(
+                    _(
+                        "The holiday periods of %(activity)s must belong to its school year.",
+                        activity=activity.name,
+                    )
+                )
 
     def write(self, vals):
         result = super().write(vals)
@@ -155,14 +209,21 @@ class FamilyActivity(models.Model):
         self.check_access("write")
         wrong = self.env["family.activity.day"].sudo()._recount_activities(self)
         if wrong:
-            _logger.warning("Place counters out of step, recounted by %s: %s", self.env.user.login, wrong[:20])
+            _logger.warning(
+                "Place counters out of step, recounted by %s: %s",
+                self.env.user.login,
+                wrong[:20],
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": _("Places recounted"),
-                "message": _("Place counters corrected: %(count)s day(s).", count=len(wrong))
-                if wrong else _("Every day counter was right."),
+                "message": _(
+                    "Place counters corrected: %(count)s day(s).", count=len(wrong)
+                )
+                if wrong
+                else _("Every day counter was right."),
                 "type": "warning" if wrong else "success",
                 "sticky": False,
             },
@@ -178,9 +239,9 @@ class FamilyActivity(models.Model):
 
     def _is_registration_open(self, day):
         self.ensure_one()
-        return (not self.registration_date_start or self.registration_date_start <= day) and (
-            not self.registration_date_end or day <= self.registration_date_end
-        )
+        return (
+            not self.registration_date_start or self.registration_date_start <= day
+        ) and (not self.registration_date_end or day <= self.registration_date_end)
 
     def _get_open_dates(self, date_from=None, date_to=None):
         """Days this activity runs between the two dates (school year bounds by default): its weekdays,
@@ -207,12 +268,23 @@ class FamilyActivity(models.Model):
         dates = []
         day = date_from
         while day <= date_to:
-            if day.weekday() in weekdays and day not in public_holidays and day not in closed:
+            if (
+                day.weekday() in weekdays
+                and day not in public_holidays
+                and day not in closed
+            ):
                 is_holiday = in_periods(day, holiday_periods)
                 if (
                     (self.runs_on == "school_days" and not is_holiday)
-                    or (self.runs_on == "holidays" and is_holiday and in_periods(day, allowed_periods))
-                    or (self.runs_on == "both" and (not is_holiday or in_periods(day, allowed_periods)))
+                    or (
+                        self.runs_on == "holidays"
+                        and is_holiday
+                        and in_periods(day, allowed_periods)
+                    )
+                    or (
+                        self.runs_on == "both"
+                        and (not is_holiday or in_periods(day, allowed_periods))
+                    )
                 ):
                     dates.append(day)
             day += timedelta(days=1)
@@ -220,7 +292,9 @@ class FamilyActivity(models.Model):
 
     def action_view_registrations(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("portail_famille.family_registration_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "portail_famille.family_registration_action"
+        )
         action["domain"] = [("activity_id", "=", self.id)]
         action["context"] = {"default_activity_id": self.id}
         return action

@@ -32,20 +32,30 @@ class FamilyActivityDay(models.Model):
     _order = "date, activity_id, unit_id"
     _log_access = False
 
-    activity_id = fields.Many2one("family.activity", required=True, ondelete="cascade", index=True)
+    activity_id = fields.Many2one(
+        "family.activity", required=True, ondelete="cascade", index=True
+    )
     unit_id = fields.Many2one("family.activity.unit", ondelete="cascade", index=True)
     date = fields.Date(required=True)
-    reserved_count = fields.Integer(default=0, help="Places taken (reserved, attended, absent).")
+    reserved_count = fields.Integer(
+        default=0, help="Places taken (reserved, attended, absent)."
+    )
 
     _sql_constraints = [
-        ("reserved_positive", "CHECK(reserved_count >= 0)", "A day cannot have fewer than 0 reservations."),
+        (
+            "reserved_positive",
+            "CHECK(reserved_count >= 0)",
+            "A day cannot have fewer than 0 reservations.",
+        ),
     ]
 
     def init(self):
-        self.env.cr.execute(SQL(
-            "CREATE UNIQUE INDEX IF NOT EXISTS family_activity_day_key "
-            "ON family_activity_day (activity_id, COALESCE(unit_id, 0), date)"
-        ))
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS family_activity_day_key "
+                "ON family_activity_day (activity_id, COALESCE(unit_id, 0), date)"
+            )
+        )
 
     # ------------------------------------------------------------------ the key and the full rule
     @api.model
@@ -69,7 +79,10 @@ class FamilyActivityDay(models.Model):
     @api.model
     def _is_full(self, activity, unit, day, counts):
         """Whether a booking of ``unit`` on ``day`` would find no place, ``counts`` being :meth:`_get_counts`."""
-        return any(counts.get(key, 0) >= capacity for key, capacity in self._place_keys(activity, unit, day).items())
+        return any(
+            counts.get(key, 0) >= capacity
+            for key, capacity in self._place_keys(activity, unit, day).items()
+        )
 
     @api.model
     def _sql_limited_keys(self, condition):
@@ -85,7 +98,8 @@ class FamilyActivityDay(models.Model):
               FROM family_reservation r JOIN family_activity_unit u ON u.id = r.unit_id
              WHERE u.capacity > 0 AND r.state IN %(states)s AND %(condition)s
             """,
-            states=PLACE_STATES, condition=condition,
+            states=PLACE_STATES,
+            condition=condition,
         )
 
     @api.model
@@ -98,11 +112,14 @@ class FamilyActivityDay(models.Model):
               WHERE r.activity_id = %(key)s.activity_id AND r.date = %(key)s.date
                 AND (%(key)s.unit_id = 0 OR r.unit_id = %(key)s.unit_id) AND r.state IN %(states)s)
             """,
-            key=key, states=PLACE_STATES,
+            key=key,
+            states=PLACE_STATES,
         )
 
     def _flush_for_counts(self):
-        self.env["family.reservation"].flush_model(["activity_id", "unit_id", "date", "state"])
+        self.env["family.reservation"].flush_model(
+            ["activity_id", "unit_id", "date", "state"]
+        )
         self.env["family.activity"].flush_model(["capacity"])
         self.env["family.activity.unit"].flush_model(["capacity"])
 
@@ -112,15 +129,19 @@ class FamilyActivityDay(models.Model):
         """Create the missing capacity rows for ``keys`` = {(activity_id, unit_id or 0, date)}."""
         if not keys:
             return
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             INSERT INTO family_activity_day (activity_id, unit_id, date, reserved_count)
             SELECT k.activity_id, NULLIF(k.unit_id, 0), k.date, 0
               FROM unnest(%s::int[], %s::int[], %s::date[]) AS k(activity_id, unit_id, date)
             ON CONFLICT (activity_id, COALESCE(unit_id, 0), date) DO NOTHING
             """,
-            [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
-        ))
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+            )
+        )
 
     @api.model
     def _take(self, keys):
@@ -137,14 +158,19 @@ class FamilyActivityDay(models.Model):
     @api.model
     def _take_place(self, activity_id, unit_id, day, capacity):
         """Take one place if any is left; returns False when the day is full. ``unit_id`` 0 = activity row."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE family_activity_day SET reserved_count = reserved_count + 1
              WHERE activity_id = %s AND COALESCE(unit_id, 0) = %s AND date = %s AND reserved_count < %s
             RETURNING id
             """,
-            activity_id, unit_id, day, capacity,
-        ))
+                activity_id,
+                unit_id,
+                day,
+                capacity,
+            )
+        )
         return bool(self.env.cr.fetchone())
 
     @api.model
@@ -154,24 +180,31 @@ class FamilyActivityDay(models.Model):
         if not keys:
             return
         keys = sorted(keys)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE family_activity_day d SET reserved_count = d.reserved_count - 1
               FROM unnest(%s::int[], %s::int[], %s::date[]) AS k(activity_id, unit_id, date)
              WHERE d.activity_id = k.activity_id AND COALESCE(d.unit_id, 0) = k.unit_id AND d.date = k.date
                AND d.reserved_count > 0
             RETURNING d.activity_id, COALESCE(d.unit_id, 0), d.date
             """,
-            [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
-        ))
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+            )
+        )
         released = set(self.env.cr.fetchall())
         missing = [key for key in keys if key not in released]
         if missing:
-            raise UserError(_(
-                "%(day)s: the place counter of %(place)s is out of step with the bookings. A manager can "
-                "recount the places from the activity's form.",
-                day=self.env["family.reservation"]._day_label(missing[0][2]), place=self._place_name(missing[0]),
-            ))
+            raise UserError(
+                _(
+                    "%(day)s: the place counter of %(place)s is out of step with the bookings. A manager can "
+                    "recount the places from the activity's form.",
+                    day=self.env["family.reservation"]._day_label(missing[0][2]),
+                    place=self._place_name(missing[0]),
+                )
+            )
 
     # ------------------------------------------------------------------ recounting
     @api.model
@@ -184,8 +217,9 @@ class FamilyActivityDay(models.Model):
         if not keys:
             return
         self._flush_for_counts()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             WITH k AS (
                 SELECT * FROM unnest(%(activities)s::int[], %(units)s::int[], %(dates)s::date[])
                        WITH ORDINALITY AS k(activity_id, unit_id, date, seq)
@@ -201,26 +235,39 @@ class FamilyActivityDay(models.Model):
               FROM counted c JOIN family_activity a ON a.id = c.activity_id
               LEFT JOIN family_activity_unit u ON u.id = c.unit_id
             """,
-            activities=[k[0] for k in keys], units=[k[1] for k in keys], dates=[k[2] for k in keys],
-            live=self._sql_live_count("k"),
-        ))
-        for activity_id, unit_id, day, count, capacity in sorted(self.env.cr.fetchall()):
+                activities=[k[0] for k in keys],
+                units=[k[1] for k in keys],
+                dates=[k[2] for k in keys],
+                live=self._sql_live_count("k"),
+            )
+        )
+        for activity_id, unit_id, day, count, capacity in sorted(
+            self.env.cr.fetchall()
+        ):
             if changes[activity_id, unit_id, day] > 0 and capacity and count > capacity:
-                raise ValidationError(_(
-                    "%(day)s: %(place)s is full (%(capacity)s places): this change would give it one child too many.",
-                    day=self.env["family.reservation"]._day_label(day),
-                    place=self._place_name((activity_id, unit_id, day)), capacity=capacity,
-                ))
+                raise ValidationError(
+                    _(
+                        "%(day)s: %(place)s is full (%(capacity)s places): this change would give it one child too many.",
+                        day=self.env["family.reservation"]._day_label(day),
+                        place=self._place_name((activity_id, unit_id, day)),
+                        capacity=capacity,
+                    )
+                )
 
     @api.model
     def _sql_counted(self, activity_ids=None, date_from=None, date_to=None):
         """SQL: (activity_id, unit_id, date, counted, live) of every capacity row and of every row the
         bookings hold a place on, for ``activity_ids`` (all by default) between the two dates."""
+
         def condition(alias):
             table = SQL.identifier(alias)
             return SQL(
                 "%s.date BETWEEN %s AND %s AND (%s OR %s.activity_id = ANY(%s))",
-                table, date_from or date.min, date_to or date.max, activity_ids is None, table,
+                table,
+                date_from or date.min,
+                date_to or date.max,
+                activity_ids is None,
+                table,
                 list(activity_ids or ()),
             )
 
@@ -236,7 +283,9 @@ class FamilyActivityDay(models.Model):
               FROM keys k LEFT JOIN family_activity_day d
                 ON d.activity_id = k.activity_id AND COALESCE(d.unit_id, 0) = k.unit_id AND d.date = k.date
             """,
-            rows=condition("d"), limited=self._sql_limited_keys(condition("r")), live=self._sql_live_count("k"),
+            rows=condition("d"),
+            limited=self._sql_limited_keys(condition("r")),
+            live=self._sql_live_count("k"),
         )
 
     @api.model
@@ -248,18 +297,23 @@ class FamilyActivityDay(models.Model):
         if not activities:
             return []
         self._flush_for_counts()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             DELETE FROM family_activity_day d USING family_activity a
              WHERE a.id = d.activity_id AND d.activity_id = ANY(%s) AND d.date BETWEEN %s AND %s
                AND CASE WHEN d.unit_id IS NULL THEN a.capacity = 0
                         ELSE NOT EXISTS (SELECT 1 FROM family_activity_unit u WHERE u.id = d.unit_id AND u.capacity > 0)
                    END
             """,
-            activities.ids, date_from or date.min, date_to or date.max,
-        ))
-        self.env.cr.execute(SQL(
-            """
+                activities.ids,
+                date_from or date.min,
+                date_to or date.max,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
             WITH counted AS (%(counted)s), wrong AS (SELECT * FROM counted WHERE counted != live),
             fixed AS (
                 INSERT INTO family_activity_day (activity_id, unit_id, date, reserved_count)
@@ -269,8 +323,9 @@ class FamilyActivityDay(models.Model):
             )
             SELECT activity_id, unit_id, date, counted, live FROM wrong ORDER BY activity_id, date, unit_id
             """,
-            counted=self._sql_counted(activities.ids, date_from, date_to),
-        ))
+                counted=self._sql_counted(activities.ids, date_from, date_to),
+            )
+        )
         wrong = self.env.cr.fetchall()
         self.invalidate_model(["reserved_count"])
         return wrong
@@ -280,10 +335,12 @@ class FamilyActivityDay(models.Model):
         """Compare every capacity row (of ``activities``, all by default) with the live count of the bookings
         holding a place there. Returns the drift: [(activity_id, unit_id or 0, date, counted, live)]."""
         self._flush_for_counts()
-        self.env.cr.execute(SQL(
-            "SELECT * FROM (%s) counted WHERE counted != live ORDER BY activity_id, date, unit_id",
-            self._sql_counted(activities.ids if activities is not None else None),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "SELECT * FROM (%s) counted WHERE counted != live ORDER BY activity_id, date, unit_id",
+                self._sql_counted(activities.ids if activities is not None else None),
+            )
+        )
         return self.env.cr.fetchall()
 
     @api.model
@@ -292,7 +349,9 @@ class FamilyActivityDay(models.Model):
         if drift:
             _logger.error(
                 "Place counters out of step with the bookings on %s day(s) (activity, unit, date, counted, live): "
-                "%s. Recount the places from the activities' forms.", len(drift), drift[:20],
+                "%s. Recount the places from the activities' forms.",
+                len(drift),
+                drift[:20],
             )
         return drift
 
@@ -307,11 +366,15 @@ class FamilyActivityDay(models.Model):
     @api.model
     def _get_counts(self, activity_ids, date_from, date_to):
         """{(activity_id, unit_id or 0, date): reserved_count} for the planning."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT activity_id, COALESCE(unit_id, 0), date, reserved_count FROM family_activity_day
              WHERE activity_id = ANY(%s) AND date BETWEEN %s AND %s
             """,
-            list(activity_ids), date_from, date_to,
-        ))
+                list(activity_ids),
+                date_from,
+                date_to,
+            )
+        )
         return {(a, u, d): c for a, u, d, c in self.env.cr.fetchall()}

@@ -9,7 +9,9 @@ class FamilyAuthorizedPerson(models.Model):
     _description = "Person Authorised to Pick Up"
     _order = "household_id, name"
 
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
     name = fields.Char(string="Full Name", required=True)
     phone = fields.Char(required=True)
     relationship = fields.Char(help="e.g. grandmother, neighbour")
@@ -25,11 +27,17 @@ class FamilyAuthorizedPerson(models.Model):
         """A parent adds a person allowed to pick up the children of their own ``household``."""
         household.ensure_one()
         household.check_access("read")
-        values = {fname: (vals.get(fname) or "").strip()[:size]
-                  for fname, size in (("name", 200), ("phone", 40), ("relationship", 100))}
+        values = {
+            fname: (vals.get(fname) or "").strip()[:size]
+            for fname, size in (("name", 200), ("phone", 40), ("relationship", 100))
+        }
         check_field_errors(self._get_field_errors(values))
         # sudo: parents have no create right
-        return self.sudo().create({**values, "household_id": household.id}).with_env(self.env)
+        return (
+            self.sudo()
+            .create({**values, "household_id": household.id})
+            .with_env(self.env)
+        )
 
     def _portal_remove(self):
         """A parent removes persons of their own family's list."""
@@ -59,4 +67,8 @@ class FamilyAuthorizedPerson(models.Model):
     def _check_children(self):
         for person in self:
             if person.child_ids.household_id - person.household_id:
-                raise ValidationError(_("A person authorised to pick up can only be linked to the family's children."))
+                raise ValidationError(
+                    _(
+                        "A person authorised to pick up can only be linked to the family's children."
+                    )
+                )

@@ -21,12 +21,16 @@ class FamilyBookingCart(models.Model):
     _order = "write_date desc, id desc"
     _rec_name = "household_id"
 
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
     line_ids = fields.One2many("family.booking.cart.line", "cart_id", string="Changes")
     line_count = fields.Integer(string="Number of Changes", compute="_compute_amounts")
     currency_id = fields.Many2one("res.currency", compute="_compute_amounts")
     amount_total = fields.Monetary(
-        string="Total", compute="_compute_amounts", help="Bookings minus cancellations of the pending changes."
+        string="Total",
+        compute="_compute_amounts",
+        help="Bookings minus cancellations of the pending changes.",
     )
     last_confirm_date = fields.Datetime(string="Last Finished", readonly=True)
 
@@ -49,7 +53,9 @@ class FamilyBookingCart(models.Model):
         household.check_access("read")
         cart = self.search([("household_id", "=", household.id)], limit=1)
         # sudo: parents have no create right; the household is theirs (checked above)
-        return cart or self.sudo().create({"household_id": household.id}).with_env(self.env)
+        return cart or self.sudo().create({"household_id": household.id}).with_env(
+            self.env
+        )
 
     def _check_household_access(self):
         """Parents change their own family's recap only (record rules); staff need the write right.
@@ -70,15 +76,25 @@ class FamilyBookingCart(models.Model):
         Line = self.env["family.booking.cart.line"]
         requests = self._read_booking_requests(requests)
         # another family's registration reads as unknown: its child is not named in the message
-        registrations = self.env["family.registration"].browse(
-            {r["registration_id"] for r in requests if r["registration_id"]}
-        ).exists()._filtered_access("read").filtered(lambda r: r.household_id == self.household_id)
-        by_registration = {registration.id: registration.sudo() for registration in registrations}
+        registrations = (
+            self.env["family.registration"]
+            .browse({r["registration_id"] for r in requests if r["registration_id"]})
+            .exists()
+            ._filtered_access("read")
+            .filtered(lambda r: r.household_id == self.household_id)
+        )
+        by_registration = {
+            registration.id: registration.sudo() for registration in registrations
+        }
         for request in requests:
             if request["registration_id"] not in by_registration:
                 request["registration_id"] = None
-        units = self.env["family.activity.unit"].sudo().browse(
-            {r["unit_id"] for r in requests if r["unit_id"]}).exists()
+        units = (
+            self.env["family.activity.unit"]
+            .sudo()
+            .browse({r["unit_id"] for r in requests if r["unit_id"]})
+            .exists()
+        )
         by_unit = {unit.id: unit for unit in units}
 
         pending = {line._key(): line for line in self.line_ids}
@@ -90,9 +106,15 @@ class FamilyBookingCart(models.Model):
                 if raise_on_error:
                     raise ValidationError(request["error"])
                 continue
-            registration = by_registration.get(request["registration_id"], Line.registration_id.browse())
+            registration = by_registration.get(
+                request["registration_id"], Line.registration_id.browse()
+            )
             unit = by_unit.get(request["unit_id"], units.browse())
-            key = (registration.child_id.id, registration.activity_id.id, request["date"])
+            key = (
+                registration.child_id.id,
+                registration.activity_id.id,
+                request["date"],
+            )
             cancel_line = pending.get(("cancel", *key))
             if cancel_line and cancel_line.unit_id == unit:
                 # the parent ticks again a day they were cancelling: keep the reservation
@@ -102,14 +124,19 @@ class FamilyBookingCart(models.Model):
             # a day being cancelled in this recap is free again for another unit
             request["released"] = ("cancel", *key) in pending
             to_check.append((result, request, registration, unit, key))
-        verdicts = Reservation._check_bookings([request for _r, request, _g, _u, _k in to_check])
+        verdicts = Reservation._check_bookings(
+            [request for _r, request, _g, _u, _k in to_check]
+        )
         vals_list, created = [], []
-        for (result, request, registration, unit, key), verdict in zip(to_check, verdicts, strict=True):
+        for (result, request, registration, unit, key), verdict in zip(
+            to_check, verdicts, strict=True
+        ):
             day = request["date"]
             if ("book", *key) in pending:
                 result["error"] = _(
                     "%(day)s: %(child)s is already in your recap for %(activity)s.",
-                    day=Reservation._day_label(day), child=registration.child_id.name,
+                    day=Reservation._day_label(day),
+                    child=registration.child_id.name,
                     activity=registration.activity_id.name,
                 )
             elif not verdict["full"]:
@@ -121,16 +148,18 @@ class FamilyBookingCart(models.Model):
             tariff = unit._get_tariff(registration.household_id, day)
             pending[("book", *key)] = True
             created.append((result, verdict))
-            vals_list.append({
-                "cart_id": self.id,
-                "operation": "book",
-                "registration_id": registration.id,
-                "unit_id": unit.id,
-                "date": day,
-                "waiting_list": request["waiting_list"],
-                "tariff_name": tariff.name,
-                "price_unit": tariff.price,
-            })
+            vals_list.append(
+                {
+                    "cart_id": self.id,
+                    "operation": "book",
+                    "registration_id": registration.id,
+                    "unit_id": unit.id,
+                    "date": day,
+                    "waiting_list": request["waiting_list"],
+                    "tariff_name": tariff.name,
+                    "price_unit": tariff.price,
+                }
+            )
         # a full day is said at once, so that the parent can ask for the waiting list instead
         kept = []
         for (result, verdict), vals in zip(created, vals_list, strict=True):
@@ -162,15 +191,20 @@ class FamilyBookingCart(models.Model):
             day = to_date(value)
             error = None
             if not day:
-                error = _("A day to book has no date.") if value in (None, False, "") else _(
-                    "%(value)s is not a valid date.", value=str(value)[:30])
-            read.append({
-                "registration_id": to_record_id(request.get("registration_id")),
-                "unit_id": to_record_id(request.get("unit_id")),
-                "date": day,
-                "waiting_list": bool(request.get("waiting_list")),
-                "error": error,
-            })
+                error = (
+                    _("A day to book has no date.")
+                    if value in (None, False, "")
+                    else _("%(value)s is not a valid date.", value=str(value)[:30])
+                )
+            read.append(
+                {
+                    "registration_id": to_record_id(request.get("registration_id")),
+                    "unit_id": to_record_id(request.get("unit_id")),
+                    "date": day,
+                    "waiting_list": bool(request.get("waiting_list")),
+                    "error": error,
+                }
+            )
         return read
 
     def add_cancellations(self, reservations, raise_on_error=False):
@@ -190,9 +224,14 @@ class FamilyBookingCart(models.Model):
             reservations = [reservations]
         read = [(to_record_id(value), value) for value in reservations]
         # another family's reservation reads as unknown: its day is not named in the message
-        found = Reservation.browse({record_id for record_id, _value in read if record_id}).exists()
-        by_id = {reservation.id: reservation for reservation in found._filtered_access("read")
-                 if reservation.household_id == self.household_id}
+        found = Reservation.browse(
+            {record_id for record_id, _value in read if record_id}
+        ).exists()
+        by_id = {
+            reservation.id: reservation
+            for reservation in found._filtered_access("read")
+            if reservation.household_id == self.household_id
+        }
         pending = {line._key(): line for line in self.line_ids}
         verdicts = Reservation.browse(by_id)._check_cancellations()
         results, vals_list = {}, []
@@ -204,7 +243,12 @@ class FamilyBookingCart(models.Model):
                 if raise_on_error:
                     raise ValidationError(error)
                 continue
-            key = ("cancel", reservation.child_id.id, reservation.activity_id.id, reservation.date)
+            key = (
+                "cancel",
+                reservation.child_id.id,
+                reservation.activity_id.id,
+                reservation.date,
+            )
             error = verdicts[reservation.id]
             if not error and key in pending:
                 error = _(
@@ -217,16 +261,20 @@ class FamilyBookingCart(models.Model):
                     raise ValidationError(error)
                 continue
             pending[key] = True
-            vals_list.append({
-                "cart_id": self.id,
-                "operation": "cancel",
-                "reservation_id": reservation.id,
-                "registration_id": reservation.registration_id.id,
-                "unit_id": reservation.unit_id.id,
-                "date": reservation.date,
-                "tariff_name": reservation.tariff_name,
-                "price_unit": reservation.price_unit if reservation.state == "reserved" else 0.0,
-            })
+            vals_list.append(
+                {
+                    "cart_id": self.id,
+                    "operation": "cancel",
+                    "reservation_id": reservation.id,
+                    "registration_id": reservation.registration_id.id,
+                    "unit_id": reservation.unit_id.id,
+                    "date": reservation.date,
+                    "tariff_name": reservation.tariff_name,
+                    "price_unit": reservation.price_unit
+                    if reservation.state == "reserved"
+                    else 0.0,
+                }
+            )
         self.env["family.booking.cart.line"].sudo().create(vals_list)
         return results
 
@@ -252,10 +300,18 @@ class FamilyBookingCart(models.Model):
         self.ensure_one()
         self._check_household_access()
         # one "Terminer" at a time per family: a double click waits, then finds the recap empty
-        self.env.cr.execute(SQL("SELECT id FROM family_booking_cart WHERE id = %s FOR UPDATE", self.id))
+        self.env.cr.execute(
+            SQL("SELECT id FROM family_booking_cart WHERE id = %s FOR UPDATE", self.id)
+        )
         self.invalidate_recordset(["line_ids"])
-        lines = self.line_ids.sorted(lambda line: (line.operation != "cancel", line.date, line.child_id.name or "",
-                                                    line.id))
+        lines = self.line_ids.sorted(
+            lambda line: (
+                line.operation != "cancel",
+                line.date,
+                line.child_id.name or "",
+                line.id,
+            )
+        )
         if not lines:
             raise UserError(_("Your recap is empty: there is nothing to finish."))
         Reservation = self.env["family.reservation"]
@@ -263,24 +319,48 @@ class FamilyBookingCart(models.Model):
         cancel_lines = lines.filtered(lambda line: line.operation == "cancel")
         cancel_errors = cancel_lines.reservation_id._cancel() if cancel_lines else {}
         for line in cancel_lines:
-            error = cancel_errors.get(line.reservation_id.id) if line.reservation_id else _(
-                "%(day)s: this reservation no longer exists.", day=Reservation._day_label(line.date))
-            line.sudo().write({"result": "failed" if error else "done", "result_message": error or False})
+            error = (
+                cancel_errors.get(line.reservation_id.id)
+                if line.reservation_id
+                else _(
+                    "%(day)s: this reservation no longer exists.",
+                    day=Reservation._day_label(line.date),
+                )
+            )
+            line.sudo().write(
+                {
+                    "result": "failed" if error else "done",
+                    "result_message": error or False,
+                }
+            )
 
         book_lines = lines - cancel_lines
-        book_results = Reservation._book([{
-            "registration_id": line.registration_id.id, "unit_id": line.unit_id.id, "date": line.date,
-            "waiting_list": line.waiting_list,
-        } for line in book_lines])
+        book_results = Reservation._book(
+            [
+                {
+                    "registration_id": line.registration_id.id,
+                    "unit_id": line.unit_id.id,
+                    "date": line.date,
+                    "waiting_list": line.waiting_list,
+                }
+                for line in book_lines
+            ]
+        )
         for line, result in zip(book_lines, book_results, strict=True):
             reservation = result["reservation"]
-            line.sudo().write({
-                "result": "failed" if result["error"] else ("waiting" if result["state"] == "waiting" else "done"),
-                "result_message": result["error"] or False,
-                "reservation_id": reservation.id or line.reservation_id.id,
-                # the price actually frozen on the reservation (the QF may have changed since the line was added)
-                "price_unit": reservation.price_unit if reservation else line.price_unit,
-            })
+            line.sudo().write(
+                {
+                    "result": "failed"
+                    if result["error"]
+                    else ("waiting" if result["state"] == "waiting" else "done"),
+                    "result_message": result["error"] or False,
+                    "reservation_id": reservation.id or line.reservation_id.id,
+                    # the price actually frozen on the reservation (the QF may have changed since the line was added)
+                    "price_unit": reservation.price_unit
+                    if reservation
+                    else line.price_unit,
+                }
+            )
 
         results = [line._get_result() for line in lines]
         self.sudo().last_confirm_date = fields.Datetime.now()
@@ -293,7 +373,9 @@ class FamilyBookingCart(models.Model):
         """E-mail the family the changes just applied, through the mail queue."""
         template = self.env.ref("portail_famille.mail_template_booking_recap")
         # sudo: the parent may not read mail templates; the rendering stays on this recap only
-        template.sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        template.sudo().send_mail(
+            self.id, email_layout_xmlid="mail.mail_notification_light"
+        )
 
     # ------------------------------------------------------------------ planning
     @api.model
@@ -313,16 +395,29 @@ class FamilyBookingCart(models.Model):
         Reservation = self.env["family.reservation"]
         household = child.household_id
         registrations = child.registration_ids.filtered(
-            lambda r: r.state == "validated" and r.date_start <= date_to and r.date_end >= date_from
+            lambda r: r.state == "validated"
+            and r.date_start <= date_to
+            and r.date_end >= date_from
         ).sorted(lambda r: (r.activity_id.kind or "", r.activity_id.name))
-        days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+        days = [
+            date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)
+        ]
         activities = registrations.activity_id
-        reservations = Reservation.search([
-            ("child_id", "=", child.id), ("activity_id", "in", activities.ids),
-            ("date", ">=", date_from), ("date", "<=", date_to), ("state", "!=", "cancelled"),
-        ])
+        reservations = Reservation.search(
+            [
+                ("child_id", "=", child.id),
+                ("activity_id", "in", activities.ids),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+                ("state", "!=", "cancelled"),
+            ]
+        )
         by_day = {(r.activity_id.id, r.date): r for r in reservations}
-        counts = self.env["family.activity.day"].sudo()._get_counts(activities.ids, date_from, date_to)
+        counts = (
+            self.env["family.activity.day"]
+            .sudo()
+            ._get_counts(activities.ids, date_from, date_to)
+        )
         cart = self.search([("household_id", "=", household.id)], limit=1)
         pending = {line._key(): line for line in cart.line_ids}
         rows = []
@@ -333,57 +428,122 @@ class FamilyBookingCart(models.Model):
             activity = registration.activity_id.sudo()
             open_days = set(activity._get_open_dates(date_from, date_to))
             deadline = Reservation._get_deadline_errors(activity, open_days)
-            price_day = min((d for d in open_days if registration.date_start <= d <= registration.date_end),
-                            default=None)
+            price_day = min(
+                (
+                    d
+                    for d in open_days
+                    if registration.date_start <= d <= registration.date_end
+                ),
+                default=None,
+            )
             if price_day and price_day not in quotients:
                 quotients[price_day] = household._get_quotient_value(price_day)
             for unit in activity.unit_ids:
                 cells = []
                 for day in days:
-                    cells.append(self._get_planning_cell(
-                        registration, unit, day, open_days, deadline.get(day), by_day.get((activity.id, day)),
-                        counts, pending,
-                    ))
+                    cells.append(
+                        self._get_planning_cell(
+                            registration,
+                            unit,
+                            day,
+                            open_days,
+                            deadline.get(day),
+                            by_day.get((activity.id, day)),
+                            counts,
+                            pending,
+                        )
+                    )
                 if all(cell["status"] == "closed" for cell in cells):
                     continue
-                rows.append({
-                    "key": self._planning_row_key(registration, unit),
-                    "registration": registration, "activity": activity, "unit": unit, "cells": cells,
-                    "activity_name": activity.name, "unit_name": unit.name,
-                    "price": unit._get_tariff_for(household.is_resident, quotients[price_day]).price
-                    if price_day and unit.tariff_ids else None,
-                })
-        open_days = {cell["date"] for row in rows for cell in row["cells"] if cell["status"] != "closed"}
-        return {"days": days, "rows": rows, "bookable_days": [day for day in days if day in open_days]}
+                rows.append(
+                    {
+                        "key": self._planning_row_key(registration, unit),
+                        "registration": registration,
+                        "activity": activity,
+                        "unit": unit,
+                        "cells": cells,
+                        "activity_name": activity.name,
+                        "unit_name": unit.name,
+                        "price": unit._get_tariff_for(
+                            household.is_resident, quotients[price_day]
+                        ).price
+                        if price_day and unit.tariff_ids
+                        else None,
+                    }
+                )
+        open_days = {
+            cell["date"]
+            for row in rows
+            for cell in row["cells"]
+            if cell["status"] != "closed"
+        }
+        return {
+            "days": days,
+            "rows": rows,
+            "bookable_days": [day for day in days if day in open_days],
+        }
 
     @api.model
-    def _get_planning_cell(self, registration, unit, day, open_days, deadline_error, reservation, counts, pending):
+    def _get_planning_cell(
+        self,
+        registration,
+        unit,
+        day,
+        open_days,
+        deadline_error,
+        reservation,
+        counts,
+        pending,
+    ):
         activity = registration.activity_id
-        cell = {"date": day, "key": self._planning_cell_key(registration, unit, day), "status": "free",
-                "checked": False, "editable": False, "full": False, "pending": False, "reason": None,
-                "reservation": reservation}
-        if day not in open_days or not registration.date_start <= day <= registration.date_end:
+        cell = {
+            "date": day,
+            "key": self._planning_cell_key(registration, unit, day),
+            "status": "free",
+            "checked": False,
+            "editable": False,
+            "full": False,
+            "pending": False,
+            "reason": None,
+            "reservation": reservation,
+        }
+        if (
+            day not in open_days
+            or not registration.date_start <= day <= registration.date_end
+        ):
             cell["status"] = "closed"
             return cell
         child_key = (registration.child_id.id, activity.id, day)
         if reservation and reservation.unit_id != unit:
-            cell.update(status="other_unit", reason=_("Already booked for %(unit)s.", unit=reservation.unit_id.name))
+            cell.update(
+                status="other_unit",
+                reason=_("Already booked for %(unit)s.", unit=reservation.unit_id.name),
+            )
         elif reservation:
-            cell["status"] = {"reserved": "booked", "waiting": "waiting", "attended": "attended"}.get(
-                reservation.state, "absent")
+            cell["status"] = {
+                "reserved": "booked",
+                "waiting": "waiting",
+                "attended": "attended",
+            }.get(reservation.state, "absent")
             cell["checked"] = True
             if ("cancel", *child_key) in pending:
                 cell.update(checked=False, pending="remove")
-        if ("book", *child_key) in pending and pending[("book", *child_key)].unit_id == unit:
+        if ("book", *child_key) in pending and pending[
+            ("book", *child_key)
+        ].unit_id == unit:
             cell.update(checked=True, pending="add")
         if cell["status"] in ("attended", "absent"):
             cell["reason"] = _("Attendance is already recorded.")
         elif deadline_error:
             cell["reason"] = deadline_error
         else:
-            cell["editable"] = cell["status"] != "other_unit" or ("cancel", *child_key) in pending
+            cell["editable"] = (
+                cell["status"] != "other_unit" or ("cancel", *child_key) in pending
+            )
         if cell["status"] == "free" and not cell["pending"]:
-            cell["full"] = self.env["family.activity.day"]._is_full(activity, unit, day, counts)
+            cell["full"] = self.env["family.activity.day"]._is_full(
+                activity, unit, day, counts
+            )
         return cell
 
     def _apply_planning(self, child, date_from, date_to, checked_keys, fill_keys=()):
@@ -394,19 +554,40 @@ class FamilyBookingCart(models.Model):
         self.ensure_one()
         planning = self._get_planning(child, date_from, date_to)
         checked = set(checked_keys)
-        cells = {cell["key"]: (row, cell) for row in planning["rows"] for cell in row["cells"]}
+        cells = {
+            cell["key"]: (row, cell)
+            for row in planning["rows"]
+            for cell in row["cells"]
+        }
         errors = []
-        unknown = checked - {key for key, (_row, cell) in cells.items() if cell["editable"]}
+        unknown = checked - {
+            key for key, (_row, cell) in cells.items() if cell["editable"]
+        }
         # a day that is ticked and cannot be edited is fine if it already was (a locked booked day)
-        unknown = {key for key in unknown if not (key in cells and cells[key][1]["checked"])}
+        unknown = {
+            key for key in unknown if not (key in cells and cells[key][1]["checked"])
+        }
         if unknown:
-            errors.append(_("Some of the days sent cannot be changed here; they were left as they were."))
+            errors.append(
+                _(
+                    "Some of the days sent cannot be changed here; they were left as they were."
+                )
+            )
         fill_keys = set(fill_keys)
         for row in planning["rows"]:
             if row["key"] in fill_keys:
-                checked.update(cell["key"] for cell in row["cells"]
-                               if cell["editable"] and not cell["full"] and cell["status"] == "free")
-        to_book, to_cancel, to_forget = [], self.env["family.reservation"], self.env["family.booking.cart.line"]
+                checked.update(
+                    cell["key"]
+                    for cell in row["cells"]
+                    if cell["editable"]
+                    and not cell["full"]
+                    and cell["status"] == "free"
+                )
+        to_book, to_cancel, to_forget = (
+            [],
+            self.env["family.reservation"],
+            self.env["family.booking.cart.line"],
+        )
         pending = {line._key(): line for line in self.line_ids}
         for key, (row, cell) in cells.items():
             if not cell["editable"]:
@@ -416,17 +597,29 @@ class FamilyBookingCart(models.Model):
                 continue
             child_key = (child.id, row["activity"].id, cell["date"])
             if wanted:
-                to_book.append({"registration_id": row["registration"].id, "unit_id": row["unit"].id,
-                                "date": cell["date"], "waiting_list": cell["full"]})
+                to_book.append(
+                    {
+                        "registration_id": row["registration"].id,
+                        "unit_id": row["unit"].id,
+                        "date": cell["date"],
+                        "waiting_list": cell["full"],
+                    }
+                )
             elif cell["pending"] == "add":
                 to_forget |= pending[("book", *child_key)]
             else:
                 to_cancel |= cell["reservation"]
         to_forget.sudo().unlink()
         if to_cancel:
-            errors += [error for error in self.add_cancellations(to_cancel).values() if error]
+            errors += [
+                error for error in self.add_cancellations(to_cancel).values() if error
+            ]
         if to_book:
-            errors += [result["error"] for result in self.add_bookings(to_book) if result["error"]]
+            errors += [
+                result["error"]
+                for result in self.add_bookings(to_book)
+                if result["error"]
+            ]
         return errors
 
     @api.model
@@ -442,9 +635,9 @@ class FamilyBookingCart(models.Model):
     # ------------------------------------------------------------------ helpers
     def _get_recap_lines(self):
         """Lines of the e-mail recap: the applied ones, then those that failed."""
-        return self.line_ids.filtered(lambda line: line.result in ("done", "waiting")).sorted(
-            lambda line: (line.date, line.child_id.name or "", line.id)
-        )
+        return self.line_ids.filtered(
+            lambda line: line.result in ("done", "waiting")
+        ).sorted(lambda line: (line.date, line.child_id.name or "", line.id))
 
     def _get_failed_lines(self):
         return self.line_ids.filtered(lambda line: line.result == "failed")

@@ -8,33 +8,52 @@ class FamilyBookingCartLine(models.Model):
     _description = "Booking Recap Line"
     _order = "date, id"
 
-    cart_id = fields.Many2one("family.booking.cart", required=True, ondelete="cascade", index=True)
+    cart_id = fields.Many2one(
+        "family.booking.cart", required=True, ondelete="cascade", index=True
+    )
     household_id = fields.Many2one(related="cart_id.household_id", store=True)
     operation = fields.Selection(
         [("book", "Booking"), ("cancel", "Cancellation")], required=True, default="book"
     )
-    registration_id = fields.Many2one("family.registration", required=True, ondelete="cascade")
+    registration_id = fields.Many2one(
+        "family.registration", required=True, ondelete="cascade"
+    )
     child_id = fields.Many2one(related="registration_id.child_id", store=True)
     activity_id = fields.Many2one(related="registration_id.activity_id", store=True)
     unit_id = fields.Many2one("family.activity.unit", required=True, ondelete="cascade")
     date = fields.Date(required=True)
-    waiting_list = fields.Boolean(help="Put the child on the waiting list if the day is full.")
+    waiting_list = fields.Boolean(
+        help="Put the child on the waiting list if the day is full."
+    )
     reservation_id = fields.Many2one(
-        "family.reservation", ondelete="cascade", help="The reservation to cancel, or the one booked."
+        "family.reservation",
+        ondelete="cascade",
+        help="The reservation to cancel, or the one booked.",
     )
     tariff_name = fields.Char(string="Tariff")
     currency_id = fields.Many2one(related="cart_id.currency_id")
-    price_unit = fields.Monetary(string="Price", help="Price of the day with today's quotient familial.")
-    amount = fields.Monetary(compute="_compute_amount", help="Negative for a cancellation.")
+    price_unit = fields.Monetary(
+        string="Price", help="Price of the day with today's quotient familial."
+    )
+    amount = fields.Monetary(
+        compute="_compute_amount", help="Negative for a cancellation."
+    )
     result = fields.Selection(
-        [("done", "Done"), ("waiting", "On the waiting list"), ("failed", "Not applied")], readonly=True
+        [
+            ("done", "Done"),
+            ("waiting", "On the waiting list"),
+            ("failed", "Not applied"),
+        ],
+        readonly=True,
     )
     result_message = fields.Char(readonly=True)
 
     @api.depends("operation", "price_unit", "waiting_list")
     def _compute_amount(self):
         for line in self:
-            line.amount = -line.price_unit if line.operation == "cancel" else line.price_unit
+            line.amount = (
+                -line.price_unit if line.operation == "cancel" else line.price_unit
+            )
 
     @api.depends("date", "child_id", "unit_id", "operation")
     def _compute_display_name(self):
@@ -42,8 +61,11 @@ class FamilyBookingCartLine(models.Model):
         for line in self:
             line.display_name = "%s – %s – %s – %s" % (
                 operations.get(line.operation, ""),
-                self.env["family.reservation"]._day_label(line.date) if line.date else "",
-                line.child_id.first_name or "", line.unit_id.display_name or "",
+                self.env["family.reservation"]._day_label(line.date)
+                if line.date
+                else "",
+                line.child_id.first_name or "",
+                line.unit_id.display_name or "",
             )
 
     def _key(self):
@@ -55,7 +77,9 @@ class FamilyBookingCartLine(models.Model):
         self.ensure_one()
         messages = {
             "done": _("Booked") if self.operation == "book" else _("Cancelled"),
-            "waiting": _("On the waiting list: you will be told by e-mail if a place frees up."),
+            "waiting": _(
+                "On the waiting list: you will be told by e-mail if a place frees up."
+            ),
         }
         return {
             "line": self.display_name,

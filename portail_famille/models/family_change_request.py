@@ -13,12 +13,24 @@ from ..tools import check_field_errors, to_date, to_record_id
 # (hence the prices) and the school sector; a child's identity, birth date, school and class decide the age
 # group and which activities are open.
 DIRECT_FIELDS = {
-    "res.partner": ("phone", "mobile", "family_profession", "family_employer", "family_work_phone"),
+    "res.partner": (
+        "phone",
+        "mobile",
+        "family_profession",
+        "family_employer",
+        "family_work_phone",
+    ),
     "family.child": ("image_rights_consent", "image_1920"),
 }
 REQUEST_FIELDS = {
     "res.partner": ("street", "street2", "zip", "city"),
-    "family.child": ("first_name", "last_name", "birth_date", "school_id", "class_level"),
+    "family.child": (
+        "first_name",
+        "last_name",
+        "birth_date",
+        "school_id",
+        "class_level",
+    ),
 }
 
 
@@ -31,22 +43,36 @@ class FamilyChangeRequest(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "create_date desc, id desc"
 
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
     partner_id = fields.Many2one("res.partner", string="Person", ondelete="cascade")
-    child_id = fields.Many2one("family.child", ondelete="cascade", index="btree_not_null")
+    child_id = fields.Many2one(
+        "family.child", ondelete="cascade", index="btree_not_null"
+    )
     values_json = fields.Text(string="New Values", required=True, readonly=True)
     old_values_json = fields.Text(string="Old Values", readonly=True)
     summary = fields.Html(compute="_compute_summary", sanitize=True)
     state = fields.Selection(
-        [("pending", "To validate"), ("validated", "Applied"), ("refused", "Not applied")],
-        default="pending", required=True, tracking=True, index=True,
+        [
+            ("pending", "To validate"),
+            ("validated", "Applied"),
+            ("refused", "Not applied"),
+        ],
+        default="pending",
+        required=True,
+        tracking=True,
+        index=True,
     )
     refusal_reason = fields.Text(tracking=True)
     validated_by_id = fields.Many2one("res.users", readonly=True)
 
     _sql_constraints = [
-        ("one_target", "CHECK ((partner_id IS NULL) != (child_id IS NULL))",
-         "A file change is about one person: a responsable or a child."),
+        (
+            "one_target",
+            "CHECK ((partner_id IS NULL) != (child_id IS NULL))",
+            "A file change is about one person: a responsable or a child.",
+        ),
     ]
 
     def _target(self):
@@ -56,7 +82,9 @@ class FamilyChangeRequest(models.Model):
     @api.depends("child_id", "partner_id")
     def _compute_display_name(self):
         for request in self:
-            request.display_name = _("Change of %(name)s", name=request.sudo()._target().display_name or "")
+            request.display_name = _(
+                "Change of %(name)s", name=request.sudo()._target().display_name or ""
+            )
 
     @api.depends("values_json", "old_values_json", "partner_id", "child_id")
     def _compute_summary(self):
@@ -66,12 +94,14 @@ class FamilyChangeRequest(models.Model):
             model = request.child_id._name if request.child_id else "res.partner"
             target_fields = self.env[model]._fields
             rows = Markup("").join(
-                Markup("<li><b>%s</b>: %s → %s</li>") % (
+                Markup("<li><b>%s</b>: %s → %s</li>")
+                % (
                     target_fields[fname]._description_string(self.env),
                     self._format_value(target_fields[fname], old.get(fname)),
                     self._format_value(target_fields[fname], value),
                 )
-                for fname, value in new.items() if fname in target_fields
+                for fname, value in new.items()
+                if fname in target_fields
             )
             request.summary = Markup("<ul>%s</ul>") % rows
 
@@ -83,7 +113,10 @@ class FamilyChangeRequest(models.Model):
         if field.type == "selection":
             return dict(field._description_selection(self.env)).get(value, value)
         if field.type == "many2one":
-            return self.env[field.comodel_name].sudo().browse(value).exists().display_name or "–"
+            return (
+                self.env[field.comodel_name].sudo().browse(value).exists().display_name
+                or "–"
+            )
         if field.type == "date":
             return format_date(self.env, value)
         return escape(value)
@@ -120,8 +153,10 @@ class FamilyChangeRequest(models.Model):
             elif not day:
                 errors["birth_date"] = _("Give a valid date.")
             elif not earliest <= day <= latest:
-                errors["birth_date"] = _("The birth date of %(child)s must be a past date, less than 25 years ago.",
-                                         child=child.first_name)
+                errors["birth_date"] = _(
+                    "The birth date of %(child)s must be a past date, less than 25 years ago.",
+                    child=child.first_name,
+                )
             else:
                 clean["birth_date"] = day.isoformat()
         if "class_level" in vals:
@@ -131,7 +166,11 @@ class FamilyChangeRequest(models.Model):
             clean["class_level"] = vals["class_level"] or ""
         if "school_id" in vals:
             school_id = to_record_id(vals["school_id"])
-            school = self.env["family.site"].sudo().browse(school_id).exists() if school_id else None
+            school = (
+                self.env["family.site"].sudo().browse(school_id).exists()
+                if school_id
+                else None
+            )
             if vals["school_id"] and (not school or school.kind != "school"):
                 errors["school_id"] = _("Choose a school of the list.")
             clean["school_id"] = school.id if school else False
@@ -149,11 +188,18 @@ class FamilyChangeRequest(models.Model):
         else:
             allowed = household.child_ids
         if target._name not in DIRECT_FIELDS or target not in allowed:
-            raise UserError(_("You can only change the people of your own family file."))
-        target_sudo = target.sudo()  # portal parents may not write partners: only whitelisted fields follow
+            raise UserError(
+                _("You can only change the people of your own family file.")
+            )
+        target_sudo = (
+            target.sudo()
+        )  # portal parents may not write partners: only whitelisted fields follow
         if target._name == "res.partner":
-            clean = {fname: (vals.get(fname) or "").strip()[:200]
-                     for fname in DIRECT_FIELDS[target._name] + REQUEST_FIELDS[target._name] if fname in vals}
+            clean = {
+                fname: (vals.get(fname) or "").strip()[:200]
+                for fname in DIRECT_FIELDS[target._name] + REQUEST_FIELDS[target._name]
+                if fname in vals
+            }
             # the address waits for staff: its rules are checked now, with the phones written at once
             check_field_errors(target._get_family_field_errors(clean))
         else:
@@ -162,24 +208,39 @@ class FamilyChangeRequest(models.Model):
                 clean["image_rights_consent"] = bool(vals["image_rights_consent"])
             if vals.get("image_1920"):
                 clean["image_1920"] = vals["image_1920"]
-        direct = {fname: value for fname, value in clean.items() if fname in DIRECT_FIELDS[target._name]
-                  and (fname == "image_1920" or value != self._stored_value(target_sudo, fname))}
-        asked = {fname: value for fname, value in clean.items() if fname in REQUEST_FIELDS[target._name]
-                 and value != self._stored_value(target_sudo, fname)}
+        direct = {
+            fname: value
+            for fname, value in clean.items()
+            if fname in DIRECT_FIELDS[target._name]
+            and (
+                fname == "image_1920" or value != self._stored_value(target_sudo, fname)
+            )
+        }
+        asked = {
+            fname: value
+            for fname, value in clean.items()
+            if fname in REQUEST_FIELDS[target._name]
+            and value != self._stored_value(target_sudo, fname)
+        }
         if direct:
             target_sudo.write(direct)
         if not asked:
             return self.browse()
-        request = self.sudo().create({
-            "household_id": household.id,
-            "partner_id": target.id if target._name == "res.partner" else False,
-            "child_id": target.id if target._name == "family.child" else False,
-            "values_json": json.dumps(asked),
-            "old_values_json": json.dumps({fname: self._stored_value(target_sudo, fname) for fname in asked}),
-        })
+        request = self.sudo().create(
+            {
+                "household_id": household.id,
+                "partner_id": target.id if target._name == "res.partner" else False,
+                "child_id": target.id if target._name == "family.child" else False,
+                "values_json": json.dumps(asked),
+                "old_values_json": json.dumps(
+                    {fname: self._stored_value(target_sudo, fname) for fname in asked}
+                ),
+            }
+        )
         user = self.env.ref("base.user_admin", raise_if_not_found=False)
         request.activity_schedule(
-            "portail_famille.mail_activity_type_change_request", user_id=user.id if user else self.env.uid,
+            "portail_famille.mail_activity_type_change_request",
+            user_id=user.id if user else self.env.uid,
         )
         return request.with_env(self.env)
 
@@ -208,4 +269,6 @@ class FamilyChangeRequest(models.Model):
 
     def _notify_family(self, template_xmlid):
         for request in self:
-            request.message_post_with_source(template_xmlid, subtype_xmlid="mail.mt_comment")
+            request.message_post_with_source(
+                template_xmlid, subtype_xmlid="mail.mt_comment"
+            )

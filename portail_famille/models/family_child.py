@@ -28,42 +28,65 @@ PORTAL_WRITABLE_FIELDS = ("image_rights_consent", "image_rights_date", "image_19
 class FamilyChild(models.Model):
     _name = "family.child"
     _description = "Child"
-    _inherit = ["mail.thread", "mail.activity.mixin", "image.mixin", "family.upload.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "image.mixin",
+        "family.upload.mixin",
+    ]
     _order = "household_id, birth_date, id"
     # the photo, and the stored sizes of it that a write could set directly (the portal shows image_128)
-    _family_upload_fields = dict.fromkeys(("image_1920", "image_1024", "image_512", "image_256", "image_128"))
+    _family_upload_fields = dict.fromkeys(
+        ("image_1920", "image_1024", "image_512", "image_256", "image_128")
+    )
     _family_upload_types = IMAGE_TYPES
 
     name = fields.Char(compute="_compute_name", store=True, index="trigram")
     first_name = fields.Char(required=True, tracking=True)
     last_name = fields.Char(required=True, tracking=True)
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True, tracking=True)
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True, tracking=True
+    )
     birth_date = fields.Date(required=True, tracking=True)
     age = fields.Integer(compute="_compute_age")
     gender = fields.Selection([("girl", "Girl"), ("boy", "Boy")])
-    school_id = fields.Many2one("family.site", domain=[("kind", "=", "school")], tracking=True)
+    school_id = fields.Many2one(
+        "family.site", domain=[("kind", "=", "school")], tracking=True
+    )
     class_level = fields.Selection(CLASS_LEVELS, tracking=True)
-    age_group = fields.Selection(AGE_GROUPS, compute="_compute_age_group", store=True, index=True)
-    image_rights_consent = fields.Boolean(string="Image Rights", tracking=True,
-                                          help="The family allows photos of the child in the town's publications.")
+    age_group = fields.Selection(
+        AGE_GROUPS, compute="_compute_age_group", store=True, index=True
+    )
+    image_rights_consent = fields.Boolean(
+        string="Image Rights",
+        tracking=True,
+        help="The family allows photos of the child in the town's publications.",
+    )
     image_rights_date = fields.Date(string="Consent Given On")
     health_sheet_id = fields.Many2one(
-        "family.health.sheet", compute="_compute_health_sheet_id",
+        "family.health.sheet",
+        compute="_compute_health_sheet_id",
         groups="portail_famille.group_family_health,base.group_portal",
     )
-    registration_ids = fields.One2many("family.registration", "child_id", string="Registrations")
+    registration_ids = fields.One2many(
+        "family.registration", "child_id", string="Registrations"
+    )
     active = fields.Boolean(default=True)
 
     @api.depends("first_name", "last_name")
     def _compute_name(self):
         for child in self:
-            child.name = " ".join(p for p in (child.first_name, (child.last_name or "").upper()) if p)
+            child.name = " ".join(
+                p for p in (child.first_name, (child.last_name or "").upper()) if p
+            )
 
     @api.depends("birth_date")
     def _compute_age(self):
         today = fields.Date.context_today(self)
         for child in self:
-            child.age = relativedelta(today, child.birth_date).years if child.birth_date else 0
+            child.age = (
+                relativedelta(today, child.birth_date).years if child.birth_date else 0
+            )
 
     @api.depends("class_level")
     def _compute_age_group(self):
@@ -93,19 +116,27 @@ class FamilyChild(models.Model):
         earliest, latest = self._birth_date_bounds()
         for child in self:
             if child.birth_date > latest:
-                raise ValidationError(_(
-                    "The birth date of %(child)s (%(date)s) is in the future.", child=child.name,
-                    date=format_date(self.env, child.birth_date),
-                ))
+                raise ValidationError(
+                    _(
+                        "The birth date of %(child)s (%(date)s) is in the future.",
+                        child=child.name,
+                        date=format_date(self.env, child.birth_date),
+                    )
+                )
             if child.birth_date < earliest:
-                raise ValidationError(_(
-                    "The birth date of %(child)s (%(date)s) is more than 25 years ago.",
-                    child=child.name, date=format_date(self.env, child.birth_date),
-                ))
+                raise ValidationError(
+                    _(
+                        "The birth date of %(child)s (%(date)s) is more than 25 years ago.",
+                        child=child.name,
+                        date=format_date(self.env, child.birth_date),
+                    )
+                )
 
     @api.onchange("image_rights_consent")
     def _onchange_image_rights_consent(self):
-        self.image_rights_date = fields.Date.context_today(self) if self.image_rights_consent else False
+        self.image_rights_date = (
+            fields.Date.context_today(self) if self.image_rights_consent else False
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -115,24 +146,40 @@ class FamilyChild(models.Model):
                 vals["image_rights_date"] = today
         children = super().create(vals_list)
         # every child has a health sheet, created empty; only the health group and the family see it
-        self.env["family.health.sheet"].sudo().create([{"child_id": child.id} for child in children])
+        self.env["family.health.sheet"].sudo().create(
+            [{"child_id": child.id} for child in children]
+        )
         return children
 
     def write(self, vals):
         # a parent's own changes go through family.change.request._submit(): identity, birth date, school
         # and class are validated by staff first, whatever the route a portal session finds
-        if self.env.user.share and not self.env.su and set(vals) - set(PORTAL_WRITABLE_FIELDS):
-            raise AccessError(_("The identity, school and class of a child are changed by the town's staff: "
-                                "ask for the change from your family file."))
+        if (
+            self.env.user.share
+            and not self.env.su
+            and set(vals) - set(PORTAL_WRITABLE_FIELDS)
+        ):
+            raise AccessError(
+                _(
+                    "The identity, school and class of a child are changed by the town's staff: "
+                    "ask for the change from your family file."
+                )
+            )
         if "image_rights_consent" in vals and "image_rights_date" not in vals:
-            vals["image_rights_date"] = fields.Date.context_today(self) if vals["image_rights_consent"] else False
+            vals["image_rights_date"] = (
+                fields.Date.context_today(self)
+                if vals["image_rights_consent"]
+                else False
+            )
         return super().write(vals)
 
     def unlink(self):
         # the database would delete the child's reservations by cascade, behind the back of the day's
         # places: they go through the ORM, which gives their places back (to the waiting list first)
         self.check_access("unlink")
-        self.env["family.reservation"].sudo().search([("child_id", "in", self.ids)]).unlink()
+        self.env["family.reservation"].sudo().search(
+            [("child_id", "in", self.ids)]
+        ).unlink()
         return super().unlink()
 
     def _get_offered_activities(self):
@@ -140,11 +187,16 @@ class FamilyChild(models.Model):
         not over, registration window open, and no active registration to them yet."""
         self.ensure_one()
         today = fields.Date.context_today(self)
-        activities = self.env["family.activity"].search([("school_year_id.date_end", ">=", today)])
+        activities = self.env["family.activity"].search(
+            [("school_year_id.date_end", ">=", today)]
+        )
         registered = self.registration_ids.filtered(
-            lambda r: r.state in ("pending", "preregistered", "validated")).activity_id
+            lambda r: r.state in ("pending", "preregistered", "validated")
+        ).activity_id
         return activities.filtered(
-            lambda a: a._accepts_child(self) and a._is_registration_open(today) and a not in registered
+            lambda a: a._accepts_child(self)
+            and a._is_registration_open(today)
+            and a not in registered
         ).sorted(lambda a: (a.school_year_id.date_start, a.name))
 
     def action_open_health_sheet(self):

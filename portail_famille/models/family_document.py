@@ -20,8 +20,14 @@ class FamilyDocument(models.Model):
     _family_upload_fields = {"file": "file_name", "health_file": "file_name"}
 
     name = fields.Char(required=True)
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
-    child_id = fields.Many2one("family.child", domain="[('household_id', '=', household_id)]", ondelete="cascade")
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
+    child_id = fields.Many2one(
+        "family.child",
+        domain="[('household_id', '=', household_id)]",
+        ondelete="cascade",
+    )
     document_type = fields.Selection(
         [
             ("proof_of_address", "Proof of address"),
@@ -36,9 +42,12 @@ class FamilyDocument(models.Model):
         required=True,
         default="other",
     )
-    file = fields.Binary(attachment=True, help="The file of any document but a health one.")
+    file = fields.Binary(
+        attachment=True, help="The file of any document but a health one."
+    )
     health_file = fields.Binary(
-        string="File (health data)", attachment=True,
+        string="File (health data)",
+        attachment=True,
         groups="portail_famille.group_family_health,base.group_portal",
         help="The file of a medical certificate or a vaccination record: health staff and the family only.",
     )
@@ -52,15 +61,35 @@ class FamilyDocument(models.Model):
         """A parent sends a document of their own ``household`` (about one of its children, or the family)."""
         household.ensure_one()
         household.check_access("read")
-        child = vals.get("child_id") and household.child_ids.filtered(lambda c: c.id == vals["child_id"])
+        child = vals.get("child_id") and household.child_ids.filtered(
+            lambda c: c.id == vals["child_id"]
+        )
         if vals.get("child_id") and not child:
-            raise ValidationError(_("A document can only concern a child of the family."))
-        values = {fname: vals[fname] for fname in ("document_type", "file", "file_name") if fname in vals}
-        values["name"] = (vals.get("name") or "").strip()[:200] or values.get("file_name") or _("Document")
+            raise ValidationError(
+                _("A document can only concern a child of the family.")
+            )
+        values = {
+            fname: vals[fname]
+            for fname in ("document_type", "file", "file_name")
+            if fname in vals
+        }
+        values["name"] = (
+            (vals.get("name") or "").strip()[:200]
+            or values.get("file_name")
+            or _("Document")
+        )
         # sudo: parents have no create right
-        return self.sudo().create({
-            **values, "household_id": household.id, "child_id": child.id if child else False,
-        }).with_env(self.env)
+        return (
+            self.sudo()
+            .create(
+                {
+                    **values,
+                    "household_id": household.id,
+                    "child_id": child.id if child else False,
+                }
+            )
+            .with_env(self.env)
+        )
 
     @api.depends("file", "health_file")
     def _compute_mimetype(self):
@@ -70,20 +99,31 @@ class FamilyDocument(models.Model):
 
     @api.constrains("file", "health_file")
     def _check_file(self):
-        for document in self.sudo().with_context(bin_size=True):  # sudo: whether the health file is set, only
+        for document in self.sudo().with_context(
+            bin_size=True
+        ):  # sudo: whether the health file is set, only
             if not document.file and not document.health_file:
-                raise ValidationError(_("Attach the file of the document %(name)s.", name=document.name))
+                raise ValidationError(
+                    _("Attach the file of the document %(name)s.", name=document.name)
+                )
 
     @api.constrains("child_id", "household_id")
     def _check_child(self):
         for document in self:
-            if document.child_id and document.child_id.household_id != document.household_id:
-                raise ValidationError(_("A document can only concern a child of the family."))
+            if (
+                document.child_id
+                and document.child_id.household_id != document.household_id
+            ):
+                raise ValidationError(
+                    _("A document can only concern a child of the family.")
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            vals.setdefault("file", False)  # a document without any file meets _check_file
+            vals.setdefault(
+                "file", False
+            )  # a document without any file meets _check_file
         documents = super().create(vals_list)
         documents._sort_health_files()
         return documents
@@ -97,18 +137,31 @@ class FamilyDocument(models.Model):
     def _sort_health_files(self):
         """Keep the file of a health document in ``health_file`` and any other document's in ``file``, whatever
         field it was written to (the portal writes ``file``): the attachment holding it changes field."""
-        health = self.filtered(lambda document: document.document_type in HEALTH_DOCUMENT_TYPES)
+        health = self.filtered(
+            lambda document: document.document_type in HEALTH_DOCUMENT_TYPES
+        )
         Attachment = self.env["ir.attachment"].sudo()
-        for documents, source, target in ((health, "file", "health_file"), (self - health, "health_file", "file")):
+        for documents, source, target in (
+            (health, "file", "health_file"),
+            (self - health, "health_file", "file"),
+        ):
             if not documents:
                 continue
-            moving = Attachment.search([
-                ("res_model", "=", self._name), ("res_field", "=", source), ("res_id", "in", documents.ids),
-            ])
+            moving = Attachment.search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_field", "=", source),
+                    ("res_id", "in", documents.ids),
+                ]
+            )
             if not moving:
                 continue
-            Attachment.search([
-                ("res_model", "=", self._name), ("res_field", "=", target), ("res_id", "in", moving.mapped("res_id")),
-            ]).unlink()
+            Attachment.search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_field", "=", target),
+                    ("res_id", "in", moving.mapped("res_id")),
+                ]
+            ).unlink()
             moving.write({"res_field": target})
         self.invalidate_recordset(["file", "health_file"])

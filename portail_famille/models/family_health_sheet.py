@@ -13,16 +13,24 @@ class FamilyHealthSheet(models.Model):
     _order = "child_id"
     _rec_name = "child_id"
 
-    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True)
-    household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
+    child_id = fields.Many2one(
+        "family.child", required=True, ondelete="cascade", index=True
+    )
+    household_id = fields.Many2one(
+        related="child_id.household_id", store=True, index=True
+    )
     doctor_name = fields.Char(string="Doctor")
     doctor_phone = fields.Char(string="Doctor's Phone")
     allergies = fields.Text(help="Food, medicine or other allergies.")
-    has_pai = fields.Boolean(string="PAI", help="Individual care plan (projet d'accueil individualisé).")
+    has_pai = fields.Boolean(
+        string="PAI", help="Individual care plan (projet d'accueil individualisé)."
+    )
     pai_details = fields.Text(string="PAI Details")
     dietary_requirements = fields.Char(string="Diet")
     medical_notes = fields.Text()
-    vaccine_ids = fields.One2many("family.vaccine", "health_sheet_id", string="Vaccines")
+    vaccine_ids = fields.One2many(
+        "family.vaccine", "health_sheet_id", string="Vaccines"
+    )
     last_update = fields.Datetime(readonly=True)
 
     _sql_constraints = [
@@ -30,8 +38,15 @@ class FamilyHealthSheet(models.Model):
     ]
 
     # what a family fills in on the portal; the rest (e.g. the last update) is the town's
-    PORTAL_FIELDS = {"doctor_name": 200, "doctor_phone": 40, "allergies": 2000, "has_pai": None, "pai_details": 2000,
-                     "dietary_requirements": 200, "medical_notes": 4000}
+    PORTAL_FIELDS = {
+        "doctor_name": 200,
+        "doctor_phone": 40,
+        "allergies": 2000,
+        "has_pai": None,
+        "pai_details": 2000,
+        "dietary_requirements": 200,
+        "medical_notes": 4000,
+    }
 
     def _portal_update(self, vals):
         """A parent updates their own child's health sheet (only the fields a family fills in)."""
@@ -40,7 +55,11 @@ class FamilyHealthSheet(models.Model):
         values = {}
         for fname, size in self.PORTAL_FIELDS.items():
             if fname in vals:
-                values[fname] = bool(vals[fname]) if size is None else (vals[fname] or "").strip()[:size]
+                values[fname] = (
+                    bool(vals[fname])
+                    if size is None
+                    else (vals[fname] or "").strip()[:size]
+                )
         check_field_errors(self._get_field_errors(values))
         if values.get("has_pai") and not values.get("pai_details"):
             # the form has no message beside the details: said on the form
@@ -59,7 +78,9 @@ class FamilyHealthSheet(models.Model):
     @api.constrains("doctor_phone")
     def _check_doctor_phone(self):
         for sheet in self:
-            check_field_errors(self._get_field_errors({"doctor_phone": sheet.doctor_phone}))
+            check_field_errors(
+                self._get_field_errors({"doctor_phone": sheet.doctor_phone})
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -17,7 +17,11 @@ class FamilyHousehold(models.Model):
         "res.partner", required=True, ondelete="restrict", auto_join=True, index=True
     )
     reference = fields.Char(
-        string="File Number", readonly=True, copy=False, default=lambda self: _("New"), index=True
+        string="File Number",
+        readonly=True,
+        copy=False,
+        default=lambda self: _("New"),
+        index=True,
     )
     responsible_partner_id = fields.Many2one(
         "res.partner",
@@ -28,11 +32,17 @@ class FamilyHousehold(models.Model):
     spouse_partner_id = fields.Many2one("res.partner", string="Conjoint", tracking=True)
     child_ids = fields.One2many("family.child", "household_id", string="Children")
     child_count = fields.Integer(compute="_compute_child_count")
-    quotient_ids = fields.One2many("family.quotient", "household_id", string="Quotients")
-    current_quotient_id = fields.Many2one(
-        "family.quotient", string="Quotient in Force", compute="_compute_current_quotient"
+    quotient_ids = fields.One2many(
+        "family.quotient", "household_id", string="Quotients"
     )
-    current_quotient = fields.Float(string="QF in Force", compute="_compute_current_quotient")
+    current_quotient_id = fields.Many2one(
+        "family.quotient",
+        string="Quotient in Force",
+        compute="_compute_current_quotient",
+    )
+    current_quotient = fields.Float(
+        string="QF in Force", compute="_compute_current_quotient"
+    )
     allowance_office = fields.Selection(
         [("caf", "CAF"), ("msa", "MSA"), ("other", "Other / none")],
         string="Family Allowance Office",
@@ -46,13 +56,19 @@ class FamilyHousehold(models.Model):
     revenue_year = fields.Integer(string="Revenue of Year")
     dependent_children = fields.Integer()
     is_resident = fields.Boolean(
-        string="Lives in the Town", default=True, help="Residents and non-residents may have different prices."
+        string="Lives in the Town",
+        default=True,
+        help="Residents and non-residents may have different prices.",
     )
     authorized_person_ids = fields.One2many(
         "family.authorized.person", "household_id", string="Authorised to Pick Up"
     )
-    document_ids = fields.One2many("family.document", "household_id", string="Documents")
-    registration_ids = fields.One2many("family.registration", "household_id", string="Registrations")
+    document_ids = fields.One2many(
+        "family.document", "household_id", string="Documents"
+    )
+    registration_ids = fields.One2many(
+        "family.registration", "household_id", string="Registrations"
+    )
     registration_count = fields.Integer(compute="_compute_registration_count")
     family_note = fields.Html(string="Internal Notes", groups="base.group_user")
 
@@ -75,7 +91,12 @@ class FamilyHousehold(models.Model):
         for household in self:
             household.registration_count = counts.get(household.id, 0)
 
-    @api.depends("quotient_ids.state", "quotient_ids.date_from", "quotient_ids.date_to", "quotient_ids.value")
+    @api.depends(
+        "quotient_ids.state",
+        "quotient_ids.date_from",
+        "quotient_ids.date_to",
+        "quotient_ids.value",
+    )
     def _compute_current_quotient(self):
         today = fields.Date.context_today(self)
         quotients = self._get_quotients_on(today)
@@ -88,7 +109,9 @@ class FamilyHousehold(models.Model):
     def _check_fiscal_data(self):
         for household in self:
             if household.dependent_children < 0:
-                raise ValidationError(_("The number of dependent children cannot be negative."))
+                raise ValidationError(
+                    _("The number of dependent children cannot be negative.")
+                )
             if household.annual_revenue < 0:
                 raise ValidationError(_("The revenue cannot be negative."))
 
@@ -97,7 +120,9 @@ class FamilyHousehold(models.Model):
         for vals in vals_list:
             vals.setdefault("is_company", True)
             if vals.get("reference", _("New")) == _("New"):
-                vals["reference"] = self.env["ir.sequence"].next_by_code("family.household") or _("New")
+                vals["reference"] = self.env["ir.sequence"].next_by_code(
+                    "family.household"
+                ) or _("New")
         households = super().create(vals_list)
         households._sync_responsables()
         return households
@@ -112,30 +137,42 @@ class FamilyHousehold(models.Model):
         # the database would delete the family's reservations by cascade (with its children), behind the
         # back of the day's places: they go through the ORM, which gives their places back
         self.check_access("unlink")
-        self.env["family.reservation"].sudo().with_context(active_test=False).search([
-            "|", ("household_id", "in", self.ids), ("child_id.household_id", "in", self.ids),
-        ]).unlink()
+        self.env["family.reservation"].sudo().with_context(active_test=False).search(
+            [
+                "|",
+                ("household_id", "in", self.ids),
+                ("child_id.household_id", "in", self.ids),
+            ]
+        ).unlink()
         return super().unlink()
 
     def _sync_responsables(self):
         """Responsables are contacts of the household partner, so their commercial partner is the
         household: that is what portal access rules and invoices rely on."""
         for household in self:
-            responsables = household.responsible_partner_id | household.spouse_partner_id
+            responsables = (
+                household.responsible_partner_id | household.spouse_partner_id
+            )
             partner = household.partner_id
-            responsables.filtered(lambda p, partner=partner: p.parent_id != partner).write({"parent_id": partner.id})
+            responsables.filtered(
+                lambda p, partner=partner: p.parent_id != partner
+            ).write({"parent_id": partner.id})
 
     # ------------------------------------------------------------------ quotient
     def _get_quotients_on(self, day):
         """The validated quotient in force on ``day`` per household: {household_id: quotient}."""
-        quotients = self.env["family.quotient"].sudo().search(
-            [
-                ("household_id", "in", self.ids),
-                ("state", "=", "validated"),
-                ("date_from", "<=", day),
-                ("date_to", ">=", day),
-            ],
-            order="date_from desc, id desc",
+        quotients = (
+            self.env["family.quotient"]
+            .sudo()
+            .search(
+                [
+                    ("household_id", "in", self.ids),
+                    ("state", "=", "validated"),
+                    ("date_from", "<=", day),
+                    ("date_to", ">=", day),
+                ],
+                order="date_from desc, id desc",
+            )
         )
         result = {}
         for quotient in quotients:
@@ -161,30 +198,66 @@ class FamilyHousehold(models.Model):
         history = []
 
         def label(record, fname):
-            return dict(record._fields[fname]._description_selection(env)).get(record[fname], "")
+            return dict(record._fields[fname]._description_selection(env)).get(
+                record[fname], ""
+            )
 
-        registration_tones = {"pending": "wait", "preregistered": "wait", "validated": "ok", "refused": "ko",
-                              "cancelled": "muted"}
-        for registration in env["family.registration"].search(domain, order=order, limit=limit):
-            history.append({
-                "date": registration.create_date, "kind": _("Registration"),
-                "title": _("%(child)s – %(activity)s", child=registration.child_id.first_name,
-                           activity=registration.activity_id.name),
-                "state": label(registration, "state"), "tone": registration_tones[registration.state],
-                "url": "/my/registrations",
-            })
-        tones = {"pending": "wait", "declared": "wait", "validated": "ok", "refused": "ko"}
-        for change in env["family.change.request"].search(domain, order=order, limit=limit):
-            history.append({
-                "date": change.create_date, "kind": _("File change"), "title": change.display_name,
-                "state": label(change, "state"), "tone": tones[change.state],
-                "url": "/my/children/%s" % change.child_id.id if change.child_id else "/my/family",
-            })
+        registration_tones = {
+            "pending": "wait",
+            "preregistered": "wait",
+            "validated": "ok",
+            "refused": "ko",
+            "cancelled": "muted",
+        }
+        for registration in env["family.registration"].search(
+            domain, order=order, limit=limit
+        ):
+            history.append(
+                {
+                    "date": registration.create_date,
+                    "kind": _("Registration"),
+                    "title": _(
+                        "%(child)s – %(activity)s",
+                        child=registration.child_id.first_name,
+                        activity=registration.activity_id.name,
+                    ),
+                    "state": label(registration, "state"),
+                    "tone": registration_tones[registration.state],
+                    "url": "/my/registrations",
+                }
+            )
+        tones = {
+            "pending": "wait",
+            "declared": "wait",
+            "validated": "ok",
+            "refused": "ko",
+        }
+        for change in env["family.change.request"].search(
+            domain, order=order, limit=limit
+        ):
+            history.append(
+                {
+                    "date": change.create_date,
+                    "kind": _("File change"),
+                    "title": change.display_name,
+                    "state": label(change, "state"),
+                    "tone": tones[change.state],
+                    "url": "/my/children/%s" % change.child_id.id
+                    if change.child_id
+                    else "/my/family",
+                }
+            )
         for quotient in env["family.quotient"].search(domain, order=order, limit=limit):
-            history.append({
-                "date": quotient.create_date, "kind": _("Quotient familial"), "title": quotient.display_name,
-                "state": label(quotient, "state"), "tone": tones[quotient.state], "url": "/my/family#pf-quotient",
-            })
+            history.append(
+                {
+                    "date": quotient.create_date,
+                    "kind": _("Quotient familial"),
+                    "title": quotient.display_name,
+                    "state": label(quotient, "state"),
+                    "tone": tones[quotient.state],
+                    "url": "/my/family#pf-quotient",
+                }
+            )
         for message in env["family.message"].search(domain, order=order, limit=limit):
             if message.family_unread:
                 state, tone = _("New answer"), "info"
@@ -194,17 +267,25 @@ class FamilyHousehold(models.Model):
                 state, tone = _("Waiting for an answer"), "wait"
             else:
                 state, tone = _("Answered"), "ok"
-            history.append({
-                "date": message.create_date, "kind": _("Message"), "title": message.subject,
-                "state": state, "tone": tone, "url": "/my/messages/%s" % message.id,
-            })
+            history.append(
+                {
+                    "date": message.create_date,
+                    "kind": _("Message"),
+                    "title": message.subject,
+                    "state": state,
+                    "tone": tone,
+                    "url": "/my/messages/%s" % message.id,
+                }
+            )
         history.sort(key=lambda item: item["date"], reverse=True)
         return history[:limit]
 
     # ------------------------------------------------------------------ actions
     def action_view_registrations(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("portail_famille.family_registration_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "portail_famille.family_registration_action"
+        )
         action["domain"] = [("household_id", "=", self.id)]
         action["context"] = {"default_household_id": self.id}
         return action
@@ -212,10 +293,16 @@ class FamilyHousehold(models.Model):
     def action_grant_portal_access(self):
         """Create (or re-enable) the portal login of each responsable having an e-mail."""
         self.check_access("write")
-        wizard = self.env["portal.wizard"].with_context(
-            active_model="res.partner",
-            active_ids=(self.responsible_partner_id | self.spouse_partner_id).ids,
-        ).create({})
-        for line in wizard.user_ids.filtered(lambda line: line.email and not line.is_portal):
+        wizard = (
+            self.env["portal.wizard"]
+            .with_context(
+                active_model="res.partner",
+                active_ids=(self.responsible_partner_id | self.spouse_partner_id).ids,
+            )
+            .create({})
+        )
+        for line in wizard.user_ids.filtered(
+            lambda line: line.email and not line.is_portal
+        ):
             line.action_grant_access()
         return True

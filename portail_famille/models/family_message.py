@@ -12,7 +12,11 @@ SERVICES = [
     ("billing", "Payments – Invoices"),
     ("school", "School enrolment"),
 ]
-THEMES = [("information", "Information"), ("change", "Change"), ("complaint", "Complaint")]
+THEMES = [
+    ("information", "Information"),
+    ("change", "Change"),
+    ("complaint", "Complaint"),
+]
 MAX_ATTACHMENTS = 3
 
 
@@ -27,15 +31,26 @@ class FamilyMessage(models.Model):
     _order = "last_message_date desc, id desc"
     _rec_name = "subject"
 
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
-    author_partner_id = fields.Many2one("res.partner", string="Written by", required=True, ondelete="restrict")
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
+    author_partner_id = fields.Many2one(
+        "res.partner", string="Written by", required=True, ondelete="restrict"
+    )
     service = fields.Selection(SERVICES, required=True, tracking=True, index=True)
     theme = fields.Selection(THEMES, required=True, default="information")
     subject = fields.Char(required=True, tracking=True)
-    state = fields.Selection([("open", "Open"), ("closed", "Closed")], default="open", required=True, tracking=True)
+    state = fields.Selection(
+        [("open", "Open"), ("closed", "Closed")],
+        default="open",
+        required=True,
+        tracking=True,
+    )
     last_message_date = fields.Datetime(readonly=True, index=True)
     family_unread = fields.Boolean(
-        string="Unread by the Family", readonly=True, help="Staff answered and the family has not read it yet."
+        string="Unread by the Family",
+        readonly=True,
+        help="Staff answered and the family has not read it yet.",
     )
     staff_unread = fields.Boolean(string="To Answer", readonly=True, index=True)
 
@@ -55,14 +70,22 @@ class FamilyMessage(models.Model):
         uploads = self._check_family_attachments(uploads)
         partner = self.env.user.partner_id
         # sudo: parents may not create chatter records nor attachments themselves; the values are checked above
-        message = self.sudo().create({
-            "household_id": household.id, "author_partner_id": partner.id, "service": service, "theme": theme,
-            "subject": subject[:200],
-        })
+        message = self.sudo().create(
+            {
+                "household_id": household.id,
+                "author_partner_id": partner.id,
+                "service": service,
+                "theme": theme,
+                "subject": subject[:200],
+            }
+        )
         message.message_subscribe(partner_ids=partner.ids)
         message._post_family_message(body, uploads)
-        self.env.ref("portail_famille.mail_template_family_message_received").sudo().send_mail(
-            message.id, email_layout_xmlid="mail.mail_notification_light")
+        self.env.ref(
+            "portail_famille.mail_template_family_message_received"
+        ).sudo().send_mail(
+            message.id, email_layout_xmlid="mail.mail_notification_light"
+        )
         return message.with_env(self.env)
 
     def _portal_reply(self, body, uploads):
@@ -81,44 +104,70 @@ class FamilyMessage(models.Model):
         """A parent's attachments, a list of (file name, raw bytes): at most 3, each checked for size and real
         type. Returns them with safe file names, whose extension is the type read from the bytes."""
         if len(uploads) > MAX_ATTACHMENTS:
-            raise ValidationError(_("At most %(count)s attachments.", count=MAX_ATTACHMENTS))
-        return [(safe_file_name(name, check_upload(content, name, env=self.env)), content)
-                for name, content in uploads]
+            raise ValidationError(
+                _("At most %(count)s attachments.", count=MAX_ATTACHMENTS)
+            )
+        return [
+            (safe_file_name(name, check_upload(content, name, env=self.env)), content)
+            for name, content in uploads
+        ]
 
     def _post_family_message(self, body, uploads):
         self.message_post(
-            body=body, author_id=self.env.user.partner_id.id, message_type="comment",
-            subtype_xmlid="mail.mt_comment", attachments=[(name, content) for name, content in uploads],
+            body=body,
+            author_id=self.env.user.partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachments=[(name, content) for name, content in uploads],
         )
 
     def _message_post_after_hook(self, message, msg_values):
         result = super()._message_post_after_hook(message, msg_values)
         if message.message_type == "comment":
-            from_family = message.author_id in (self.household_id.responsible_partner_id
-                                                | self.household_id.spouse_partner_id | self.author_partner_id)
-            self.sudo().write({
-                "last_message_date": fields.Datetime.now(),
-                "family_unread": not from_family,
-                "staff_unread": from_family,
-            })
+            from_family = message.author_id in (
+                self.household_id.responsible_partner_id
+                | self.household_id.spouse_partner_id
+                | self.author_partner_id
+            )
+            self.sudo().write(
+                {
+                    "last_message_date": fields.Datetime.now(),
+                    "family_unread": not from_family,
+                    "staff_unread": from_family,
+                }
+            )
         return result
 
     def _portal_messages_domain(self):
         self.ensure_one()
         self.check_access("read")
-        return [("model", "=", self._name), ("res_id", "=", self.id), ("message_type", "=", "comment")]
+        return [
+            ("model", "=", self._name),
+            ("res_id", "=", self.id),
+            ("message_type", "=", "comment"),
+        ]
 
     def _get_portal_messages(self, limit=None, offset=0):
         """The conversation as the parent reads it: comments only, oldest first; with ``limit``, only the
         ``limit`` latest after the ``offset`` latest (sudo: the parent may not read mail.message of a model
         directly; the record itself was read with the parent's rights)."""
-        messages_sudo = self.env["mail.message"].sudo().search(
-            self._portal_messages_domain(), order="id desc", limit=limit, offset=offset)
+        messages_sudo = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                self._portal_messages_domain(),
+                order="id desc",
+                limit=limit,
+                offset=offset,
+            )
+        )
         return messages_sudo.sorted("id")
 
     def _get_portal_message_count(self):
         """The number of messages of the conversation as the parent reads it."""
-        return self.env["mail.message"].sudo().search_count(self._portal_messages_domain())
+        return (
+            self.env["mail.message"].sudo().search_count(self._portal_messages_domain())
+        )
 
     def _mark_read_by_family(self):
         if self.filtered("family_unread"):

@@ -11,7 +11,9 @@ class FamilyNews(models.Model):
 
     name = fields.Char(string="Title", required=True, translate=True)
     body = fields.Html(required=True, translate=True, sanitize=True)
-    date_published = fields.Date(string="Published On", required=True, default=fields.Date.context_today)
+    date_published = fields.Date(
+        string="Published On", required=True, default=fields.Date.context_today
+    )
     date_expiry = fields.Date(string="Shown Until")
     is_published = fields.Boolean(string="Published", default=True)
 
@@ -19,13 +21,20 @@ class FamilyNews(models.Model):
     def _check_dates(self):
         for news in self:
             if news.date_expiry and news.date_expiry < news.date_published:
-                raise ValidationError(_("The news must be shown until a date after its publication."))
+                raise ValidationError(
+                    _("The news must be shown until a date after its publication.")
+                )
 
     @api.model
     def _get_current(self):
         """The news a parent sees today."""
         today = fields.Date.context_today(self)
-        return self.search([
-            ("is_published", "=", True), ("date_published", "<=", today),
-            "|", ("date_expiry", "=", False), ("date_expiry", ">=", today),
-        ])
+        return self.search(
+            [
+                ("is_published", "=", True),
+                ("date_published", "<=", today),
+                "|",
+                ("date_expiry", "=", False),
+                ("date_expiry", ">=", today),
+            ]
+        )

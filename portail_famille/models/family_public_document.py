@@ -15,7 +15,8 @@ class FamilyPublicDocument(models.Model):
     name = fields.Char(string="Title", required=True, translate=True)
     category = fields.Selection(
         [("menu", "Menus"), ("rules", "Rules"), ("form", "Forms"), ("other", "Other")],
-        required=True, default="other",
+        required=True,
+        default="other",
     )
     file = fields.Binary(required=True, attachment=True)
     file_name = fields.Char()
@@ -26,4 +27,6 @@ class FamilyPublicDocument(models.Model):
     @api.constrains("file", "file_name")
     def _check_file(self):
         for document in self.with_context(bin_size=False):
-            check_upload(base64.b64decode(document.file or b""), document.file_name, env=self.env)
+            check_upload(
+                base64.b64decode(document.file or b""), document.file_name, env=self.env
+            )

@@ -17,8 +17,12 @@ class FamilyQuotient(models.Model):
     _order = "date_from desc, id desc"
     _family_upload_fields = {"proof": "proof_filename"}
 
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
-    value = fields.Float(string="Quotient", required=True, tracking=True, digits=(10, 2))
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
+    value = fields.Float(
+        string="Quotient", required=True, tracking=True, digits=(10, 2)
+    )
     date_from = fields.Date(string="Valid From", required=True, tracking=True)
     date_to = fields.Date(string="Valid Until", required=True, tracking=True)
     proof = fields.Binary(string="Proof (CAF/MSA certificate)", attachment=True)
@@ -41,18 +45,29 @@ class FamilyQuotient(models.Model):
         allowed = ("value", "date_from", "date_to", "proof", "proof_filename")
         values = {fname: vals[fname] for fname in allowed if fname in vals}
         # sudo: parents have no create right; the create still applies the family rules (self.env.user)
-        return self.sudo().create({**values, "household_id": household.id}).with_env(self.env)
+        return (
+            self.sudo()
+            .create({**values, "household_id": household.id})
+            .with_env(self.env)
+        )
 
     @api.constrains("value", "date_from", "date_to", "proof")
     def _check_values(self):
         for quotient in self:
             errors = {}
             if quotient.value < 0:
-                errors["value"] = _("The quotient familial cannot be negative (%(value)s).", value=quotient.value)
+                errors["value"] = _(
+                    "The quotient familial cannot be negative (%(value)s).",
+                    value=quotient.value,
+                )
             if quotient.date_to < quotient.date_from:
-                errors["date_to"] = _("The quotient's validity must end after it starts.")
+                errors["date_to"] = _(
+                    "The quotient's validity must end after it starts."
+                )
             if not quotient.proof:
-                errors["proof"] = _("Please attach the proof of your quotient familial (CAF or MSA certificate).")
+                errors["proof"] = _(
+                    "Please attach the proof of your quotient familial (CAF or MSA certificate)."
+                )
             check_field_errors(errors)
 
     @api.constrains("state", "date_from", "date_to", "household_id")
@@ -60,45 +75,74 @@ class FamilyQuotient(models.Model):
         validated = self.filtered(lambda q: q.state == "validated")
         if not validated:
             return
-        others = self.search([
-            ("household_id", "in", validated.household_id.ids),
-            ("state", "=", "validated"),
-            ("id", "not in", validated.ids),
-        ])
+        others = self.search(
+            [
+                ("household_id", "in", validated.household_id.ids),
+                ("state", "=", "validated"),
+                ("id", "not in", validated.ids),
+            ]
+        )
         by_household = defaultdict(list)
         for other in others | validated:
             by_household[other.household_id.id].append(other)
         for quotient in validated:
             for other in by_household[quotient.household_id.id]:
-                if other != quotient \
-                        and other.date_from <= quotient.date_to and quotient.date_from <= other.date_to:
-                    raise ValidationError(_(
-                        "Another validated quotient (%(value)s, %(start)s – %(end)s) already covers these dates: "
-                        "shorten it first.",
-                        value=other.value, start=format_date(self.env, other.date_from),
-                        end=format_date(self.env, other.date_to),
-                    ))
+                if (
+                    other != quotient
+                    and other.date_from <= quotient.date_to
+                    and quotient.date_from <= other.date_to
+                ):
+                    raise ValidationError(
+                        _(
+                            "Another validated quotient (%(value)s, %(start)s – %(end)s) already covers these dates: "
+                            "shorten it first.",
+                            value=other.value,
+                            start=format_date(self.env, other.date_from),
+                            end=format_date(self.env, other.date_to),
+                        )
+                    )
 
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.user._is_internal():
             for vals in vals_list:
-                vals.update(state="declared", validated_by_id=False, validation_date=False, refusal_reason=False)
+                vals.update(
+                    state="declared",
+                    validated_by_id=False,
+                    validation_date=False,
+                    refusal_reason=False,
+                )
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.user._is_internal():
-            if {"state", "validated_by_id", "validation_date", "refusal_reason"} & set(vals):
-                raise UserError(_("Only the town's staff can validate or refuse a quotient familial."))
+            if {"state", "validated_by_id", "validation_date", "refusal_reason"} & set(
+                vals
+            ):
+                raise UserError(
+                    _(
+                        "Only the town's staff can validate or refuse a quotient familial."
+                    )
+                )
             if self.filtered(lambda q: q.state != "declared"):
-                raise UserError(_("A quotient already checked by the town cannot be changed: declare a new one."))
+                raise UserError(
+                    _(
+                        "A quotient already checked by the town cannot be changed: declare a new one."
+                    )
+                )
         return super().write(vals)
 
     def action_validate(self):
         for quotient in self:
             if quotient.state != "declared":
                 raise UserError(_("Only a declared quotient can be validated."))
-        self.write({"state": "validated", "validated_by_id": self.env.uid, "validation_date": fields.Datetime.now()})
+        self.write(
+            {
+                "state": "validated",
+                "validated_by_id": self.env.uid,
+                "validation_date": fields.Datetime.now(),
+            }
+        )
         return True
 
     def action_refuse(self, reason=None):
@@ -114,5 +158,7 @@ class FamilyQuotient(models.Model):
     def _compute_display_name(self):
         for quotient in self:
             quotient.display_name = _(
-                "QF %(value)s from %(date)s", value=quotient.value, date=format_date(self.env, quotient.date_from)
+                "QF %(value)s from %(date)s",
+                value=quotient.value,
+                date=format_date(self.env, quotient.date_from),
             )

@@ -11,7 +11,13 @@ STATES = [
     ("refused", "Refused"),
     ("cancelled", "Cancelled"),
 ]
-STATE_SYMBOLS = {"pending": "?", "preregistered": "!", "validated": "V", "refused": "✗", "cancelled": "–"}
+STATE_SYMBOLS = {
+    "pending": "?",
+    "preregistered": "!",
+    "validated": "V",
+    "refused": "✗",
+    "cancelled": "–",
+}
 ACTIVE_STATES = ("pending", "preregistered", "validated")
 
 
@@ -24,23 +30,37 @@ class FamilyRegistration(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
 
-    name = fields.Char(string="Reference", readonly=True, copy=False, default=lambda self: _("New"))
-    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True, tracking=True)
-    household_id = fields.Many2one(related="child_id.household_id", store=True, index=True)
-    activity_id = fields.Many2one("family.activity", required=True, ondelete="restrict", index=True, tracking=True)
-    school_year_id = fields.Many2one(related="activity_id.school_year_id", store=True, index=True)
+    name = fields.Char(
+        string="Reference", readonly=True, copy=False, default=lambda self: _("New")
+    )
+    child_id = fields.Many2one(
+        "family.child", required=True, ondelete="cascade", index=True, tracking=True
+    )
+    household_id = fields.Many2one(
+        related="child_id.household_id", store=True, index=True
+    )
+    activity_id = fields.Many2one(
+        "family.activity", required=True, ondelete="restrict", index=True, tracking=True
+    )
+    school_year_id = fields.Many2one(
+        related="activity_id.school_year_id", store=True, index=True
+    )
     date_start = fields.Date(string="From", required=True, tracking=True)
     date_end = fields.Date(string="To", required=True, tracking=True)
-    state = fields.Selection(STATES, required=True, default="pending", tracking=True, index=True)
+    state = fields.Selection(
+        STATES, required=True, default="pending", tracking=True, index=True
+    )
     state_symbol = fields.Char(compute="_compute_state_symbol", string="Status")
     refusal_reason = fields.Text(tracking=True)
     validated_by_id = fields.Many2one("res.users", readonly=True)
     validation_date = fields.Datetime(readonly=True)
     note = fields.Text(string="Family's Note")
     unit_id = fields.Many2one(
-        "family.activity.unit", string="Unit Booked All Year", domain="[('activity_id', '=', activity_id)]",
+        "family.activity.unit",
+        string="Unit Booked All Year",
+        domain="[('activity_id', '=', activity_id)]",
         help="For activities whose registration books the whole year: the unit booked on every open day "
-             "(the activity's first unit if empty).",
+        "(the activity's first unit if empty).",
     )
 
     @api.depends("state")
@@ -51,7 +71,10 @@ class FamilyRegistration(models.Model):
     @api.depends("child_id.name", "activity_id.name")
     def _compute_display_name(self):
         for registration in self:
-            registration.display_name = "%s – %s" % (registration.child_id.name, registration.activity_id.name)
+            registration.display_name = "%s – %s" % (
+                registration.child_id.name,
+                registration.activity_id.name,
+            )
 
     @api.onchange("activity_id")
     def _onchange_activity_id(self):
@@ -65,7 +88,9 @@ class FamilyRegistration(models.Model):
         year = activity.school_year_id
         today = fields.Date.context_today(self)
         if activity.runs_on == "holidays" and activity.period_ids:
-            return min(activity.period_ids.mapped("date_start")), max(activity.period_ids.mapped("date_end"))
+            return min(activity.period_ids.mapped("date_start")), max(
+                activity.period_ids.mapped("date_end")
+            )
         return max(year.date_start, min(today, year.date_end)), year.date_end
 
     # ------------------------------------------------------------------ constraints
@@ -75,93 +100,155 @@ class FamilyRegistration(models.Model):
             year = registration.activity_id.school_year_id
             if registration.date_end < registration.date_start:
                 raise ValidationError(_("The registration must end after it starts."))
-            if registration.date_start < year.date_start or registration.date_end > year.date_end:
-                raise ValidationError(_(
-                    "The registration of %(child)s to %(activity)s (%(start)s – %(end)s) is outside the school year "
-                    "%(year)s.",
-                    child=registration.child_id.name, activity=registration.activity_id.name,
-                    start=format_date(self.env, registration.date_start),
-                    end=format_date(self.env, registration.date_end), year=year.name,
-                ))
+            if (
+                registration.date_start < year.date_start
+                or registration.date_end > year.date_end
+            ):
+                raise ValidationError(
+                    _(
+                        "The registration of %(child)s to %(activity)s (%(start)s – %(end)s) is outside the school year "
+                        "%(year)s.",
+                        child=registration.child_id.name,
+                        activity=registration.activity_id.name,
+                        start=format_date(self.env, registration.date_start),
+                        end=format_date(self.env, registration.date_end),
+                        year=year.name,
+                    )
+                )
 
     @api.constrains("child_id", "activity_id")
     def _check_age_group(self):
-        groups = dict(self.env["family.activity"]._fields["age_group"]._description_selection(self.env))
+        groups = dict(
+            self.env["family.activity"]
+            ._fields["age_group"]
+            ._description_selection(self.env)
+        )
         for registration in self:
             activity = registration.activity_id
             if not activity._accepts_child(registration.child_id):
-                raise ValidationError(_(
-                    "%(activity)s is for %(group)s children: %(child)s cannot be registered.",
-                    activity=activity.name, group=groups[activity.age_group], child=registration.child_id.name,
-                ))
+                raise ValidationError(
+                    _(
+                        "%(activity)s is for %(group)s children: %(child)s cannot be registered.",
+                        activity=activity.name,
+                        group=groups[activity.age_group],
+                        child=registration.child_id.name,
+                    )
+                )
 
     @api.constrains("child_id", "activity_id", "date_start", "date_end", "state")
     def _check_overlap(self):
         active = self.filtered(lambda r: r.state in ACTIVE_STATES)
         if not active:
             return
-        others = self.search([
-            ("child_id", "in", active.child_id.ids),
-            ("activity_id", "in", active.activity_id.ids),
-            ("state", "in", ACTIVE_STATES),
-        ])
+        others = self.search(
+            [
+                ("child_id", "in", active.child_id.ids),
+                ("activity_id", "in", active.activity_id.ids),
+                ("state", "in", ACTIVE_STATES),
+            ]
+        )
         by_key = defaultdict(list)
         for other in others | active:
             by_key[other.child_id.id, other.activity_id.id].append(other)
         for registration in active:
             for other in by_key[registration.child_id.id, registration.activity_id.id]:
-                if other != registration \
-                        and other.date_start <= registration.date_end and registration.date_start <= other.date_end:
-                    raise ValidationError(_(
-                        "%(child)s is already registered to %(activity)s from %(start)s to %(end)s.",
-                        child=other.child_id.name, activity=other.activity_id.name,
-                        start=format_date(self.env, other.date_start), end=format_date(self.env, other.date_end),
-                    ))
+                if (
+                    other != registration
+                    and other.date_start <= registration.date_end
+                    and registration.date_start <= other.date_end
+                ):
+                    raise ValidationError(
+                        _(
+                            "%(child)s is already registered to %(activity)s from %(start)s to %(end)s.",
+                            child=other.child_id.name,
+                            activity=other.activity_id.name,
+                            start=format_date(self.env, other.date_start),
+                            end=format_date(self.env, other.date_end),
+                        )
+                    )
 
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
         is_staff = self.env.user._is_internal()
         today = fields.Date.context_today(self)
-        activities = self.env["family.activity"].browse([vals.get("activity_id") for vals in vals_list])
+        activities = self.env["family.activity"].browse(
+            [vals.get("activity_id") for vals in vals_list]
+        )
         for vals, activity in zip(vals_list, activities, strict=False):
             if not is_staff:
                 # families never choose the state: the activity's settings do
-                for fname in ("state", "validated_by_id", "validation_date", "refusal_reason"):
+                for fname in (
+                    "state",
+                    "validated_by_id",
+                    "validation_date",
+                    "refusal_reason",
+                ):
                     vals.pop(fname, None)
                 if not activity.sudo()._is_registration_open(today):
-                    raise ValidationError(_(
-                        "Registration to %(activity)s is closed (open from %(start)s to %(end)s).",
-                        activity=activity.name,
-                        start=format_date(self.env, activity.registration_date_start) or "–",
-                        end=format_date(self.env, activity.registration_date_end) or "–",
-                    ))
+                    raise ValidationError(
+                        _(
+                            "Registration to %(activity)s is closed (open from %(start)s to %(end)s).",
+                            activity=activity.name,
+                            start=format_date(
+                                self.env, activity.registration_date_start
+                            )
+                            or "–",
+                            end=format_date(self.env, activity.registration_date_end)
+                            or "–",
+                        )
+                    )
             if "state" not in vals:
-                vals["state"] = "preregistered" if activity.preregistration else "pending"
+                vals["state"] = (
+                    "preregistered" if activity.preregistration else "pending"
+                )
             if not vals.get("date_start") or not vals.get("date_end"):
                 start, end = self._default_dates(activity)
                 vals.setdefault("date_start", start)
                 vals.setdefault("date_end", end)
             if vals.get("name", _("New")) == _("New"):
-                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("family.registration") or _("New")
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code(
+                    "family.registration"
+                ) or _("New")
         registrations = super().create(vals_list)
         # tracking_disable: bulk imports (start of year, benchmark) skip the chatter subscriptions
-        for registration in registrations if not self.env.context.get("tracking_disable") else ():
+        for registration in (
+            registrations if not self.env.context.get("tracking_disable") else ()
+        ):
             household = registration.household_id
-            responsables = household.responsible_partner_id | household.spouse_partner_id
+            responsables = (
+                household.responsible_partner_id | household.spouse_partner_id
+            )
             # sudo: a portal parent may not subscribe other partners (the spouse) nor schedule staff activities
             registration.sudo().message_subscribe(partner_ids=responsables.ids)
-        auto = registrations.filtered(lambda r: r.state == "pending" and r.activity_id.auto_validate)
+        auto = registrations.filtered(
+            lambda r: r.state == "pending" and r.activity_id.auto_validate
+        )
         if auto:
             auto.sudo()._do_validate()
-        (registrations - auto).filtered(lambda r: r.state in ("pending", "preregistered")).sudo()._schedule_validation()
+        (registrations - auto).filtered(
+            lambda r: r.state in ("pending", "preregistered")
+        ).sudo()._schedule_validation()
         return registrations
 
     def write(self, vals):
         # self.env.su: the module's own sudo() writes (auto-validation of a family's registration) are allowed
-        protected = {"state", "validated_by_id", "validation_date", "refusal_reason", "child_id", "activity_id"}
-        if not self.env.su and not self.env.user._is_internal() and protected & set(vals):
-            raise UserError(_("Only the town's staff can change the state of a registration."))
+        protected = {
+            "state",
+            "validated_by_id",
+            "validation_date",
+            "refusal_reason",
+            "child_id",
+            "activity_id",
+        }
+        if (
+            not self.env.su
+            and not self.env.user._is_internal()
+            and protected & set(vals)
+        ):
+            raise UserError(
+                _("Only the town's staff can change the state of a registration.")
+            )
         return super().write(vals)
 
     @api.model
@@ -171,16 +258,24 @@ class FamilyRegistration(models.Model):
         child.ensure_one()
         child.check_access("read")
         if activity not in child._get_offered_activities():
-            raise UserError(_("Choose an activity open to %(child)s.", child=child.first_name))
+            raise UserError(
+                _("Choose an activity open to %(child)s.", child=child.first_name)
+            )
         # sudo: parents have no create right; the create still applies the family rules (self.env.user)
-        registration = self.sudo().create({
-            "child_id": child.id, "activity_id": activity.id, "note": (note or "").strip()[:2000],
-        })
+        registration = self.sudo().create(
+            {
+                "child_id": child.id,
+                "activity_id": activity.id,
+                "note": (note or "").strip()[:2000],
+            }
+        )
         return registration.with_env(self.env)
 
     def _schedule_validation(self):
         for registration in self:
-            user = registration.activity_id.responsible_user_id or self.env.ref("base.user_admin", False)
+            user = registration.activity_id.responsible_user_id or self.env.ref(
+                "base.user_admin", False
+            )
             registration.activity_schedule(
                 "portail_famille.mail_activity_type_registration_validation",
                 user_id=user.id if user else self.env.uid,
@@ -190,21 +285,34 @@ class FamilyRegistration(models.Model):
     def _check_state(self, allowed, action):
         """Refuse ``action`` ("validate", "refuse", "cancel" or "reset") unless every registration is in one
         of the ``allowed`` states; each action has its own whole sentence, for the translators."""
-        wrong = self.filtered(lambda registration: registration.state not in allowed)[:1]
+        wrong = self.filtered(lambda registration: registration.state not in allowed)[
+            :1
+        ]
         if not wrong:
             return
         values = {
             "registration": wrong.display_name,
-            "state": dict(self._fields["state"]._description_selection(self.env))[wrong.state],
+            "state": dict(self._fields["state"]._description_selection(self.env))[
+                wrong.state
+            ],
         }
         if action == "validate":
-            message = _("%(registration)s cannot be validated: it is %(state)s.", **values)
+            message = _(
+                "%(registration)s cannot be validated: it is %(state)s.", **values
+            )
         elif action == "refuse":
-            message = _("%(registration)s cannot be refused: it is %(state)s.", **values)
+            message = _(
+                "%(registration)s cannot be refused: it is %(state)s.", **values
+            )
         elif action == "cancel":
-            message = _("%(registration)s cannot be cancelled: it is %(state)s.", **values)
+            message = _(
+                "%(registration)s cannot be cancelled: it is %(state)s.", **values
+            )
         else:
-            message = _("%(registration)s cannot be put back to pending: it is %(state)s.", **values)
+            message = _(
+                "%(registration)s cannot be put back to pending: it is %(state)s.",
+                **values,
+            )
         raise UserError(message)
 
     def action_validate(self):
@@ -213,12 +321,21 @@ class FamilyRegistration(models.Model):
         return True
 
     def _do_validate(self):
-        self.write({"state": "validated", "validated_by_id": self.env.uid, "validation_date": fields.Datetime.now()})
-        self.activity_feedback(["portail_famille.mail_activity_type_registration_validation"])
+        self.write(
+            {
+                "state": "validated",
+                "validated_by_id": self.env.uid,
+                "validation_date": fields.Datetime.now(),
+            }
+        )
+        self.activity_feedback(
+            ["portail_famille.mail_activity_type_registration_validation"]
+        )
         self.filtered("activity_id.book_whole_year")._book_whole_year()
         for registration in self:
             registration.message_post_with_source(
-                "portail_famille.mail_template_registration_validated", subtype_xmlid="mail.mt_comment"
+                "portail_famille.mail_template_registration_validated",
+                subtype_xmlid="mail.mt_comment",
             )
 
     def _book_whole_year(self):
@@ -232,8 +349,9 @@ class FamilyRegistration(models.Model):
                 continue
             requests += [
                 {"registration_id": registration.id, "unit_id": unit.id, "date": day}
-                for day in registration.activity_id._get_open_dates(max(registration.date_start, today),
-                                                                    registration.date_end)
+                for day in registration.activity_id._get_open_dates(
+                    max(registration.date_start, today), registration.date_end
+                )
             ]
         outcome = self.env["family.reservation"].sudo()._book_bulk(requests)
         refused = defaultdict(list)
@@ -245,7 +363,10 @@ class FamilyRegistration(models.Model):
             if not error:
                 booked[request["registration_id"]] += 1
         for registration in self:
-            body = _("%(count)s days booked for the whole year.", count=booked[registration.id])
+            body = _(
+                "%(count)s days booked for the whole year.",
+                count=booked[registration.id],
+            )
             if refused[registration.id]:
                 body += "\n" + "\n".join(refused[registration.id])
             registration.message_post(body=body, message_type="notification")
@@ -256,27 +377,34 @@ class FamilyRegistration(models.Model):
         if not reason:
             return self.env["family.refusal.wizard"]._open_for(self)
         self.write({"state": "refused", "refusal_reason": reason})
-        self.activity_unlink(["portail_famille.mail_activity_type_registration_validation"])
+        self.activity_unlink(
+            ["portail_famille.mail_activity_type_registration_validation"]
+        )
         for registration in self:
             registration.message_post_with_source(
-                "portail_famille.mail_template_registration_refused", subtype_xmlid="mail.mt_comment"
+                "portail_famille.mail_template_registration_refused",
+                subtype_xmlid="mail.mt_comment",
             )
         return True
 
     def action_cancel(self):
         self._check_state(("pending", "preregistered", "validated"), "cancel")
         self.write({"state": "cancelled"})
-        self.activity_unlink(["portail_famille.mail_activity_type_registration_validation"])
+        self.activity_unlink(
+            ["portail_famille.mail_activity_type_registration_validation"]
+        )
         return True
 
     def _check_attestation_allowed(self):
         """A registration certificate is only issued for a validated registration."""
         not_validated = self.filtered(lambda r: r.state != "validated")
         if not_validated:
-            raise UserError(_(
-                "No registration certificate for %(registration)s: the registration is not validated.",
-                registration=not_validated[0].display_name,
-            ))
+            raise UserError(
+                _(
+                    "No registration certificate for %(registration)s: the registration is not validated.",
+                    registration=not_validated[0].display_name,
+                )
+            )
         return True
 
     def action_reset_to_pending(self):

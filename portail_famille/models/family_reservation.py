@@ -46,47 +46,77 @@ class FamilyReservation(models.Model):
     _order = "date desc, id desc"
     _rec_name = "date"
 
-    registration_id = fields.Many2one("family.registration", required=True, ondelete="restrict", index=True)
-    child_id = fields.Many2one("family.child", required=True, ondelete="cascade", index=True)
-    household_id = fields.Many2one("family.household", required=True, ondelete="cascade", index=True)
+    registration_id = fields.Many2one(
+        "family.registration", required=True, ondelete="restrict", index=True
+    )
+    child_id = fields.Many2one(
+        "family.child", required=True, ondelete="cascade", index=True
+    )
+    household_id = fields.Many2one(
+        "family.household", required=True, ondelete="cascade", index=True
+    )
     # indexed with the date (family_reservation_activity_date, see init)
     activity_id = fields.Many2one("family.activity", required=True, ondelete="restrict")
-    unit_id = fields.Many2one("family.activity.unit", required=True, ondelete="restrict")
+    unit_id = fields.Many2one(
+        "family.activity.unit", required=True, ondelete="restrict"
+    )
     date = fields.Date(required=True)
-    state = fields.Selection(RESERVATION_STATES, required=True, default="reserved", tracking=True)
+    state = fields.Selection(
+        RESERVATION_STATES, required=True, default="reserved", tracking=True
+    )
     tariff_id = fields.Many2one("family.tariff", ondelete="set null")
-    tariff_name = fields.Char(help="Name of the tariff line when booked, as printed on the e-mail recap.")
-    currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id, required=True)
+    tariff_name = fields.Char(
+        help="Name of the tariff line when booked, as printed on the e-mail recap."
+    )
+    currency_id = fields.Many2one(
+        "res.currency", default=lambda self: self.env.company.currency_id, required=True
+    )
     price_unit = fields.Monetary(string="Price", help="Frozen when booked.")
     is_override = fields.Boolean(
-        string="Staff Override", readonly=True, help="Booked or cancelled by staff past the deadline."
+        string="Staff Override",
+        readonly=True,
+        help="Booked or cancelled by staff past the deadline.",
     )
     override_user_id = fields.Many2one("res.users", readonly=True)
-    invoiced = fields.Boolean(readonly=True, copy=False, help="Set by billing: an invoiced day cannot be cancelled.")
-    absence_id = fields.Many2one("family.absence", ondelete="set null", index="btree_not_null", readonly=True)
+    invoiced = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Set by billing: an invoiced day cannot be cancelled.",
+    )
+    absence_id = fields.Many2one(
+        "family.absence", ondelete="set null", index="btree_not_null", readonly=True
+    )
 
     def init(self):
         # one active reservation per child, activity and day, enforced by the database itself
-        self.env.cr.execute(SQL(
-            "CREATE UNIQUE INDEX IF NOT EXISTS family_reservation_active_uniq "
-            "ON family_reservation (child_id, activity_id, date) WHERE state != 'cancelled'"
-        ))
-        self.env.cr.execute(SQL(
-            "CREATE INDEX IF NOT EXISTS family_reservation_household_date "
-            "ON family_reservation (household_id, date)"
-        ))
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS family_reservation_active_uniq "
+                "ON family_reservation (child_id, activity_id, date) WHERE state != 'cancelled'"
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS family_reservation_household_date "
+                "ON family_reservation (household_id, date)"
+            )
+        )
         # the bookings of one activity's day: what the place counters count and the waiting list searches
         # (it serves the searches by activity alone as well)
-        self.env.cr.execute(SQL(
-            "CREATE INDEX IF NOT EXISTS family_reservation_activity_date "
-            "ON family_reservation (activity_id, date)"
-        ))
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS family_reservation_activity_date "
+                "ON family_reservation (activity_id, date)"
+            )
+        )
 
     @api.depends("child_id", "unit_id", "date")
     def _compute_display_name(self):
         for reservation in self:
             reservation.display_name = "%s – %s – %s" % (
-                format_date(self.env, reservation.date), reservation.child_id.name, reservation.unit_id.display_name
+                format_date(self.env, reservation.date),
+                reservation.child_id.name,
+                reservation.unit_id.display_name,
             )
 
     # ------------------------------------------------------------------ CRUD: every change keeps the places
@@ -129,14 +159,19 @@ class FamilyReservation(models.Model):
             if today > limit:
                 return _(
                     "%(day)s: bookings and cancellations close %(n)s days before (last day was %(limit)s).",
-                    day=self._day_label(day), n=activity.booking_days_before, limit=format_date(self.env, limit),
+                    day=self._day_label(day),
+                    n=activity.booking_days_before,
+                    limit=format_date(self.env, limit),
                 )
         elif rule == "monthly":
-            limit = (day.replace(day=1) - relativedelta(months=1)).replace(day=activity.booking_monthly_day)
+            limit = (day.replace(day=1) - relativedelta(months=1)).replace(
+                day=activity.booking_monthly_day
+            )
             if today > limit:
                 return _(
                     "%(day)s: bookings and cancellations for this month closed on %(limit)s.",
-                    day=self._day_label(day), limit=format_date(self.env, limit),
+                    day=self._day_label(day),
+                    limit=format_date(self.env, limit),
                 )
         elif rule == "period_window":
             period = activity.school_year_id._get_holiday_period_on(day)
@@ -144,8 +179,12 @@ class FamilyReservation(models.Model):
                 return _(
                     "%(day)s: bookings and cancellations are only possible from %(start)s to %(end)s.",
                     day=self._day_label(day),
-                    start=format_date(self.env, period.window_date_start) if period.window_date_start else "–",
-                    end=format_date(self.env, period.window_date_end) if period.window_date_end else "–",
+                    start=format_date(self.env, period.window_date_start)
+                    if period.window_date_start
+                    else "–",
+                    end=format_date(self.env, period.window_date_end)
+                    if period.window_date_end
+                    else "–",
                 )
         return None
 
@@ -164,8 +203,11 @@ class FamilyReservation(models.Model):
     @api.model
     def _full_error(self, unit, day):
         """The message of a day with no place left for ``unit``."""
-        return _("%(day)s: %(unit)s is full. You can ask for the waiting list.",
-                 day=self._day_label(day), unit=unit.display_name)
+        return _(
+            "%(day)s: %(unit)s is full. You can ask for the waiting list.",
+            day=self._day_label(day),
+            unit=unit.display_name,
+        )
 
     @api.model
     def _get_active_days(self, registrations):
@@ -174,11 +216,14 @@ class FamilyReservation(models.Model):
         if not registrations:
             return set()
         self.flush_model(["child_id", "activity_id", "date", "state"])
-        self.env.cr.execute(SQL(
-            """SELECT child_id, activity_id, date FROM family_reservation
+        self.env.cr.execute(
+            SQL(
+                """SELECT child_id, activity_id, date FROM family_reservation
                 WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
-            registrations.child_id.ids, registrations.activity_id.ids,
-        ))
+                registrations.child_id.ids,
+                registrations.activity_id.ids,
+            )
+        )
         return set(self.env.cr.fetchall())
 
     @api.model
@@ -195,32 +240,63 @@ class FamilyReservation(models.Model):
         waiting list)}. With ``count_places`` False the places are not looked at ("full" stays False)."""
         today = self._today()
         override = self._is_staff_override()
-        registrations = self.env["family.registration"].browse(
-            {r["registration_id"] for r in requests if r["registration_id"]}
-        ).exists()._filtered_access("read").sudo()
-        units = self.env["family.activity.unit"].sudo().browse(
-            {r["unit_id"] for r in requests if r["unit_id"]}).exists()
-        by_registration = {registration.id: registration for registration in registrations}
+        registrations = (
+            self.env["family.registration"]
+            .browse({r["registration_id"] for r in requests if r["registration_id"]})
+            .exists()
+            ._filtered_access("read")
+            .sudo()
+        )
+        units = (
+            self.env["family.activity.unit"]
+            .sudo()
+            .browse({r["unit_id"] for r in requests if r["unit_id"]})
+            .exists()
+        )
+        by_registration = {
+            registration.id: registration for registration in registrations
+        }
         by_unit = {unit.id: unit for unit in units}
         open_dates = self._open_dates_getter()
         existing = self._get_active_days(registrations)
         verdicts, passed = [], []
         for request in requests:
             day = fields.Date.to_date(request["date"])
-            registration = by_registration.get(request["registration_id"], registrations.browse())
+            registration = by_registration.get(
+                request["registration_id"], registrations.browse()
+            )
             unit = by_unit.get(request["unit_id"], units.browse())
             verdict = {"error": None, "full": False}
             verdicts.append(verdict)
             key = (registration.child_id.id, registration.activity_id.id, day)
-            verdict["error"] = self._check_request(registration, unit, day, today, override, open_dates,
-                                                   existing - {key} if request.get("released") else existing)
+            verdict["error"] = self._check_request(
+                registration,
+                unit,
+                day,
+                today,
+                override,
+                open_dates,
+                existing - {key} if request.get("released") else existing,
+            )
             if not verdict["error"]:
                 existing.add(key)
-                passed.append((verdict, registration.activity_id, unit, day, request.get("waiting_list")))
+                passed.append(
+                    (
+                        verdict,
+                        registration.activity_id,
+                        unit,
+                        day,
+                        request.get("waiting_list"),
+                    )
+                )
         if count_places and passed:
             Day = self.env["family.activity.day"].sudo()
             days = [day for _verdict, _activity, _unit, day, _waiting in passed]
-            counts = Day._get_counts({activity.id for _v, activity, _u, _d, _w in passed}, min(days), max(days))
+            counts = Day._get_counts(
+                {activity.id for _v, activity, _u, _d, _w in passed},
+                min(days),
+                max(days),
+            )
             for verdict, activity, unit, day, waiting in passed:
                 verdict["full"] = Day._is_full(activity, unit, day, counts)
                 if verdict["full"] and not waiting:
@@ -238,15 +314,28 @@ class FamilyReservation(models.Model):
         apply. With ``raise_on_error`` the first error raises a ValidationError instead.
         Runs as the calling user: record rules stop a parent from booking another family's child."""
         override = self._is_staff_override()
-        registrations = self.env["family.registration"].browse({r["registration_id"] for r in requests}).exists()
+        registrations = (
+            self.env["family.registration"]
+            .browse({r["registration_id"] for r in requests})
+            .exists()
+        )
         registrations.check_access("read")
         registrations = registrations.sudo()
-        units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
-        by_registration = {registration.id: registration for registration in registrations}
+        units = (
+            self.env["family.activity.unit"]
+            .sudo()
+            .browse({r["unit_id"] for r in requests})
+            .exists()
+        )
+        by_registration = {
+            registration.id: registration for registration in registrations
+        }
         by_unit = {unit.id: unit for unit in units}
 
         results, to_create = [], []
-        for request, verdict in zip(requests, self._check_bookings(requests, count_places=False), strict=True):
+        for request, verdict in zip(
+            requests, self._check_bookings(requests, count_places=False), strict=True
+        ):
             result = {"reservation": self.browse(), "error": None, "state": None}
             results.append(result)
             if verdict["error"]:
@@ -254,15 +343,25 @@ class FamilyReservation(models.Model):
                     raise ValidationError(verdict["error"])
                 result["error"] = verdict["error"]
                 continue
-            to_create.append((result, by_registration[request["registration_id"]], by_unit[request["unit_id"]],
-                              fields.Date.to_date(request["date"]), request.get("waiting_list")))
+            to_create.append(
+                (
+                    result,
+                    by_registration[request["registration_id"]],
+                    by_unit[request["unit_id"]],
+                    fields.Date.to_date(request["date"]),
+                    request.get("waiting_list"),
+                )
+            )
 
         # places: take them activity by activity, day by day (a stable order: no deadlock between families)
         Day = self.env["family.activity.day"].sudo()
-        Day._ensure_rows({
-            key for _result, registration, unit, day, _waiting in to_create
-            for key in Day._place_keys(registration.activity_id, unit, day)
-        })
+        Day._ensure_rows(
+            {
+                key
+                for _result, registration, unit, day, _waiting in to_create
+                for key in Day._place_keys(registration.activity_id, unit, day)
+            }
+        )
         created, vals_list = [], []
         for result, registration, unit, day, waiting in sorted(
             to_create, key=lambda item: (item[1].activity_id.id, item[3])
@@ -280,20 +379,22 @@ class FamilyReservation(models.Model):
             tariff = unit._get_tariff(registration.household_id, day)
             result["state"] = state
             created.append(result)
-            vals_list.append({
-                "registration_id": registration.id,
-                "child_id": registration.child_id.id,
-                "household_id": registration.household_id.id,
-                "activity_id": activity.id,
-                "unit_id": unit.id,
-                "date": day,
-                "state": state,
-                "tariff_id": tariff.id,
-                "tariff_name": tariff.name,
-                "price_unit": tariff.price,
-                "is_override": bool(override),
-                "override_user_id": self.env.uid if override else False,
-            })
+            vals_list.append(
+                {
+                    "registration_id": registration.id,
+                    "child_id": registration.child_id.id,
+                    "household_id": registration.household_id.id,
+                    "activity_id": activity.id,
+                    "unit_id": unit.id,
+                    "date": day,
+                    "state": state,
+                    "tariff_id": tariff.id,
+                    "tariff_name": tariff.name,
+                    "price_unit": tariff.price,
+                    "is_override": bool(override),
+                    "override_user_id": self.env.uid if override else False,
+                }
+            )
         reservations = self.sudo().create(vals_list).with_env(self.env)
         for result, reservation in zip(created, reservations, strict=True):
             result["reservation"] = reservation
@@ -309,11 +410,22 @@ class FamilyReservation(models.Model):
         Returns {"booked": number, "errors": [error or None, one per request]}."""
         today = self._today()
         override = self._is_staff_override()
-        registrations = self.env["family.registration"].browse({r["registration_id"] for r in requests}).exists()
+        registrations = (
+            self.env["family.registration"]
+            .browse({r["registration_id"] for r in requests})
+            .exists()
+        )
         registrations.check_access("read")
         registrations = registrations.sudo()
-        by_registration = {registration.id: registration for registration in registrations}
-        units = self.env["family.activity.unit"].sudo().browse({r["unit_id"] for r in requests}).exists()
+        by_registration = {
+            registration.id: registration for registration in registrations
+        }
+        units = (
+            self.env["family.activity.unit"]
+            .sudo()
+            .browse({r["unit_id"] for r in requests})
+            .exists()
+        )
         by_unit = {unit.id: unit for unit in units}
         households = registrations.household_id
         pricing = _BulkPricing(self.env, households, units)
@@ -323,12 +435,21 @@ class FamilyReservation(models.Model):
 
         # plain tuples for the hot loop: ORM field access costs microseconds per read, millions of times
         reg_info = {
-            r.id: (r.state == "validated", r.child_id.id, r.activity_id.id, r.date_start, r.date_end)
+            r.id: (
+                r.state == "validated",
+                r.child_id.id,
+                r.activity_id.id,
+                r.date_start,
+                r.date_end,
+            )
             for r in registrations
         }
         Day = self.env["family.activity.day"].sudo()
         # a unit is limited when its bookings hold a place on some capacity row
-        unit_info = {u.id: (u.activity_id.id, bool(Day._place_keys(u.activity_id, u, None))) for u in units}
+        unit_info = {
+            u.id: (u.activity_id.id, bool(Day._place_keys(u.activity_id, u, None)))
+            for u in units
+        }
         errors, accepted, limited = [], [], []
         for index, request in enumerate(requests):
             day = request["date"]
@@ -342,7 +463,9 @@ class FamilyReservation(models.Model):
                 validated, child_id, activity_id, date_start, date_end = info
                 key = (child_id, activity_id, day)
                 fast_ok = (
-                    validated and unit_activity == activity_id and date_start <= day <= date_end
+                    validated
+                    and unit_activity == activity_id
+                    and date_start <= day <= date_end
                     and key not in existing
                 )
                 if fast_ok:
@@ -351,27 +474,54 @@ class FamilyReservation(models.Model):
                 if fast_ok and not override:
                     if (activity_id, day) not in deadline_ok:
                         deadline_ok[activity_id, day] = not self._check_deadline(
-                            by_registration[request["registration_id"]].activity_id, day, today)
+                            by_registration[request["registration_id"]].activity_id,
+                            day,
+                            today,
+                        )
                     fast_ok = deadline_ok[activity_id, day]
             if not fast_ok:
-                registration = by_registration.get(request["registration_id"], self.env["family.registration"])
+                registration = by_registration.get(
+                    request["registration_id"], self.env["family.registration"]
+                )
                 unit = by_unit.get(unit_id, self.env["family.activity.unit"])
-                errors.append(self._check_request(
-                    registration, unit, day, today, override, get_open_dates, existing,
-                ) or _("%(day)s could not be booked.", day=self._day_label(day)))
+                errors.append(
+                    self._check_request(
+                        registration,
+                        unit,
+                        day,
+                        today,
+                        override,
+                        get_open_dates,
+                        existing,
+                    )
+                    or _("%(day)s could not be booked.", day=self._day_label(day))
+                )
                 continue
             errors.append(None)
             existing.add(key)
-            (limited if unit_limited else accepted).append((index, request["registration_id"], unit_id, day))
+            (limited if unit_limited else accepted).append(
+                (index, request["registration_id"], unit_id, day)
+            )
 
         if limited:
-            Day._ensure_rows({
-                key for _index, registration_id, unit_id, day in limited
-                for key in Day._place_keys(by_registration[registration_id].activity_id, by_unit[unit_id], day)
-            })
-            for index, registration_id, unit_id, day in sorted(limited, key=lambda i: (reg_info[i[1]][2], i[3], i[0])):
+            Day._ensure_rows(
+                {
+                    key
+                    for _index, registration_id, unit_id, day in limited
+                    for key in Day._place_keys(
+                        by_registration[registration_id].activity_id,
+                        by_unit[unit_id],
+                        day,
+                    )
+                }
+            )
+            for index, registration_id, unit_id, day in sorted(
+                limited, key=lambda i: (reg_info[i[1]][2], i[3], i[0])
+            ):
                 unit = by_unit[unit_id]
-                if self._take_places(by_registration[registration_id].activity_id, unit, day):
+                if self._take_places(
+                    by_registration[registration_id].activity_id, unit, day
+                ):
                     accepted.append((index, registration_id, unit_id, day))
                 else:
                     errors[index] = self._full_error(unit, day)
@@ -382,8 +532,19 @@ class FamilyReservation(models.Model):
             _validated, child_id, activity_id, _start, _end = reg_info[registration_id]
             household_id = household_of[registration_id]
             tariff_id, tariff_name, price = pricing.get(household_id, unit_id, day)
-            rows.append((registration_id, child_id, household_id, activity_id, unit_id, day,
-                         tariff_id, tariff_name, price))
+            rows.append(
+                (
+                    registration_id,
+                    child_id,
+                    household_id,
+                    activity_id,
+                    unit_id,
+                    day,
+                    tariff_id,
+                    tariff_name,
+                    price,
+                )
+            )
         self._copy_rows(rows, override)
         return {"booked": len(rows), "errors": errors}
 
@@ -401,22 +562,42 @@ class FamilyReservation(models.Model):
         is_override = "t" if override else "f"
 
         def escape(text):
-            return (text or "").replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+            return (
+                (text or "")
+                .replace("\\", "\\\\")
+                .replace("\t", " ")
+                .replace("\n", " ")
+                .replace("\r", " ")
+            )
 
-        columns = ("registration_id, child_id, household_id, activity_id, unit_id, date, state, tariff_id, "
-                   "tariff_name, currency_id, price_unit, is_override, override_user_id, invoiced, "
-                   "create_uid, create_date, write_uid, write_date")
+        columns = (
+            "registration_id, child_id, household_id, activity_id, unit_id, date, state, tariff_id, "
+            "tariff_name, currency_id, price_unit, is_override, override_user_id, invoiced, "
+            "create_uid, create_date, write_uid, write_date"
+        )
         chunk = 100_000
         for start in range(0, len(rows), chunk):
             buffer = io.StringIO()
-            for reg, child, household, activity, unit, day, tariff_id, tariff_name, price in rows[start:start + chunk]:
+            for (
+                reg,
+                child,
+                household,
+                activity,
+                unit,
+                day,
+                tariff_id,
+                tariff_name,
+                price,
+            ) in rows[start : start + chunk]:
                 buffer.write(
                     f"{reg}\t{child}\t{household}\t{activity}\t{unit}\t{day}\treserved\t"
                     f"{tariff_id or null}\t{escape(tariff_name)}\t{currency_id}\t{price}\t{is_override}\t"
                     f"{override_user}\tf\t{uid}\t{now}\t{uid}\t{now}\n"
                 )
             buffer.seek(0)
-            self.env.cr.copy_expert(f"COPY family_reservation ({columns}) FROM STDIN", buffer)
+            self.env.cr.copy_expert(
+                f"COPY family_reservation ({columns}) FROM STDIN", buffer
+            )
         self.invalidate_model()
 
     @api.model
@@ -431,34 +612,56 @@ class FamilyReservation(models.Model):
 
         return open_dates
 
-    def _check_request(self, registration, unit, day, today, override, open_dates, existing):
+    def _check_request(
+        self, registration, unit, day, today, override, open_dates, existing
+    ):
         """The reason why this request cannot be booked, or None."""
         label = self._day_label(day) if day else "?"
         if not registration:
-            return _("%(day)s: the child is not registered to this activity.", day=label)
+            return _(
+                "%(day)s: the child is not registered to this activity.", day=label
+            )
         activity = registration.activity_id
         child = registration.child_id
         if registration.state != "validated":
             return _(
                 "%(day)s: the registration of %(child)s to %(activity)s is not validated yet.",
-                day=label, child=child.name, activity=activity.name,
+                day=label,
+                child=child.name,
+                activity=activity.name,
             )
         if not unit or unit.activity_id != activity:
-            return _("%(day)s: this unit does not belong to %(activity)s.", day=label, activity=activity.name)
+            return _(
+                "%(day)s: this unit does not belong to %(activity)s.",
+                day=label,
+                activity=activity.name,
+            )
         year = activity.school_year_id
         if not year.date_start <= day <= year.date_end:
-            return _("%(day)s is outside the school year %(year)s.", day=label, year=year.name)
+            return _(
+                "%(day)s is outside the school year %(year)s.",
+                day=label,
+                year=year.name,
+            )
         if not registration.date_start <= day <= registration.date_end:
             return _(
                 "%(day)s is outside the registration of %(child)s (%(start)s – %(end)s).",
-                day=label, child=child.name, start=format_date(self.env, registration.date_start),
+                day=label,
+                child=child.name,
+                start=format_date(self.env, registration.date_start),
                 end=format_date(self.env, registration.date_end),
             )
         if day not in open_dates(activity):
-            return _("%(day)s: %(activity)s is closed that day.", day=label, activity=activity.name)
+            return _(
+                "%(day)s: %(activity)s is closed that day.",
+                day=label,
+                activity=activity.name,
+            )
         if (child.id, activity.id, day) in existing:
             return _(
-                "%(day)s: %(child)s is already booked for %(activity)s.", day=label, child=child.name,
+                "%(day)s: %(child)s is already booked for %(activity)s.",
+                day=label,
+                child=child.name,
                 activity=activity.name,
             )
         if not override:
@@ -480,8 +683,13 @@ class FamilyReservation(models.Model):
         """{reservation_id: the capacity rows it holds a place on} (none outside PLACE_STATES)."""
         Day = self.env["family.activity.day"].sudo()
         return {
-            reservation.id: set(Day._place_keys(reservation.activity_id, reservation.unit_id, reservation.date))
-            if reservation.state in PLACE_STATES else set()
+            reservation.id: set(
+                Day._place_keys(
+                    reservation.activity_id, reservation.unit_id, reservation.date
+                )
+            )
+            if reservation.state in PLACE_STATES
+            else set()
             for reservation in self.sudo()
         }
 
@@ -506,8 +714,13 @@ class FamilyReservation(models.Model):
     def _places_before(self):
         """{reservation_id: (the capacity rows it holds a place on, (activity_id, date))}."""
         held = self._held_places()
-        return {reservation.id: (held[reservation.id], (reservation.activity_id.id, reservation.date))
-                for reservation in self.sudo()}
+        return {
+            reservation.id: (
+                held[reservation.id],
+                (reservation.activity_id.id, reservation.date),
+            )
+            for reservation in self.sudo()
+        }
 
     # ------------------------------------------------------------------ cancellation
     def _check_cancel(self, today, override):
@@ -517,7 +730,10 @@ class FamilyReservation(models.Model):
         if self.state == "cancelled":
             return _("%(day)s: this reservation is already cancelled.", day=label)
         if self.invoiced:
-            return _("%(day)s: this day is already invoiced and cannot be cancelled.", day=label)
+            return _(
+                "%(day)s: this day is already invoiced and cannot be cancelled.",
+                day=label,
+            )
         if self.state not in ("reserved", "waiting"):
             return _("%(day)s: attendance is already recorded.", day=label)
         if not override and self.state == "reserved":
@@ -529,7 +745,10 @@ class FamilyReservation(models.Model):
         it cannot be cancelled, or None}. Staff may override the deadline, not the other rules."""
         today = self._today()
         override = self._is_staff_override()
-        return {reservation.id: reservation._check_cancel(today, override) for reservation in self}
+        return {
+            reservation.id: reservation._check_cancel(today, override)
+            for reservation in self
+        }
 
     def _cancel(self, raise_on_error=False):
         """Cancel these reservations; returns {reservation_id: error or None}. A freed place goes to the
@@ -548,11 +767,13 @@ class FamilyReservation(models.Model):
             if not error:
                 to_cancel |= reservation
         # the write gives the places back and promotes the waiting list
-        to_cancel.write({
-            "state": "cancelled",
-            "is_override": bool(override),
-            "override_user_id": self.env.uid if override else False,
-        })
+        to_cancel.write(
+            {
+                "state": "cancelled",
+                "is_override": bool(override),
+                "override_user_id": self.env.uid if override else False,
+            }
+        )
         return results
 
     def _set_attendance(self, state):
@@ -561,13 +782,22 @@ class FamilyReservation(models.Model):
             raise UserError(_("Only the town's staff can record attendance."))
         wrong = self.filtered(lambda r: r.state not in PLACE_STATES)
         if wrong:
-            raise UserError(_(
-                "%(day)s: attendance can only be recorded on a booked day, not on a %(state)s one.",
-                day=self._day_label(wrong[0].date),
-                state=dict(self._fields["state"]._description_selection(self.env))[wrong[0].state],
-            ))
+            raise UserError(
+                _(
+                    "%(day)s: attendance can only be recorded on a booked day, not on a %(state)s one.",
+                    day=self._day_label(wrong[0].date),
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        wrong[0].state
+                    ],
+                )
+            )
         if self.filtered("invoiced"):
-            raise UserError(_("%(day)s is already invoiced.", day=self._day_label(self.filtered("invoiced")[0].date)))
+            raise UserError(
+                _(
+                    "%(day)s is already invoiced.",
+                    day=self._day_label(self.filtered("invoiced")[0].date),
+                )
+            )
         self.write({"state": state})
         return True
 
@@ -588,7 +818,9 @@ class FamilyReservation(models.Model):
 
     def _promote_waiting_list(self):
         """Give the place each of these reservations freed to the first child waiting for that activity and day."""
-        self._promote_waiting_list_on([(reservation.activity_id.id, reservation.date) for reservation in self])
+        self._promote_waiting_list_on(
+            [(reservation.activity_id.id, reservation.date) for reservation in self]
+        )
 
     @api.model
     def _promote_waiting_list_on(self, freed):
@@ -600,17 +832,30 @@ class FamilyReservation(models.Model):
         if not freed:
             return
         waiting = defaultdict(list)
-        for candidate in self.search([
-            ("activity_id", "in", list({activity_id for activity_id, _day in freed})),
-            ("date", "in", list({day for _activity_id, day in freed})),
-            ("state", "=", "waiting"),
-        ], order="create_date, id"):
+        for candidate in self.search(
+            [
+                (
+                    "activity_id",
+                    "in",
+                    list({activity_id for activity_id, _day in freed}),
+                ),
+                ("date", "in", list({day for _activity_id, day in freed})),
+                ("state", "=", "waiting"),
+            ],
+            order="create_date, id",
+        ):
             waiting[candidate.activity_id.id, candidate.date].append(candidate)
         Day = self.env["family.activity.day"].sudo()
-        Day._ensure_rows({
-            key for candidates in waiting.values() for candidate in candidates
-            for key in Day._place_keys(candidate.activity_id, candidate.unit_id, candidate.date)
-        })
+        Day._ensure_rows(
+            {
+                key
+                for candidates in waiting.values()
+                for candidate in candidates
+                for key in Day._place_keys(
+                    candidate.activity_id, candidate.unit_id, candidate.date
+                )
+            }
+        )
         promoted = self.browse()
         for activity_day in freed:
             for candidate in waiting[activity_day]:
@@ -625,8 +870,10 @@ class FamilyReservation(models.Model):
                 reservation.message_post_with_source(
                     "portail_famille.mail_template_reservation_promoted",
                     subtype_xmlid="mail.mt_comment",
-                    partner_ids=(reservation.household_id.responsible_partner_id
-                                 | reservation.household_id.spouse_partner_id).ids,
+                    partner_ids=(
+                        reservation.household_id.responsible_partner_id
+                        | reservation.household_id.spouse_partner_id
+                    ).ids,
                 )
 
     # ------------------------------------------------------------------ costs
@@ -635,7 +882,9 @@ class FamilyReservation(models.Model):
         """Cost of a family's (or one child's) reservations in the month: {child_id: amount, 'total': amount}.
         Cancelled and waiting-list days cost nothing; absences cost what the activity's billing says."""
         month_end = month_start + relativedelta(months=1, days=-1)
-        self.env["family.reservation"].flush_model(["household_id", "child_id", "date", "state", "price_unit"])
+        self.env["family.reservation"].flush_model(
+            ["household_id", "child_id", "date", "state", "price_unit"]
+        )
         self.env["family.activity"].flush_model(["absence_billing"])
         query = SQL(
             """
@@ -649,7 +898,9 @@ class FamilyReservation(models.Model):
                %s
              GROUP BY r.child_id
             """,
-            household.id, month_start, month_end,
+            household.id,
+            month_start,
+            month_end,
             SQL("AND r.child_id = %s", child.id) if child else SQL(""),
         )
         self.env.cr.execute(query)
@@ -664,12 +915,21 @@ class _BulkPricing:
 
     def __init__(self, env, households, units):
         self.env = env
-        self.residence = {h.id: "resident" if h.is_resident else "non_resident" for h in households}
+        self.residence = {
+            h.id: "resident" if h.is_resident else "non_resident" for h in households
+        }
         self.quotients = defaultdict(list)
-        for quotient in env["family.quotient"].sudo().search(
-            [("household_id", "in", households.ids), ("state", "=", "validated")], order="date_from desc, id desc"
+        for quotient in (
+            env["family.quotient"]
+            .sudo()
+            .search(
+                [("household_id", "in", households.ids), ("state", "=", "validated")],
+                order="date_from desc, id desc",
+            )
         ):
-            self.quotients[quotient.household_id.id].append((quotient.date_from, quotient.date_to, quotient.value))
+            self.quotients[quotient.household_id.id].append(
+                (quotient.date_from, quotient.date_to, quotient.value)
+            )
         self.units = {unit.id: unit for unit in units}
         self.memo = {}
 

@@ -52,7 +52,9 @@ class FamilySchoolYear(models.Model):
     )
     period_ids = fields.One2many("family.period", "school_year_id", string="Periods")
     closure_ids = fields.One2many("family.closure", "school_year_id", string="Closures")
-    activity_ids = fields.One2many("family.activity", "school_year_id", string="Activities")
+    activity_ids = fields.One2many(
+        "family.activity", "school_year_id", string="Activities"
+    )
     activity_count = fields.Integer(compute="_compute_activity_count")
     active = fields.Boolean(default=True)
 
@@ -74,17 +76,33 @@ class FamilySchoolYear(models.Model):
     def _check_dates(self):
         for year in self:
             if year.date_end <= year.date_start:
-                raise ValidationError(_("The school year %(year)s must end after it starts.", year=year.name))
+                raise ValidationError(
+                    _(
+                        "The school year %(year)s must end after it starts.",
+                        year=year.name,
+                    )
+                )
             if (year.date_end - year.date_start).days > 400:
-                raise ValidationError(_("The school year %(year)s cannot last more than 400 days.", year=year.name))
+                raise ValidationError(
+                    _(
+                        "The school year %(year)s cannot last more than 400 days.",
+                        year=year.name,
+                    )
+                )
 
     # ------------------------------------------------------------------ calendar
     def _get_public_holidays(self):
         """French public holidays (Easter-based ones included) over the school year: {date: name}."""
         self.ensure_one()
         lang = "fr" if (self.env.lang or "").startswith("fr") else "en_US"
-        calendar = _french_holidays(self.date_start.year, self.date_end.year, lang, self.alsace_moselle)
-        return {day: name for day, name in calendar if self.date_start <= day <= self.date_end}
+        calendar = _french_holidays(
+            self.date_start.year, self.date_end.year, lang, self.alsace_moselle
+        )
+        return {
+            day: name
+            for day, name in calendar
+            if self.date_start <= day <= self.date_end
+        }
 
     def _get_official_holiday_periods(self):
         """The Ministry's holiday dates for this year's zone: [(kind, name, start, end)]."""
@@ -96,12 +114,21 @@ class FamilySchoolYear(models.Model):
         for year in range(self.date_start.year, self.date_end.year + 1):
             try:
                 data = dates.holidays_for_year_and_zone(year, self.zone)
-            except Exception as error:  # the library raises its own errors for unknown years
-                _logger.info("No official holiday dates for %s zone %s: %s", year, self.zone, error)
+            except (
+                Exception
+            ) as error:  # the library raises its own errors for unknown years
+                _logger.info(
+                    "No official holiday dates for %s zone %s: %s",
+                    year,
+                    self.zone,
+                    error,
+                )
                 continue
             for day, info in data.items():
-                if self.date_start <= day <= self.date_end \
-                        and info["nom_vacances"].casefold() in HOLIDAY_KINDS:
+                if (
+                    self.date_start <= day <= self.date_end
+                    and info["nom_vacances"].casefold() in HOLIDAY_KINDS
+                ):
                     days[info["nom_vacances"]].append(day)
         periods = []
         for name, holiday_days in days.items():
@@ -120,24 +147,33 @@ class FamilySchoolYear(models.Model):
         for year in self:
             periods = year._get_official_holiday_periods()
             if not periods:
-                raise UserError(_(
-                    "No official school holiday dates are known for %(year)s (zone %(zone)s).",
-                    year=year.name, zone=year.zone,
-                ))
+                raise UserError(
+                    _(
+                        "No official school holiday dates are known for %(year)s (zone %(zone)s).",
+                        year=year.name,
+                        zone=year.zone,
+                    )
+                )
             existing = set(year.period_ids.mapped("kind"))
-            kind_labels = dict(self.env["family.period"]._fields["kind"]._description_selection(self.env))
-            self.env["family.period"].create([
-                {
-                    "school_year_id": year.id,
-                    "kind": kind,
-                    "name": "%s %s" % (kind_labels[kind], start.year),
-                    # the official data include the weekend before school starts again
-                    "date_start": start,
-                    "date_end": end,
-                }
-                for kind, _name, start, end in periods
-                if kind not in existing
-            ])
+            kind_labels = dict(
+                self.env["family.period"]
+                ._fields["kind"]
+                ._description_selection(self.env)
+            )
+            self.env["family.period"].create(
+                [
+                    {
+                        "school_year_id": year.id,
+                        "kind": kind,
+                        "name": "%s %s" % (kind_labels[kind], start.year),
+                        # the official data include the weekend before school starts again
+                        "date_start": start,
+                        "date_end": end,
+                    }
+                    for kind, _name, start, end in periods
+                    if kind not in existing
+                ]
+            )
         return True
 
     def _get_holiday_period_on(self, day):
@@ -148,7 +184,9 @@ class FamilySchoolYear(models.Model):
 
     def action_view_activities(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("portail_famille.family_activity_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "portail_famille.family_activity_action"
+        )
         action["domain"] = [("school_year_id", "=", self.id)]
         action["context"] = {"default_school_year_id": self.id}
         return action

@@ -18,8 +18,12 @@ DOCUMENT_TYPES = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/png": (".png",),
 }
-IMAGE_TYPES = {mimetype: DOCUMENT_TYPES[mimetype] for mimetype in ("image/jpeg", "image/png")}
-KNOWN_EXTENSIONS = {extension for extensions in DOCUMENT_TYPES.values() for extension in extensions}
+IMAGE_TYPES = {
+    mimetype: DOCUMENT_TYPES[mimetype] for mimetype in ("image/jpeg", "image/png")
+}
+KNOWN_EXTENSIONS = {
+    extension for extensions in DOCUMENT_TYPES.values() for extension in extensions
+}
 UNSAFE_CHARACTERS = re.compile(r'[<>:"|?*]')
 
 
@@ -43,7 +47,7 @@ def safe_file_name(filename, mimetype=None):
             if extension.lower() not in KNOWN_EXTENSIONS:
                 stem = name
             extension = DOCUMENT_TYPES.get(mimetype, ("",))[0]
-    stem = stem[:MAX_FILE_NAME_LENGTH - len(extension)].rstrip(". ")
+    stem = stem[: MAX_FILE_NAME_LENGTH - len(extension)].rstrip(". ")
     if not stem:
         return "document" + extension if mimetype else ""
     return stem + extension
@@ -57,16 +61,29 @@ def check_upload(content, filename, types=None, env=None):
     name = safe_file_name(filename)
     mimetype = guess_mimetype(content) if content else None
     if not content:
-        error = _lt("The file %(name)s is empty.", name=name) if name else _lt("The file is empty.")
+        error = (
+            _lt("The file %(name)s is empty.", name=name)
+            if name
+            else _lt("The file is empty.")
+        )
     elif len(content) > MAX_UPLOAD_SIZE:
         size = len(content) / 1024 / 1024
-        error = _lt("The file %(name)s is %(size).1f MB: the maximum is 6 MB.", name=name, size=size) if name \
+        error = (
+            _lt(
+                "The file %(name)s is %(size).1f MB: the maximum is 6 MB.",
+                name=name,
+                size=size,
+            )
+            if name
             else _lt("The file is %(size).1f MB: the maximum is 6 MB.", size=size)
+        )
     elif mimetype not in types:
         if types == IMAGE_TYPES:
             error = _lt("The photo must be a JPEG or PNG image.")
         elif name:
-            error = _lt("The file %(name)s is not a PDF, JPEG or PNG document.", name=name)
+            error = _lt(
+                "The file %(name)s is not a PDF, JPEG or PNG document.", name=name
+            )
         else:
             error = _lt("The file is not a PDF, JPEG or PNG document.")
     else:
@@ -107,15 +124,25 @@ class FamilyUploadMixin(models.AbstractModel):
             if not vals.get(fname):
                 continue
             content = base64.b64decode(vals[fname])
-            mimetype = check_upload(content, vals.get(name_field) if name_field else None,
-                                    self._family_upload_types, env=self.env)
+            mimetype = check_upload(
+                content,
+                vals.get(name_field) if name_field else None,
+                self._family_upload_types,
+                env=self.env,
+            )
             if name_field and (creating or name_field in vals):
                 vals[name_field] = safe_file_name(vals.get(name_field), mimetype)
                 named.add(name_field)
         for name_field in set(self._family_upload_fields.values()) - named - {None}:
-            files = [fname for fname, field_name in self._family_upload_fields.items() if field_name == name_field]
+            files = [
+                fname
+                for fname, field_name in self._family_upload_fields.items()
+                if field_name == name_field
+            ]
             if vals.get(name_field) and any(fname in vals for fname in files):
-                check_upload(b"", vals[name_field], env=self.env)  # a name with an empty file: an empty upload
+                check_upload(
+                    b"", vals[name_field], env=self.env
+                )  # a name with an empty file: an empty upload
             if vals.get(name_field):
                 vals[name_field] = safe_file_name(vals[name_field]) or False
         return vals

@@ -41,147 +41,303 @@ class FamilyCommon(TransactionCase):
 
         # ---------------------------------------------------------------- staff
         cls.agent = mail_new_test_user(
-            env, login="pf_agent", groups="portail_famille.group_family_agent", name="Agnès AGENT",
+            env,
+            login="pf_agent",
+            groups="portail_famille.group_family_agent",
+            name="Agnès AGENT",
             email="agent@mairie.example.com",
         )
         cls.manager = mail_new_test_user(
-            env, login="pf_manager", groups="portail_famille.group_family_manager", name="Marc MANAGER",
+            env,
+            login="pf_manager",
+            groups="portail_famille.group_family_manager",
+            name="Marc MANAGER",
             email="manager@mairie.example.com",
         )
         cls.health_user = mail_new_test_user(
-            env, login="pf_health", groups="portail_famille.group_family_health", name="Hélène SANTÉ",
+            env,
+            login="pf_health",
+            groups="portail_famille.group_family_health",
+            name="Hélène SANTÉ",
             email="sante@mairie.example.com",
         )
         cls.accountant = mail_new_test_user(
-            env, login="pf_accountant", groups="portail_famille.group_family_accountant", name="Cédric COMPTA",
+            env,
+            login="pf_accountant",
+            groups="portail_famille.group_family_accountant",
+            name="Cédric COMPTA",
             email="compta@mairie.example.com",
         )
 
         # ---------------------------------------------------------------- families
         cls.parent_a = mail_new_test_user(
-            env, login="alice.martin@example.com", groups="base.group_portal", name="Alice MARTIN",
-            email="alice.martin@example.com", notification_type="email",
+            env,
+            login="alice.martin@example.com",
+            groups="base.group_portal",
+            name="Alice MARTIN",
+            email="alice.martin@example.com",
+            notification_type="email",
         )
         cls.parent_b = mail_new_test_user(
-            env, login="bruno.durand@example.com", groups="base.group_portal", name="Bruno DURAND",
-            email="bruno.durand@example.com", notification_type="email",
+            env,
+            login="bruno.durand@example.com",
+            groups="base.group_portal",
+            name="Bruno DURAND",
+            email="bruno.durand@example.com",
+            notification_type="email",
         )
-        cls.spouse_a = env["res.partner"].create({"name": "Paul MARTIN", "email": "paul.martin@example.com"})
+        cls.spouse_a = env["res.partner"].create(
+            {"name": "Paul MARTIN", "email": "paul.martin@example.com"}
+        )
         Household = env["family.household"]
-        cls.household_a = Household.create({
-            "name": "Famille MARTIN",
-            "responsible_partner_id": cls.parent_a.partner_id.id,
-            "spouse_partner_id": cls.spouse_a.id,
-            "is_resident": True,
-        })
-        cls.household_b = Household.create({
-            "name": "Famille DURAND",
-            "responsible_partner_id": cls.parent_b.partner_id.id,
-            "is_resident": False,
-        })
+        cls.household_a = Household.create(
+            {
+                "name": "Famille MARTIN",
+                "responsible_partner_id": cls.parent_a.partner_id.id,
+                "spouse_partner_id": cls.spouse_a.id,
+                "is_resident": True,
+            }
+        )
+        cls.household_b = Household.create(
+            {
+                "name": "Famille DURAND",
+                "responsible_partner_id": cls.parent_b.partner_id.id,
+                "is_resident": False,
+            }
+        )
         # the town's families read their e-mails in French, whatever the database's default language
         (cls.household_a | cls.household_b).lang = "fr_FR"
 
         Child = env["family.child"]
-        cls.child_a1 = Child.create({
-            "first_name": "Léa", "last_name": "Martin", "birth_date": "2018-03-15",
-            "household_id": cls.household_a.id, "class_level": "cp", "gender": "girl",
-        })
-        cls.child_a2 = Child.create({
-            "first_name": "Tom", "last_name": "Martin", "birth_date": "2021-06-01",
-            "household_id": cls.household_a.id, "class_level": "ms", "gender": "boy",
-        })
-        cls.child_a3 = Child.create({
-            "first_name": "Jade", "last_name": "Martin", "birth_date": "2024-01-10",
-            "household_id": cls.household_a.id,
-        })
-        cls.child_b1 = Child.create({
-            "first_name": "Hugo", "last_name": "Durand", "birth_date": "2017-09-10",
-            "household_id": cls.household_b.id, "class_level": "ce1", "gender": "boy",
-        })
+        cls.child_a1 = Child.create(
+            {
+                "first_name": "Léa",
+                "last_name": "Martin",
+                "birth_date": "2018-03-15",
+                "household_id": cls.household_a.id,
+                "class_level": "cp",
+                "gender": "girl",
+            }
+        )
+        cls.child_a2 = Child.create(
+            {
+                "first_name": "Tom",
+                "last_name": "Martin",
+                "birth_date": "2021-06-01",
+                "household_id": cls.household_a.id,
+                "class_level": "ms",
+                "gender": "boy",
+            }
+        )
+        cls.child_a3 = Child.create(
+            {
+                "first_name": "Jade",
+                "last_name": "Martin",
+                "birth_date": "2024-01-10",
+                "household_id": cls.household_a.id,
+            }
+        )
+        cls.child_b1 = Child.create(
+            {
+                "first_name": "Hugo",
+                "last_name": "Durand",
+                "birth_date": "2017-09-10",
+                "household_id": cls.household_b.id,
+                "class_level": "ce1",
+                "gender": "boy",
+            }
+        )
 
         # ---------------------------------------------------------------- calendar
-        cls.year = env["family.school.year"].create({
-            "name": "2025/2026 (tests)", "date_start": "2025-09-01", "date_end": "2026-08-31", "zone": "C",
-        })
+        cls.year = env["family.school.year"].create(
+            {
+                "name": "2025/2026 (tests)",
+                "date_start": "2025-09-01",
+                "date_end": "2026-08-31",
+                "zone": "C",
+            }
+        )
         Period = env["family.period"]
-        cls.period_autumn = Period.create({
-            "name": "Toussaint 2025", "school_year_id": cls.year.id, "kind": "autumn",
-            "date_start": "2025-10-18", "date_end": "2025-11-02",
-            "window_date_start": "2025-09-01", "window_date_end": "2025-10-01",
-        })
-        cls.period_christmas = Period.create({
-            "name": "Noël 2025", "school_year_id": cls.year.id, "kind": "christmas",
-            "date_start": "2025-12-20", "date_end": "2026-01-04",
-        })
-        cls.period_winter = Period.create({
-            "name": "Hiver 2026", "school_year_id": cls.year.id, "kind": "winter",
-            "date_start": "2026-02-21", "date_end": "2026-03-08",
-        })
-        cls.period_spring = Period.create({
-            "name": "Printemps 2026", "school_year_id": cls.year.id, "kind": "spring",
-            "date_start": "2026-04-18", "date_end": "2026-05-03",
-        })
-        cls.period_summer = Period.create({
-            "name": "Été 2026", "school_year_id": cls.year.id, "kind": "summer",
-            "date_start": "2026-07-04", "date_end": "2026-08-31",
-        })
+        cls.period_autumn = Period.create(
+            {
+                "name": "Toussaint 2025",
+                "school_year_id": cls.year.id,
+                "kind": "autumn",
+                "date_start": "2025-10-18",
+                "date_end": "2025-11-02",
+                "window_date_start": "2025-09-01",
+                "window_date_end": "2025-10-01",
+            }
+        )
+        cls.period_christmas = Period.create(
+            {
+                "name": "Noël 2025",
+                "school_year_id": cls.year.id,
+                "kind": "christmas",
+                "date_start": "2025-12-20",
+                "date_end": "2026-01-04",
+            }
+        )
+        cls.period_winter = Period.create(
+            {
+                "name": "Hiver 2026",
+                "school_year_id": cls.year.id,
+                "kind": "winter",
+                "date_start": "2026-02-21",
+                "date_end": "2026-03-08",
+            }
+        )
+        cls.period_spring = Period.create(
+            {
+                "name": "Printemps 2026",
+                "school_year_id": cls.year.id,
+                "kind": "spring",
+                "date_start": "2026-04-18",
+                "date_end": "2026-05-03",
+            }
+        )
+        cls.period_summer = Period.create(
+            {
+                "name": "Été 2026",
+                "school_year_id": cls.year.id,
+                "kind": "summer",
+                "date_start": "2026-07-04",
+                "date_end": "2026-08-31",
+            }
+        )
 
         # ---------------------------------------------------------------- activities
         Activity = env["family.activity"]
-        cls.act_restaurant = Activity.create({
-            "name": "Restauration scolaire", "kind": "restaurant", "school_year_id": cls.year.id,
-            "age_group": "all", "runs_on": "school_days", "responsible_user_id": cls.agent.id,
-            "registration_date_start": "2025-03-10", "registration_date_end": "2025-08-20",
-            "unit_ids": [Command.create({"name": "Repas"})],
-        })
+        cls.act_restaurant = Activity.create(
+            {
+                "name": "Restauration scolaire",
+                "kind": "restaurant",
+                "school_year_id": cls.year.id,
+                "age_group": "all",
+                "runs_on": "school_days",
+                "responsible_user_id": cls.agent.id,
+                "registration_date_start": "2025-03-10",
+                "registration_date_end": "2025-08-20",
+                "unit_ids": [Command.create({"name": "Repas"})],
+            }
+        )
         cls.unit_meal = cls.act_restaurant.unit_ids
-        cls.unit_meal.write({"tariff_ids": [
-            Command.create({"name": "REPAS T1", "qf_min": 0, "qf_max": 400, "price": 1.50}),
-            Command.create({"name": "REPAS T2", "qf_min": 400, "qf_max": 800, "price": 2.80}),
-            Command.create({"name": "REPAS T3", "qf_min": 800, "qf_max": 1200, "price": 3.90}),
-            Command.create({"name": "REPAS T4", "qf_min": 1200, "qf_max": 0, "price": 4.80}),
-        ]})
-        cls.act_alsh_holiday = Activity.create({
-            "name": "ALSH Toussaint maternelle", "kind": "alsh_holiday", "school_year_id": cls.year.id,
-            "age_group": "maternelle", "runs_on": "holidays", "period_ids": [Command.set(cls.period_autumn.ids)],
-            "unit_ids": [Command.create({"name": "Journée"})],
-        })
-        cls.act_alae_auto = Activity.create({
-            "name": "ALAE matin", "kind": "alae_morning", "school_year_id": cls.year.id,
-            "age_group": "elementaire", "auto_validate": True,
-        })
-        cls.act_creche = Activity.create({
-            "name": "Multi-accueil", "kind": "early_childhood", "school_year_id": cls.year.id,
-            "age_group": "early_childhood", "preregistration": True, "responsible_user_id": cls.agent.id,
-        })
+        cls.unit_meal.write(
+            {
+                "tariff_ids": [
+                    Command.create(
+                        {"name": "REPAS T1", "qf_min": 0, "qf_max": 400, "price": 1.50}
+                    ),
+                    Command.create(
+                        {
+                            "name": "REPAS T2",
+                            "qf_min": 400,
+                            "qf_max": 800,
+                            "price": 2.80,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "REPAS T3",
+                            "qf_min": 800,
+                            "qf_max": 1200,
+                            "price": 3.90,
+                        }
+                    ),
+                    Command.create(
+                        {"name": "REPAS T4", "qf_min": 1200, "qf_max": 0, "price": 4.80}
+                    ),
+                ]
+            }
+        )
+        cls.act_alsh_holiday = Activity.create(
+            {
+                "name": "ALSH Toussaint maternelle",
+                "kind": "alsh_holiday",
+                "school_year_id": cls.year.id,
+                "age_group": "maternelle",
+                "runs_on": "holidays",
+                "period_ids": [Command.set(cls.period_autumn.ids)],
+                "unit_ids": [Command.create({"name": "Journée"})],
+            }
+        )
+        cls.act_alae_auto = Activity.create(
+            {
+                "name": "ALAE matin",
+                "kind": "alae_morning",
+                "school_year_id": cls.year.id,
+                "age_group": "elementaire",
+                "auto_validate": True,
+            }
+        )
+        cls.act_creche = Activity.create(
+            {
+                "name": "Multi-accueil",
+                "kind": "early_childhood",
+                "school_year_id": cls.year.id,
+                "age_group": "early_childhood",
+                "preregistration": True,
+                "responsible_user_id": cls.agent.id,
+            }
+        )
 
     # -------------------------------------------------------------------- helpers
     @classmethod
-    def _create_quotient(cls, household, value, date_from="2025-01-01", date_to="2025-12-31", validate=True):
-        quotient = cls.env["family.quotient"].create({
-            "household_id": household.id, "value": value, "date_from": date_from, "date_to": date_to,
-            "proof": TINY_PDF_B64, "proof_filename": "attestation_caf.pdf",
-        })
+    def _create_quotient(
+        cls,
+        household,
+        value,
+        date_from="2025-01-01",
+        date_to="2025-12-31",
+        validate=True,
+    ):
+        quotient = cls.env["family.quotient"].create(
+            {
+                "household_id": household.id,
+                "value": value,
+                "date_from": date_from,
+                "date_to": date_to,
+                "proof": TINY_PDF_B64,
+                "proof_filename": "attestation_caf.pdf",
+            }
+        )
         if validate:
             quotient.with_user(cls.agent).action_validate()
         return quotient
 
     @classmethod
-    def _create_registration(cls, child, activity, date_start="2025-09-01", date_end="2026-07-03", user=None, **vals):
+    def _create_registration(
+        cls,
+        child,
+        activity,
+        date_start="2025-09-01",
+        date_end="2026-07-03",
+        user=None,
+        **vals,
+    ):
         env = cls.env(user=user) if user else cls.env
-        return env["family.registration"].create({
-            "child_id": child.id, "activity_id": activity.id, "date_start": date_start, "date_end": date_end, **vals,
-        })
+        return env["family.registration"].create(
+            {
+                "child_id": child.id,
+                "activity_id": activity.id,
+                "date_start": date_start,
+                "date_end": date_end,
+                **vals,
+            }
+        )
 
     @classmethod
     def _create_live_year(cls):
         """A school year around today, for the HTTP tests (the server's clock cannot be frozen)."""
         today = date.today()
-        return cls.env["family.school.year"].create({
-            "name": "Live year (tests)", "date_start": today - timedelta(days=60),
-            "date_end": today + timedelta(days=300), "zone": "C",
-        })
+        return cls.env["family.school.year"].create(
+            {
+                "name": "Live year (tests)",
+                "date_start": today - timedelta(days=60),
+                "date_end": today + timedelta(days=300),
+                "zone": "C",
+            }
+        )
 
     @staticmethod
     def _date(value):

@@ -10,12 +10,16 @@ from .common import FamilyCommon
 
 @tagged("post_install", "-at_install")
 class TestChild(FamilyCommon):
-
     def _child(self, **vals):
-        return self.env["family.child"].create({
-            "first_name": "Nina", "last_name": "Martin", "household_id": self.household_a.id,
-            "birth_date": "2019-02-02", **vals,
-        })
+        return self.env["family.child"].create(
+            {
+                "first_name": "Nina",
+                "last_name": "Martin",
+                "household_id": self.household_a.id,
+                "birth_date": "2019-02-02",
+                **vals,
+            }
+        )
 
     def test_name_is_first_name_and_upper_last_name(self):
         self.assertEqual(self.child_a1.name, "Léa MARTIN")
@@ -60,7 +64,11 @@ class TestChild(FamilyCommon):
         self.assertEqual(child.with_user(self.parent_a).health_sheet_id, sheets)
 
     def test_only_one_health_sheet_per_child(self):
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.cr.savepoint(),
+        ):
             self.env["family.health.sheet"].create({"child_id": self.child_a1.id})
 
     def test_agent_cannot_read_health_sheet_field(self):
@@ -80,25 +88,39 @@ class TestChild(FamilyCommon):
         self.assertEqual(str(child.image_rights_date), "2025-11-05")
         with freeze_time("2025-12-01"):
             child.image_rights_consent = False
-        self.assertFalse(child.image_rights_date, "withdrawing the consent clears its date")
+        self.assertFalse(
+            child.image_rights_date, "withdrawing the consent clears its date"
+        )
 
     def test_parent_gives_image_rights_consent(self):
         with freeze_time("2026-01-15"):
             self.env["family.change.request"].with_user(self.parent_a)._submit(
-                self.household_a.with_user(self.parent_a), self.child_a1.with_user(self.parent_a),
-                {"image_rights_consent": True})
+                self.household_a.with_user(self.parent_a),
+                self.child_a1.with_user(self.parent_a),
+                {"image_rights_consent": True},
+            )
         self.assertTrue(self.child_a1.image_rights_consent)
         self.assertEqual(str(self.child_a1.image_rights_date), "2026-01-15")
 
     @freeze_time("2025-10-01")
     def test_vaccine_dates(self):
-        sheet = self.env["family.health.sheet"].search([("child_id", "=", self.child_a1.id)])
+        sheet = self.env["family.health.sheet"].search(
+            [("child_id", "=", self.child_a1.id)]
+        )
         Vaccine = self.env["family.vaccine"]
         with self.assertRaises(ValidationError):
-            Vaccine.create({"health_sheet_id": sheet.id, "vaccine": "dtp", "date": "2025-10-02"})
+            Vaccine.create(
+                {"health_sheet_id": sheet.id, "vaccine": "dtp", "date": "2025-10-02"}
+            )
         with self.assertRaises(ValidationError):
-            Vaccine.create({"health_sheet_id": sheet.id, "vaccine": "dtp", "date": "2018-03-14"})
+            Vaccine.create(
+                {"health_sheet_id": sheet.id, "vaccine": "dtp", "date": "2018-03-14"}
+            )
         with self.assertRaises(ValidationError):
-            Vaccine.create({"health_sheet_id": sheet.id, "vaccine": "other", "date": "2019-01-01"})
-        vaccine = Vaccine.create({"health_sheet_id": sheet.id, "vaccine": "mmr", "date": "2019-04-01"})
+            Vaccine.create(
+                {"health_sheet_id": sheet.id, "vaccine": "other", "date": "2019-01-01"}
+            )
+        vaccine = Vaccine.create(
+            {"health_sheet_id": sheet.id, "vaccine": "mmr", "date": "2019-04-01"}
+        )
         self.assertIn(vaccine, sheet.vaccine_ids)

@@ -12,12 +12,16 @@ PNG_1PX = base64.b64decode(
 
 @tagged("post_install", "-at_install")
 class TestDocuments(FamilyCommon):
-
     def _document(self, content, file_name="piece.pdf", **vals):
-        return self.env["family.document"].create({
-            "household_id": self.household_a.id, "name": "Pièce", "file": base64.b64encode(content),
-            "file_name": file_name, **vals,
-        })
+        return self.env["family.document"].create(
+            {
+                "household_id": self.household_a.id,
+                "name": "Pièce",
+                "file": base64.b64encode(content),
+                "file_name": file_name,
+                **vals,
+            }
+        )
 
     def test_real_pdf_accepted(self):
         document = self._document(TINY_PDF)
@@ -37,7 +41,9 @@ class TestDocuments(FamilyCommon):
 
     def test_fake_pdf_refused(self):
         with self.assertRaises(ValidationError):
-            self._document(b"MZ\x90\x00 this is an executable, not a PDF", "facture.pdf")
+            self._document(
+                b"MZ\x90\x00 this is an executable, not a PDF", "facture.pdf"
+            )
         with self.assertRaises(ValidationError):
             self._document(b"just some text", "facture.pdf")
 
@@ -48,23 +54,37 @@ class TestDocuments(FamilyCommon):
 
     def test_document_child_of_other_family_refused(self):
         with self.assertRaises(ValidationError):
-            self.env["family.document"].create({
-                "household_id": self.household_a.id, "child_id": self.child_b1.id, "name": "Pièce",
-                "file": TINY_PDF_B64, "file_name": "piece.pdf",
-            })
+            self.env["family.document"].create(
+                {
+                    "household_id": self.household_a.id,
+                    "child_id": self.child_b1.id,
+                    "name": "Pièce",
+                    "file": TINY_PDF_B64,
+                    "file_name": "piece.pdf",
+                }
+            )
 
 
 @tagged("post_install", "-at_install")
 class TestAuthorizedPerson(FamilyCommon):
-
     def _person(self, **vals):
-        return self.env["family.authorized.person"].create({
-            "household_id": self.household_a.id, "name": "Mamie Martin", "phone": "06 12 34 56 78",
-            "relationship": "grand-mère", **vals,
-        })
+        return self.env["family.authorized.person"].create(
+            {
+                "household_id": self.household_a.id,
+                "name": "Mamie Martin",
+                "phone": "06 12 34 56 78",
+                "relationship": "grand-mère",
+                **vals,
+            }
+        )
 
     def test_valid_phones_accepted(self):
-        for phone in ("06 12 34 56 78", "06.12.34.56.78", "0612345678", "+33 6 12 34 56 78"):
+        for phone in (
+            "06 12 34 56 78",
+            "06.12.34.56.78",
+            "0612345678",
+            "+33 6 12 34 56 78",
+        ):
             with self.subTest(phone=phone):
                 self.assertEqual(self._person(phone=phone).phone, phone)
 
@@ -82,14 +102,29 @@ class TestAuthorizedPerson(FamilyCommon):
     def test_portal_parent_adds_authorized_person(self):
         People = self.env["family.authorized.person"].with_user(self.parent_a)
         household = self.household_a.with_user(self.parent_a)
-        person = People._portal_add(household, {"name": "Voisine", "phone": "07 11 22 33 44",
-                                                "household_id": self.household_b.id})
+        person = People._portal_add(
+            household,
+            {
+                "name": "Voisine",
+                "phone": "07 11 22 33 44",
+                "household_id": self.household_b.id,
+            },
+        )
         self.assertEqual(person.sudo().household_id, self.household_a)
         with self.assertRaises(ValidationError):
             People._portal_add(household, {"name": "Voisine", "phone": "711"})
         with self.assertRaises(AccessError):  # another family
-            People._portal_add(self.household_b.with_user(self.parent_a), {"name": "X", "phone": "07 11 22 33 44"})
+            People._portal_add(
+                self.household_b.with_user(self.parent_a),
+                {"name": "X", "phone": "07 11 22 33 44"},
+            )
         with self.assertRaises(AccessError):  # no direct create
-            People.create({"household_id": self.household_a.id, "name": "Voisine", "phone": "07 11 22 33 44"})
+            People.create(
+                {
+                    "household_id": self.household_a.id,
+                    "name": "Voisine",
+                    "phone": "07 11 22 33 44",
+                }
+            )
         person._portal_remove()
         self.assertFalse(person.exists())

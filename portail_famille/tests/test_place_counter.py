@@ -30,10 +30,14 @@ class PlaceCounterCommon(ReservationCommon):
     def _count(self, day=DAY, unit=None, activity=None):
         activity = activity or self.act_wednesday
         day = date.fromisoformat(day)
-        return self.Day._get_counts(activity.ids, day, day).get(self.Day._place_key(activity, unit, day), 0)
+        return self.Day._get_counts(activity.ids, day, day).get(
+            self.Day._place_key(activity, unit, day), 0
+        )
 
     def assertCountersExact(self, activities=None):
-        self.assertEqual(self.Day._check_place_counters(activities or self.act_wednesday), [])
+        self.assertEqual(
+            self.Day._check_place_counters(activities or self.act_wednesday), []
+        )
 
 
 @freeze_time("2025-11-03")
@@ -55,8 +59,12 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.assertEqual(self._count(), 2)
         self.assertCountersExact()
         # deleting a waiting booking gives back no place
-        self.assertEqual(self._book(self.reg_b2_wed, DAY, waiting_list=True)["state"], "waiting")
-        self.Reservation.search([("state", "=", "waiting")]).with_user(self.manager).unlink()
+        self.assertEqual(
+            self._book(self.reg_b2_wed, DAY, waiting_list=True)["state"], "waiting"
+        )
+        self.Reservation.search([("state", "=", "waiting")]).with_user(
+            self.manager
+        ).unlink()
         self.assertEqual(self._count(), 2)
         self.assertCountersExact()
 
@@ -72,7 +80,12 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.assertIn("CL Mercredis est complet (2 places)", str(refused.exception))
         self.assertEqual(first.state, "cancelled")
         self.assertEqual(self._count(), 2)
-        self.assertEqual(self.Reservation.search_count([("date", "=", DAY), ("state", "in", PLACE_STATES)]), 2)
+        self.assertEqual(
+            self.Reservation.search_count(
+                [("date", "=", DAY), ("state", "in", PLACE_STATES)]
+            ),
+            2,
+        )
         self.assertCountersExact()
 
     def test_staff_state_writes_take_and_give_back_places(self):
@@ -92,10 +105,14 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.assertCountersExact()
 
     def test_staff_moves_a_booking_to_another_day_or_unit(self):
-        unit_morning = self.env["family.activity.unit"].create({
-            "name": "Matin", "activity_id": self.act_wednesday.id, "capacity": 1,
-            "tariff_ids": [Command.create({"name": "CL MATIN", "price": 3.0})],
-        })
+        unit_morning = self.env["family.activity.unit"].create(
+            {
+                "name": "Matin",
+                "activity_id": self.act_wednesday.id,
+                "capacity": 1,
+                "tariff_ids": [Command.create({"name": "CL MATIN", "price": 3.0})],
+            }
+        )
         first, _second, waiting = self._fill_day_and_wait()
         # to another day: the place of the first day goes to the waiting list, the new day counts it
         first.with_user(self.agent).write({"date": NEXT_DAY})
@@ -106,11 +123,16 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         first.with_user(self.agent).write({"unit_id": unit_morning.id})
         self.assertEqual(self._count(NEXT_DAY, unit_morning), 1)
         second_next = self._book(self.reg_a2_wed, NEXT_DAY)["reservation"]
-        with self.assertRaisesRegex(ValidationError, "Matin est complet"), self.cr.savepoint():
+        with (
+            self.assertRaisesRegex(ValidationError, "Matin est complet"),
+            self.cr.savepoint(),
+        ):
             second_next.with_user(self.agent).write({"unit_id": unit_morning.id})
         # back to a full day: refused
         with self.assertRaisesRegex(ValidationError, "complet"), self.cr.savepoint():
-            first.with_user(self.agent).write({"date": DAY, "unit_id": self.unit_wed.id})
+            first.with_user(self.agent).write(
+                {"date": DAY, "unit_id": self.unit_wed.id}
+            )
         self.assertEqual(first.date, date.fromisoformat(NEXT_DAY))
         self.assertCountersExact()
 
@@ -120,7 +142,10 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.child_a1.with_user(self.agent).unlink()
         self.assertEqual(self._count(NEXT_DAY), 0)
         self.assertEqual(self._count(), 2)  # the waiting child took the freed place
-        self.assertEqual(self.Reservation.search([("child_id", "=", self.child_b1.id)]).state, "reserved")
+        self.assertEqual(
+            self.Reservation.search([("child_id", "=", self.child_b1.id)]).state,
+            "reserved",
+        )
         self.assertCountersExact()
 
     def test_deleting_a_household_gives_its_places_back(self):
@@ -136,9 +161,17 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
 
     def test_ending_an_absence_does_not_revive_a_day_cancelled_since(self):
         first = self._book(self.reg_a1_wed, DAY)["reservation"]
-        absence = self.env["family.absence"].with_user(self.agent).create({
-            "child_id": self.child_a1.id, "date_from": DAY, "date_to": DAY,
-        })
+        absence = (
+            self.env["family.absence"]
+            .with_user(self.agent)
+            .create(
+                {
+                    "child_id": self.child_a1.id,
+                    "date_from": DAY,
+                    "date_to": DAY,
+                }
+            )
+        )
         self.assertEqual(first.state, "absent_unjustified")
         first.with_user(self.agent).write({"state": "cancelled"})
         self._book(self.reg_a2_wed, DAY)
@@ -157,11 +190,16 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.assertEqual(self._count(), 3)
         self.assertCountersExact()
         self.assertIn("complet", self._book(self.reg_b2_wed, DAY)["error"])
-        self.assertEqual(self._book(self.reg_b2_wed, DAY, waiting_list=True)["state"], "waiting")
+        self.assertEqual(
+            self._book(self.reg_b2_wed, DAY, waiting_list=True)["state"], "waiting"
+        )
         # one cancellation leaves the day at its limit: the waiting child still waits
         self.Reservation.search([("child_id", "=", self.child_a1.id)]).action_cancel()
         self.assertEqual(self._count(), 2)
-        self.assertEqual(self.Reservation.search([("child_id", "=", self.child_b2.id)]).state, "waiting")
+        self.assertEqual(
+            self.Reservation.search([("child_id", "=", self.child_b2.id)]).state,
+            "waiting",
+        )
         self.assertCountersExact()
 
     def test_unit_limit_set_after_bookings_counts_them(self):
@@ -185,33 +223,58 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
             self.Day._release([key])
         with self.assertRaisesRegex(UserError, "désynchronisé"), self.cr.savepoint():
             # no row at all
-            self.Day._release([self.Day._place_key(self.act_wednesday, None, date.fromisoformat(NEXT_DAY))])
-        self.assertEqual(self.Day._check_place_counters(self.act_wednesday), [(*key, 0, 1)])
+            self.Day._release(
+                [
+                    self.Day._place_key(
+                        self.act_wednesday, None, date.fromisoformat(NEXT_DAY)
+                    )
+                ]
+            )
+        self.assertEqual(
+            self.Day._check_place_counters(self.act_wednesday), [(*key, 0, 1)]
+        )
 
     def test_recount_and_check(self):
         self._book(self.reg_a1_wed, DAY)
         self._book(self.reg_a1_wed, NEXT_DAY)
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            "UPDATE family_activity_day SET reserved_count = 5 WHERE activity_id = %s AND date = %s",
-            self.act_wednesday.id, DAY,
-        ))
-        drift = [(*self.Day._place_key(self.act_wednesday, None, date.fromisoformat(DAY)), 5, 1)]
+        self.env.cr.execute(
+            SQL(
+                "UPDATE family_activity_day SET reserved_count = 5 WHERE activity_id = %s AND date = %s",
+                self.act_wednesday.id,
+                DAY,
+            )
+        )
+        drift = [
+            (
+                *self.Day._place_key(self.act_wednesday, None, date.fromisoformat(DAY)),
+                5,
+                1,
+            )
+        ]
         self.assertEqual(self.Day._check_place_counters(self.act_wednesday), drift)
-        with self.assertLogs("odoo.addons.portail_famille.models.family_activity_day", "ERROR") as logs:
+        with self.assertLogs(
+            "odoo.addons.portail_famille.models.family_activity_day", "ERROR"
+        ) as logs:
             self.assertEqual(self.Day._cron_check_place_counters(), drift)
         self.assertIn("out of step", logs.output[0])
         # agents do not set capacities, nor recount them
         with self.assertRaises(AccessError):
             self.act_wednesday.with_user(self.agent).action_recount_places()
-        with self.assertLogs("odoo.addons.portail_famille.models.family_activity", "WARNING") as logs:
+        with self.assertLogs(
+            "odoo.addons.portail_famille.models.family_activity", "WARNING"
+        ) as logs:
             action = self.act_wednesday.with_user(self.manager).action_recount_places()
         self.assertIn("recounted by pf_manager", logs.output[0])
-        self.assertEqual(action["params"]["message"], "Compteurs de places corrigés : 1 jour(s).")
+        self.assertEqual(
+            action["params"]["message"], "Compteurs de places corrigés : 1 jour(s)."
+        )
         self.assertEqual(self._count(), 1)
         self.assertCountersExact()
         action = self.act_wednesday.with_user(self.manager).action_recount_places()
-        self.assertEqual(action["params"]["message"], "Le compteur de chaque jour était juste.")
+        self.assertEqual(
+            action["params"]["message"], "Le compteur de chaque jour était juste."
+        )
 
 
 class TestPlaceCounterProperty(PlaceCounterCommon):
@@ -226,26 +289,56 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.unit_wed_morning = cls.env["family.activity.unit"].create({
-            "name": "Matin", "activity_id": cls.act_wednesday.id, "capacity": 1,
-            "tariff_ids": [Command.create({"name": "CL MATIN", "price": 3.0})],
-        })
-        cls.act_units = cls.env["family.activity"].create({
-            "name": "Ateliers du mercredi", "kind": "wednesday_care", "school_year_id": cls.year.id,
-            "capacity": 0, "monday": False, "tuesday": False, "thursday": False, "friday": False,
-            "unit_ids": [
-                Command.create({"name": "Poterie", "capacity": 2,
-                                "tariff_ids": [Command.create({"name": "POTERIE", "price": 5.0})]}),
-                Command.create({"name": "Jeux", "tariff_ids": [Command.create({"name": "JEUX", "price": 2.0})]}),
-            ],
-        })
+        cls.unit_wed_morning = cls.env["family.activity.unit"].create(
+            {
+                "name": "Matin",
+                "activity_id": cls.act_wednesday.id,
+                "capacity": 1,
+                "tariff_ids": [Command.create({"name": "CL MATIN", "price": 3.0})],
+            }
+        )
+        cls.act_units = cls.env["family.activity"].create(
+            {
+                "name": "Ateliers du mercredi",
+                "kind": "wednesday_care",
+                "school_year_id": cls.year.id,
+                "capacity": 0,
+                "monday": False,
+                "tuesday": False,
+                "thursday": False,
+                "friday": False,
+                "unit_ids": [
+                    Command.create(
+                        {
+                            "name": "Poterie",
+                            "capacity": 2,
+                            "tariff_ids": [
+                                Command.create({"name": "POTERIE", "price": 5.0})
+                            ],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Jeux",
+                            "tariff_ids": [
+                                Command.create({"name": "JEUX", "price": 2.0})
+                            ],
+                        }
+                    ),
+                ],
+            }
+        )
         cls.activities = cls.act_wednesday | cls.act_units
         cls.units = cls.activities.unit_ids
-        cls.children = cls.child_a1 | cls.child_a2 | cls.child_a3 | cls.child_b1 | cls.child_b2
+        cls.children = (
+            cls.child_a1 | cls.child_a2 | cls.child_a3 | cls.child_b1 | cls.child_b2
+        )
         registrations = cls.env["family.registration"]
         for child in cls.children:
             for activity in cls.activities:
-                registration = child.registration_ids.filtered(lambda r, a=activity: r.activity_id == a)
+                registration = child.registration_ids.filtered(
+                    lambda r, a=activity: r.activity_id == a
+                )
                 if not registration:
                     registration = cls._create_registration(child, activity)
                     registration.action_validate()
@@ -281,24 +374,39 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
         days = [date.fromisoformat(d) for d in self.DAYS]
         counts = self.Day._get_counts(self.activities.ids, days[0], days[-1])
         for (activity_id, unit_id, day), count in counts.items():
-            self.assertTrue(limits[activity_id, unit_id], f"{step}: a row without a limit {activity_id, unit_id, day}")
-            self.assertEqual(count, live[activity_id, unit_id, day], f"{step}: counter of {activity_id, unit_id, day}")
+            self.assertTrue(
+                limits[activity_id, unit_id],
+                f"{step}: a row without a limit {activity_id, unit_id, day}",
+            )
+            self.assertEqual(
+                count,
+                live[activity_id, unit_id, day],
+                f"{step}: counter of {activity_id, unit_id, day}",
+            )
         for (activity_id, unit_id, day), count in live.items():
             capacity = limits[activity_id, unit_id]
             if not capacity:
                 continue
-            self.assertEqual(counts.get((activity_id, unit_id, day), 0), count,
-                             f"{step}: no row {activity_id, unit_id, day}")
+            self.assertEqual(
+                counts.get((activity_id, unit_id, day), 0),
+                count,
+                f"{step}: no row {activity_id, unit_id, day}",
+            )
             self.assertTrue(
                 count <= capacity or count <= previous[activity_id, unit_id, day],
                 f"{step}: {activity_id, unit_id, day} got a place over its capacity {capacity}: {count}",
             )
         if not stale:
-            waiting_list = self.Reservation.search([
-                ("activity_id", "in", self.activities.ids), ("state", "=", "waiting"),
-            ])
+            waiting_list = self.Reservation.search(
+                [
+                    ("activity_id", "in", self.activities.ids),
+                    ("state", "=", "waiting"),
+                ]
+            )
             for waiting in waiting_list:
-                keys = self._keys((waiting.activity_id.id, waiting.unit_id.id, waiting.date), limits)
+                keys = self._keys(
+                    (waiting.activity_id.id, waiting.unit_id.id, waiting.date), limits
+                )
                 self.assertTrue(
                     any(live[key] >= limits[key[:2]] for key in keys),
                     f"{step}: {waiting.display_name} waits while a place is free",
@@ -310,14 +418,25 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
         """Write as staff; the write must be refused exactly when it gives a full day one place too many."""
         limits = self._limits()
         old = (reservation.activity_id.id, reservation.unit_id.id, reservation.date)
-        new = (old[0], vals.get("unit_id", old[1]), date.fromisoformat(vals["date"]) if "date" in vals else old[2])
+        new = (
+            old[0],
+            vals.get("unit_id", old[1]),
+            date.fromisoformat(vals["date"]) if "date" in vals else old[2],
+        )
         state = vals.get("state", reservation.state)
-        if state != "cancelled" and self.Reservation.search_count([
-            ("child_id", "=", reservation.child_id.id), ("activity_id", "=", new[0]), ("date", "=", new[2]),
-            ("state", "!=", "cancelled"), ("id", "!=", reservation.id),
-        ]):
+        if state != "cancelled" and self.Reservation.search_count(
+            [
+                ("child_id", "=", reservation.child_id.id),
+                ("activity_id", "=", new[0]),
+                ("date", "=", new[2]),
+                ("state", "!=", "cancelled"),
+                ("id", "!=", reservation.id),
+            ]
+        ):
             return "duplicate"
-        old_keys = set(self._keys(old, limits)) if reservation.state in PLACE_STATES else set()
+        old_keys = (
+            set(self._keys(old, limits)) if reservation.state in PLACE_STATES else set()
+        )
         new_keys = set(self._keys(new, limits)) if state in PLACE_STATES else set()
         overbooks = any(live[key] + 1 > limits[key[:2]] for key in new_keys - old_keys)
         try:
@@ -327,41 +446,87 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
         except ValidationError as error:
             self.assertIn("complet", str(error))
             refused = True
-        self.assertEqual(refused, overbooks, f"write {vals} on {old} ({reservation.state})")
+        self.assertEqual(
+            refused, overbooks, f"write {vals} on {old} ({reservation.state})"
+        )
         return "refused" if refused else "written"
 
     def _run_step(self, rng, live):
-        kind = rng.choice(["book", "book", "book", "book_bulk", "cancel", "absence", "absence_end",
-                           "state", "move", "delete", "capacity", "promote"])
+        kind = rng.choice(
+            [
+                "book",
+                "book",
+                "book",
+                "book_bulk",
+                "cancel",
+                "absence",
+                "absence_end",
+                "state",
+                "move",
+                "delete",
+                "capacity",
+                "promote",
+            ]
+        )
         registration = rng.choice(self.registrations)
         unit = rng.choice(registration.activity_id.unit_ids)
         day = rng.choice(self.DAYS)
-        reservations = self.Reservation.search([("activity_id", "in", self.activities.ids)])
+        reservations = self.Reservation.search(
+            [("activity_id", "in", self.activities.ids)]
+        )
         reservation = rng.choice(reservations) if reservations else None
         if kind == "book":
-            self.Reservation._book([{"registration_id": registration.id, "unit_id": unit.id, "date": day,
-                                     "waiting_list": rng.random() < 0.5}])
+            self.Reservation._book(
+                [
+                    {
+                        "registration_id": registration.id,
+                        "unit_id": unit.id,
+                        "date": day,
+                        "waiting_list": rng.random() < 0.5,
+                    }
+                ]
+            )
         elif kind == "book_bulk":
-            self.Reservation._book_bulk([
-                {"registration_id": registration.id, "unit_id": unit.id, "date": d}
-                for d in rng.sample(self.DAYS, 2)
-            ])
+            self.Reservation._book_bulk(
+                [
+                    {"registration_id": registration.id, "unit_id": unit.id, "date": d}
+                    for d in rng.sample(self.DAYS, 2)
+                ]
+            )
         elif kind == "cancel" and reservation:
             reservation._cancel()
         elif kind == "absence":
-            self.env["family.absence"].with_user(self.agent).create({
-                "child_id": rng.choice(self.children).id, "date_from": day, "date_to": day,
-                "justified": rng.random() < 0.5,
-            })
+            self.env["family.absence"].with_user(self.agent).create(
+                {
+                    "child_id": rng.choice(self.children).id,
+                    "date_from": day,
+                    "date_to": day,
+                    "justified": rng.random() < 0.5,
+                }
+            )
         elif kind == "absence_end":
-            absences = self.env["family.absence"].search([("child_id", "in", self.children.ids)])
+            absences = self.env["family.absence"].search(
+                [("child_id", "in", self.children.ids)]
+            )
             if absences:
                 rng.choice(absences).with_user(self.agent).unlink()
         elif kind == "state" and reservation:
-            state = rng.choice(["reserved", "cancelled", "attended", "absent_justified", "absent_unjustified"])
+            state = rng.choice(
+                [
+                    "reserved",
+                    "cancelled",
+                    "attended",
+                    "absent_justified",
+                    "absent_unjustified",
+                ]
+            )
             return self._staff_write(reservation, {"state": state}, live)
         elif kind == "move" and reservation and reservation.state != "waiting":
-            vals = {"date": day} if rng.random() < 0.5 else {"unit_id": rng.choice(reservation.activity_id.unit_ids).id}
+            vals = (
+                {"date": day}
+                if rng.random() < 0.5
+                else {"unit_id": rng.choice(reservation.activity_id.unit_ids).id}
+            )
             return self._staff_write(reservation, vals, live)
         elif kind == "delete" and reservation:
             reservation.with_user(self.manager).unlink()
@@ -370,8 +535,12 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
             target.with_user(self.manager).capacity = rng.choice([0, 1, 2, 3])
             return "capacity"
         elif kind == "promote":
-            waiting = self.Reservation.search([("activity_id", "in", self.activities.ids), ("state", "=", "waiting")])
-            self.Reservation._promote_waiting_list_on([(r.activity_id.id, r.date) for r in waiting])
+            waiting = self.Reservation.search(
+                [("activity_id", "in", self.activities.ids), ("state", "=", "waiting")]
+            )
+            self.Reservation._promote_waiting_list_on(
+                [(r.activity_id.id, r.date) for r in waiting]
+            )
             return "promote"
         return kind
 
@@ -393,8 +562,22 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
                 self.assertCountersExact(self.activities)
         self.assertCountersExact(self.activities)
         # the sequence really went through every path, refusals included
-        for outcome in ("book", "book_bulk", "cancel", "absence", "absence_end", "written", "refused", "delete",
-                        "capacity", "promote"):
+        for outcome in (
+            "book",
+            "book_bulk",
+            "cancel",
+            "absence",
+            "absence_end",
+            "written",
+            "refused",
+            "delete",
+            "capacity",
+            "promote",
+        ):
             self.assertTrue(outcomes[outcome], f"no {outcome} in {outcomes}")
-        self.assertTrue(self.Reservation.search_count([("activity_id", "in", self.activities.ids),
-                                                       ("state", "=", "waiting")]) or outcomes["promote"])
+        self.assertTrue(
+            self.Reservation.search_count(
+                [("activity_id", "in", self.activities.ids), ("state", "=", "waiting")]
+            )
+            or outcomes["promote"]
+        )

@@ -17,35 +17,70 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
         super().setUpClass()
         today = date.today()
         year = cls._create_live_year()
-        activity = cls.env["family.activity"].create({
-            "name": "ALAE soir (live)", "kind": "alae_evening_1", "school_year_id": year.id, "age_group": "all",
-            "unit_ids": [Command.create({
-                "name": "Soir", "tariff_ids": [Command.create({"name": "SOIR", "price": 1.0})],
-            })],
-        })
-        registration = cls._create_registration(cls.child_a1, activity, date_start=year.date_start,
-                                                 date_end=year.date_end)
+        activity = cls.env["family.activity"].create(
+            {
+                "name": "ALAE soir (live)",
+                "kind": "alae_evening_1",
+                "school_year_id": year.id,
+                "age_group": "all",
+                "unit_ids": [
+                    Command.create(
+                        {
+                            "name": "Soir",
+                            "tariff_ids": [
+                                Command.create({"name": "SOIR", "price": 1.0})
+                            ],
+                        }
+                    )
+                ],
+            }
+        )
+        registration = cls._create_registration(
+            cls.child_a1, activity, date_start=year.date_start, date_end=year.date_end
+        )
         registration.action_validate()
-        cls.day = today + timedelta(days=14 + (0 - today.weekday()) % 7)  # a Monday two weeks ahead or more
-        result = cls.env["family.reservation"].with_context(booking_override=True)._book([{
-            "registration_id": registration.id, "unit_id": activity.unit_ids.id, "date": cls.day,
-        }])[0]
+        cls.day = today + timedelta(
+            days=14 + (0 - today.weekday()) % 7
+        )  # a Monday two weeks ahead or more
+        result = (
+            cls.env["family.reservation"]
+            .with_context(booking_override=True)
+            ._book(
+                [
+                    {
+                        "registration_id": registration.id,
+                        "unit_id": activity.unit_ids.id,
+                        "date": cls.day,
+                    }
+                ]
+            )[0]
+        )
         cls.reservation = result["reservation"]
         assert cls.reservation, result["error"]
 
     def _post(self, data, files=None):
         token = re.search(r'csrf_token: "([^"]+)"', self.url_open("/my").text).group(1)
-        return self.url_open("/my/absences", data={**data, "csrf_token": token}, files=files)
+        return self.url_open(
+            "/my/absences", data={**data, "csrf_token": token}, files=files
+        )
 
     def test_declare_an_absence_with_a_certificate(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         self.assertEqual(self.url_open("/my/absences").status_code, 200)
-        response = self._post({
-            "child_id": self.child_a1.id, "date_from": self.day.isoformat(), "date_to": self.day.isoformat(),
-            "reason": "illness", "comment": "Grippe",
-        }, files={"certificate": ("certificat.pdf", TINY_PDF, "application/pdf")})
+        response = self._post(
+            {
+                "child_id": self.child_a1.id,
+                "date_from": self.day.isoformat(),
+                "date_to": self.day.isoformat(),
+                "reason": "illness",
+                "comment": "Grippe",
+            },
+            files={"certificate": ("certificat.pdf", TINY_PDF, "application/pdf")},
+        )
         self.assertEqual(response.status_code, 200)
-        absence = self.env["family.absence"].search([("child_id", "=", self.child_a1.id)])
+        absence = self.env["family.absence"].search(
+            [("child_id", "=", self.child_a1.id)]
+        )
         self.assertTrue(absence.justified)
         self.assertEqual(self.reservation.state, "absent_justified")
         self.assertEqual(absence.comment, "Grippe")
@@ -53,19 +88,54 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
 
     def test_bad_absence_forms(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
-        good = {"child_id": self.child_a1.id, "date_from": self.day.isoformat(), "date_to": self.day.isoformat(),
-                "reason": "illness", "comment": "à garder"}
+        good = {
+            "child_id": self.child_a1.id,
+            "date_from": self.day.isoformat(),
+            "date_to": self.day.isoformat(),
+            "reason": "illness",
+            "comment": "à garder",
+        }
         cases = [
             ({**good, "child_id": ""}, None, "pf-child_id-error"),
-            ({**good, "child_id": self.child_b1.id}, None, "pf-child_id-error"),           # another family's child
+            (
+                {**good, "child_id": self.child_b1.id},
+                None,
+                "pf-child_id-error",
+            ),  # another family's child
             ({**good, "date_from": ""}, None, "pf-date_from-error"),
-            ({**good, "date_to": "2026-02-30"}, None, "pf-date_to-error"),                 # not a date
-            ({**good, "date_to": (self.day - timedelta(days=3)).isoformat()}, None, "pf-date_to-error"),
-            ({**good, "reason": "holidays"}, None, "pf-reason-error"),                      # tampered choice
-            (good, {"certificate": ("big.pdf", TINY_PDF + b"0" * (6 * 1024 * 1024), "application/pdf")},
-             "pf-certificate-error"),
-            (good, {"certificate": ("virus.pdf", b"MZ\x90\x00 this is no PDF", "application/pdf")},
-             "pf-certificate-error"),
+            ({**good, "date_to": "2026-02-30"}, None, "pf-date_to-error"),  # not a date
+            (
+                {**good, "date_to": (self.day - timedelta(days=3)).isoformat()},
+                None,
+                "pf-date_to-error",
+            ),
+            (
+                {**good, "reason": "holidays"},
+                None,
+                "pf-reason-error",
+            ),  # tampered choice
+            (
+                good,
+                {
+                    "certificate": (
+                        "big.pdf",
+                        TINY_PDF + b"0" * (6 * 1024 * 1024),
+                        "application/pdf",
+                    )
+                },
+                "pf-certificate-error",
+            ),
+            (
+                good,
+                {
+                    "certificate": (
+                        "virus.pdf",
+                        b"MZ\x90\x00 this is no PDF",
+                        "application/pdf",
+                    )
+                },
+                "pf-certificate-error",
+            ),
         ]
         for data, files, error_id in cases:
             response = self._post(data, files)

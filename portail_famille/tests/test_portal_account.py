@@ -14,7 +14,13 @@ class TestPortalAccount(HttpCase, FamilyCommon):
         self.env.invalidate_all()
         try:
             self.parent_a.with_user(self.parent_a)._check_credentials(
-                {"login": self.parent_a.login, "password": password, "type": "password"}, {"interactive": False})
+                {
+                    "login": self.parent_a.login,
+                    "password": password,
+                    "type": "password",
+                },
+                {"interactive": False},
+            )
         except AccessDenied:
             return False
         return True
@@ -26,12 +32,26 @@ class TestPortalAccount(HttpCase, FamilyCommon):
         self.assertIn('name="new1"', page.text)
         token = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
         # a confirmation that differs: refused, in French, nothing changed
-        response = self.url_open("/my/security", data={
-            "old": self.parent_a.login, "new1": "Ecole-2026-soleil", "new2": "Ecole-2026-lune", "csrf_token": token})
+        response = self.url_open(
+            "/my/security",
+            data={
+                "old": self.parent_a.login,
+                "new1": "Ecole-2026-soleil",
+                "new2": "Ecole-2026-lune",
+                "csrf_token": token,
+            },
+        )
         self.assertIn("identiques", response.text)
         self.assertTrue(self._password_works(self.parent_a.login))
-        self.url_open("/my/security", data={
-            "old": self.parent_a.login, "new1": "Ecole-2026-soleil", "new2": "Ecole-2026-soleil", "csrf_token": token})
+        self.url_open(
+            "/my/security",
+            data={
+                "old": self.parent_a.login,
+                "new1": "Ecole-2026-soleil",
+                "new2": "Ecole-2026-soleil",
+                "csrf_token": token,
+            },
+        )
         self.assertTrue(self._password_works("Ecole-2026-soleil"))
         self.assertFalse(self._password_works(self.parent_a.login))
 
@@ -41,6 +61,13 @@ class TestPortalAccount(HttpCase, FamilyCommon):
         self.assertEqual(page.status_code, 200)
         self.assertIn('name="login"', page.text)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        response = self.url_open("/web/reset_password", data={"login": self.parent_a.login, "csrf_token": token})
+        response = self.url_open(
+            "/web/reset_password",
+            data={"login": self.parent_a.login, "csrf_token": token},
+        )
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(self.parent_a.partner_id.signup_type, "reset", "a reset link was prepared and e-mailed")
+        self.assertEqual(
+            self.parent_a.partner_id.signup_type,
+            "reset",
+            "a reset link was prepared and e-mailed",
+        )

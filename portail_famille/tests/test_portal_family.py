@@ -22,9 +22,13 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.child_b1.health_sheet_id.write({"allergies": "Arachide (famille B)"})
-        cls.person_b = cls.env["family.authorized.person"].create({
-            "household_id": cls.household_b.id, "name": "Mamie DURAND", "phone": "06 00 00 00 01",
-        })
+        cls.person_b = cls.env["family.authorized.person"].create(
+            {
+                "household_id": cls.household_b.id,
+                "name": "Mamie DURAND",
+                "phone": "06 00 00 00 01",
+            }
+        )
 
     def _post(self, url, data, files=None):
         token = re.search(r'csrf_token: "([^"]+)"', self.url_open("/my").text).group(1)
@@ -34,15 +38,24 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         self.assertEqual(self.url_open("/my/family").status_code, 200)
         partner = self.parent_a.partner_id
-        response = self._post("/my/family/contact", {
-            "partner_id": partner.id, "mobile": "06 12 34 56 78", "street": "3 rue des Lilas", "zip": "31000",
-            "city": "Toulouse", "family_profession": "Infirmière",
-        })
+        response = self._post(
+            "/my/family/contact",
+            {
+                "partner_id": partner.id,
+                "mobile": "06 12 34 56 78",
+                "street": "3 rue des Lilas",
+                "zip": "31000",
+                "city": "Toulouse",
+                "family_profession": "Infirmière",
+            },
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(partner.mobile, "06 12 34 56 78")  # applied at once
         self.assertEqual(partner.family_profession, "Infirmière")
         self.assertNotEqual(partner.street, "3 rue des Lilas")  # waits for the town
-        request = self.env["family.change.request"].search([("household_id", "=", self.household_a.id)])
+        request = self.env["family.change.request"].search(
+            [("household_id", "=", self.household_a.id)]
+        )
         self.assertEqual(request.state, "pending")
         self.assertTrue(request.activity_ids)
         self.assertIn("3 rue des Lilas", request.summary)
@@ -51,34 +64,63 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertEqual(partner.city, "Toulouse")
 
         # bad input: refused next to the field, the rest of the form kept, nothing written
-        response = self._post("/my/family/contact", {"partner_id": partner.id, "zip": "3100A", "city": "Muret",
-                                                     "mobile": "not a phone"})
+        response = self._post(
+            "/my/family/contact",
+            {
+                "partner_id": partner.id,
+                "zip": "3100A",
+                "city": "Muret",
+                "mobile": "not a phone",
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn('id="pf-contact-%s-zip-error"' % partner.id, response.text)
         self.assertIn('id="pf-contact-%s-mobile-error"' % partner.id, response.text)
         self.assertIn('value="Muret"', response.text)
         self.assertEqual(partner.city, "Toulouse")
         # the e-mail cannot be changed from here
-        self._post("/my/family/contact", {"partner_id": partner.id, "email": "pirate@example.com"})
+        self._post(
+            "/my/family/contact",
+            {"partner_id": partner.id, "email": "pirate@example.com"},
+        )
         self.assertEqual(partner.email, "alice.martin@example.com")
         # another family's responsable
-        response = self._post("/my/family/contact", {"partner_id": self.parent_b.partner_id.id, "mobile": "0600000000"})
+        response = self._post(
+            "/my/family/contact",
+            {"partner_id": self.parent_b.partner_id.id, "mobile": "0600000000"},
+        )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.parent_b.partner_id.mobile)
 
     def test_authorized_persons(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
-        self._post("/my/family/authorized", {"name": "Papi MARTIN", "phone": "06 11 11 11 11",
-                                              "relationship": "grand-père"})
-        person = self.household_a.authorized_person_ids.filtered(lambda p: p.name == "Papi MARTIN")
+        self._post(
+            "/my/family/authorized",
+            {
+                "name": "Papi MARTIN",
+                "phone": "06 11 11 11 11",
+                "relationship": "grand-père",
+            },
+        )
+        person = self.household_a.authorized_person_ids.filtered(
+            lambda p: p.name == "Papi MARTIN"
+        )
         self.assertTrue(person)
-        response = self._post("/my/family/authorized", {"name": "", "phone": "abc", "relationship": "voisin"})
+        response = self._post(
+            "/my/family/authorized",
+            {"name": "", "phone": "abc", "relationship": "voisin"},
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn('id="pf-authorized-name-error"', response.text)
         self.assertIn('id="pf-authorized-phone-error"', response.text)
         self.assertIn('value="voisin"', response.text)
         # another family's person cannot be removed
-        self.assertEqual(self._post("/my/family/authorized/remove", {"person_id": self.person_b.id}).status_code, 404)
+        self.assertEqual(
+            self._post(
+                "/my/family/authorized/remove", {"person_id": self.person_b.id}
+            ).status_code,
+            404,
+        )
         self.assertTrue(self.person_b.exists())
         self._post("/my/family/authorized/remove", {"person_id": person.id})
         self.assertFalse(person.exists())
@@ -94,8 +136,22 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
             ({**good, "date_to": "2025-12-31"}, pdf, "date_to"),
             ({**good, "date_from": "31/01/2026"}, pdf, "date_from"),
             (good, None, "proof"),
-            (good, {"proof": ("caf.pdf", b"GIF89a not a pdf", "application/pdf")}, "proof"),
-            (good, {"proof": ("caf.pdf", TINY_PDF + b" " * (6 * 1024 * 1024), "application/pdf")}, "proof"),
+            (
+                good,
+                {"proof": ("caf.pdf", b"GIF89a not a pdf", "application/pdf")},
+                "proof",
+            ),
+            (
+                good,
+                {
+                    "proof": (
+                        "caf.pdf",
+                        TINY_PDF + b" " * (6 * 1024 * 1024),
+                        "application/pdf",
+                    )
+                },
+                "proof",
+            ),
         ]
         before = self.household_a.quotient_ids
         for data, files, field in cases:
@@ -112,18 +168,40 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
 
     def test_documents(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
-        response = self._post("/my/family/document", {"document_type": "proof_of_address", "name": "EDF"},
-                              {"file": ("facture.pdf", TINY_PDF, "application/pdf")})
+        response = self._post(
+            "/my/family/document",
+            {"document_type": "proof_of_address", "name": "EDF"},
+            {"file": ("facture.pdf", TINY_PDF, "application/pdf")},
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.household_a.document_ids.name, "EDF")
         for data, files in [
-            ({"document_type": "proof_of_address", "name": "Trop gros"},
-             {"file": ("gros.pdf", TINY_PDF + b"0" * (6 * 1024 * 1024 + 1), "application/pdf")}),
-            ({"document_type": "proof_of_address", "name": "Faux PDF"},
-             {"file": ("script.pdf", b"#!/bin/sh\nrm -rf /\n", "application/pdf")}),
-            ({"document_type": "passport", "name": "Type inconnu"}, {"file": ("a.pdf", TINY_PDF, "application/pdf")}),
-            ({"document_type": "medical", "name": "Enfant B", "child_id": self.child_b1.id},
-             {"file": ("a.pdf", TINY_PDF, "application/pdf")}),
+            (
+                {"document_type": "proof_of_address", "name": "Trop gros"},
+                {
+                    "file": (
+                        "gros.pdf",
+                        TINY_PDF + b"0" * (6 * 1024 * 1024 + 1),
+                        "application/pdf",
+                    )
+                },
+            ),
+            (
+                {"document_type": "proof_of_address", "name": "Faux PDF"},
+                {"file": ("script.pdf", b"#!/bin/sh\nrm -rf /\n", "application/pdf")},
+            ),
+            (
+                {"document_type": "passport", "name": "Type inconnu"},
+                {"file": ("a.pdf", TINY_PDF, "application/pdf")},
+            ),
+            (
+                {
+                    "document_type": "medical",
+                    "name": "Enfant B",
+                    "child_id": self.child_b1.id,
+                },
+                {"file": ("a.pdf", TINY_PDF, "application/pdf")},
+            ),
         ]:
             response = self._post("/my/family/document", data, files)
             self.assertEqual(response.status_code, 400, data)
@@ -135,39 +213,68 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         url = "/my/children/%s" % self.child_a1.id
         self.assertEqual(self.url_open(url).status_code, 200)
-        response = self._post(url + "/health", {"doctor_name": "Dr Roux", "allergies": "Kiwi", "has_pai": "1",
-                                                "pai_details": "Trousse d'urgence", "doctor_phone": "05 61 00 00 00"})
+        response = self._post(
+            url + "/health",
+            {
+                "doctor_name": "Dr Roux",
+                "allergies": "Kiwi",
+                "has_pai": "1",
+                "pai_details": "Trousse d'urgence",
+                "doctor_phone": "05 61 00 00 00",
+            },
+        )
         self.assertEqual(response.status_code, 200)
         sheet = self.child_a1.health_sheet_id
-        self.assertEqual((sheet.doctor_name, sheet.allergies, sheet.has_pai), ("Dr Roux", "Kiwi", True))
-        response = self._post(url + "/health", {"doctor_name": "Dr Roux", "has_pai": "1", "pai_details": "",
-                                                "allergies": "Kiwi et lait"})
+        self.assertEqual(
+            (sheet.doctor_name, sheet.allergies, sheet.has_pai),
+            ("Dr Roux", "Kiwi", True),
+        )
+        response = self._post(
+            url + "/health",
+            {
+                "doctor_name": "Dr Roux",
+                "has_pai": "1",
+                "pai_details": "",
+                "allergies": "Kiwi et lait",
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("Kiwi et lait", response.text)
         self.assertEqual(sheet.allergies, "Kiwi")
         tomorrow = (date.today() + timedelta(days=1)).isoformat()
         response = self._post(url + "/vaccine", {"vaccine": "mmr", "date": tomorrow})
         self.assertEqual(response.status_code, 400)
-        self.assertIn(tomorrow[8:10] + "/" + tomorrow[5:7], response.text)  # the refused date is named
+        self.assertIn(
+            tomorrow[8:10] + "/" + tomorrow[5:7], response.text
+        )  # the refused date is named
         self.assertFalse(sheet.vaccine_ids)
-        response = self._post(url + "/vaccine", {"vaccine": "mmr", "date": "2019-05-01"})
+        response = self._post(
+            url + "/vaccine", {"vaccine": "mmr", "date": "2019-05-01"}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(sheet.vaccine_ids.vaccine, "mmr")
 
         # another family's child: not found, and nothing of its health sheet in the body
         other = "/my/children/%s" % self.child_b1.id
-        for response in (self.url_open(other), self._post(other + "/health", {"allergies": "rien"}),
-                         self._post(other + "/vaccine", {"vaccine": "mmr", "date": "2019-05-01"})):
+        for response in (
+            self.url_open(other),
+            self._post(other + "/health", {"allergies": "rien"}),
+            self._post(other + "/vaccine", {"vaccine": "mmr", "date": "2019-05-01"}),
+        ):
             self.assertEqual(response.status_code, 404)
             self.assertNotIn("Arachide", response.text)
-        self.assertEqual(self.child_b1.health_sheet_id.allergies, "Arachide (famille B)")
+        self.assertEqual(
+            self.child_b1.health_sheet_id.allergies, "Arachide (famille B)"
+        )
         self.assertFalse(self.child_b1.health_sheet_id.vaccine_ids)
         self.authenticate(None, None)
         self.assertIn("/web/login", self.url_open(url).url)
 
     def _family_mail(self, change):
         """The e-mail sent to the family about ``change`` (the agent's activity mail aside)."""
-        mails = self.env["mail.mail"].search([("model", "=", "family.change.request"), ("res_id", "=", change.id)])
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "family.change.request"), ("res_id", "=", change.id)]
+        )
         mail = mails.filtered(lambda m: self.parent_a.partner_id in m.recipient_ids)
         self.assertEqual(len(mail), 1, mails.mapped("subject"))
         return mail
@@ -176,16 +283,31 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         child = self.child_a1
         first_name, birth_date = child.first_name, child.birth_date
-        school = self.env["family.site"].create({"name": "École Jules Ferry", "kind": "school"})
+        school = self.env["family.site"].create(
+            {"name": "École Jules Ferry", "kind": "school"}
+        )
         png = base64.b64decode(
-            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+        )
         url = "/my/children/%s/identity" % child.id
         page = self.url_open("/my/children/%s" % child.id).text
-        self.assertRegex(page, r'<option value="cp" selected', "the child's class is the one selected")
+        self.assertRegex(
+            page,
+            r'<option value="cp" selected',
+            "the child's class is the one selected",
+        )
         self.assertIn('value="%s"' % birth_date.isoformat(), page)
-        form = {"first_name": "Léonie", "last_name": child.last_name, "birth_date": birth_date.isoformat(),
-                "school_id": school.id, "class_level": child.class_level or "", "image_rights_consent": "1"}
-        response = self._post(url, form, files={"photo": ("photo.png", png, "image/png")})
+        form = {
+            "first_name": "Léonie",
+            "last_name": child.last_name,
+            "birth_date": birth_date.isoformat(),
+            "school_id": school.id,
+            "class_level": child.class_level or "",
+            "image_rights_consent": "1",
+        }
+        response = self._post(
+            url, form, files={"photo": ("photo.png", png, "image/png")}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertIn("vérifie", response.text)  # "… sent to the town, which checks it"
         # consent and photo at once, identity and school wait for the town
@@ -198,13 +320,19 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertEqual(change.state, "pending")
         self.assertIn("Léonie", change.summary)
         self.assertIn("École Jules Ferry", change.summary)
-        self.assertIn("attente", self.url_open("/my/children/%s" % child.id).text)  # "waiting for the town's check"
+        self.assertIn(
+            "attente", self.url_open("/my/children/%s" % child.id).text
+        )  # "waiting for the town's check"
 
         # staff refuse: the reason is asked, then told to the family by e-mail
         action = change.with_user(self.agent).action_refuse()
         self.assertEqual(action["res_model"], "family.refusal.wizard")
-        wizard = self.env["family.refusal.wizard"].with_user(self.agent).with_context(**action["context"]).create(
-            {"reason": "Merci de joindre l'acte de naissance."})
+        wizard = (
+            self.env["family.refusal.wizard"]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({"reason": "Merci de joindre l'acte de naissance."})
+        )
         wizard.action_confirm()
         self.assertEqual(change.state, "refused")
         self.assertEqual(child.first_name, first_name)
@@ -214,7 +342,9 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
 
         # a second request, validated: applied, and the family is told
         self._post(url, dict(form, class_level="cm1"))
-        change = self.env["family.change.request"].search([("child_id", "=", child.id), ("state", "=", "pending")])
+        change = self.env["family.change.request"].search(
+            [("child_id", "=", child.id), ("state", "=", "pending")]
+        )
         change.with_user(self.agent).action_validate()
         self.assertEqual(child.first_name, "Léonie")
         self.assertEqual(child.school_id, school)
@@ -229,31 +359,61 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         child = self.child_a1
         url = "/my/children/%s/identity" % child.id
         future = (date.today() + timedelta(days=3)).isoformat()
-        response = self._post(url, {"first_name": "", "last_name": "MARTIN", "birth_date": "31/02/2020",
-                                    "class_level": "cp"})
+        response = self._post(
+            url,
+            {
+                "first_name": "",
+                "last_name": "MARTIN",
+                "birth_date": "31/02/2020",
+                "class_level": "cp",
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn('id="pf-identity-first_name-error"', response.text)
         self.assertIn('id="pf-identity-birth_date-error"', response.text)
         self.assertIn('value="31/02/2020"', response.text)  # the input is kept
-        response = self._post(url, {"first_name": "Léo", "last_name": "MARTIN", "birth_date": future})
+        response = self._post(
+            url, {"first_name": "Léo", "last_name": "MARTIN", "birth_date": future}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("date passée", response.text)
-        response = self._post(url, {"first_name": "Léo", "last_name": "MARTIN",
-                                    "birth_date": child.birth_date.isoformat(), "class_level": "6eme"})
+        response = self._post(
+            url,
+            {
+                "first_name": "Léo",
+                "last_name": "MARTIN",
+                "birth_date": child.birth_date.isoformat(),
+                "class_level": "6eme",
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("niveau de classe", response.text)
-        response = self._post(url, {"first_name": child.first_name, "last_name": child.last_name,
-                                    "birth_date": child.birth_date.isoformat()},
-                              files={"photo": ("photo.png", TINY_PDF, "image/png")})
+        response = self._post(
+            url,
+            {
+                "first_name": child.first_name,
+                "last_name": child.last_name,
+                "birth_date": child.birth_date.isoformat(),
+            },
+            files={"photo": ("photo.png", TINY_PDF, "image/png")},
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn('id="pf-identity-photo-error"', response.text)
-        self.assertFalse(self.env["family.change.request"].search([("child_id", "=", child.id)]))
+        self.assertFalse(
+            self.env["family.change.request"].search([("child_id", "=", child.id)])
+        )
         self.assertFalse(child.image_128)
         # another family's child: 404, nothing asked
-        response = self._post("/my/children/%s/identity" % self.child_b1.id, {
-            "first_name": "Pirate", "last_name": "X", "birth_date": "2018-01-01"})
+        response = self._post(
+            "/my/children/%s/identity" % self.child_b1.id,
+            {"first_name": "Pirate", "last_name": "X", "birth_date": "2018-01-01"},
+        )
         self.assertEqual(response.status_code, 404)
-        self.assertFalse(self.env["family.change.request"].search([("child_id", "=", self.child_b1.id)]))
+        self.assertFalse(
+            self.env["family.change.request"].search(
+                [("child_id", "=", self.child_b1.id)]
+            )
+        )
 
     def test_parent_cannot_write_a_child_identity_directly(self):
         with self.assertRaises(AccessError):
@@ -264,64 +424,127 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
 
     def _field_error(self, response, form_id, field):
         """The message shown beside the field ``field`` of the form ``form_id``, as plain text."""
-        match = re.search(r'id="pf-%s-%s-error"[^>]*>([^<]*)<' % (form_id, field), response.text)
+        match = re.search(
+            r'id="pf-%s-%s-error"[^>]*>([^<]*)<' % (form_id, field), response.text
+        )
         self.assertTrue(match, "no message beside %s" % field)
         return match.group(1)
 
     def test_phone_rule_shown_beside_its_field(self):
         """The models' one phone rule: its message beside the phone field of each form, the rest kept."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
-        response = self._post("/my/family/authorized", {"name": "Papi MARTIN", "phone": "06 12 34",
-                                                         "relationship": "grand-père"})
+        response = self._post(
+            "/my/family/authorized",
+            {"name": "Papi MARTIN", "phone": "06 12 34", "relationship": "grand-père"},
+        )
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(self._field_error(response, "authorized", "phone"), str(escape(
-            "Le numéro de téléphone 06 12 34 n'est pas valide : indiquez 10 chiffres, par ex. 06 12 34 56 78.")))
+        self.assertEqual(
+            self._field_error(response, "authorized", "phone"),
+            str(
+                escape(
+                    "Le numéro de téléphone 06 12 34 n'est pas valide : indiquez 10 chiffres, par ex. 06 12 34 56 78."
+                )
+            ),
+        )
         self.assertNotIn('id="pf-authorized-name-error"', response.text)
         self.assertIn('value="Papi MARTIN"', response.text)
-        self.assertFalse(self.household_a.authorized_person_ids.filtered(lambda p: p.name == "Papi MARTIN"))
+        self.assertFalse(
+            self.household_a.authorized_person_ids.filtered(
+                lambda p: p.name == "Papi MARTIN"
+            )
+        )
         # the doctor's phone and a responsable's work phone follow the same rule, beside their own field
-        response = self._post("/my/children/%s/health" % self.child_a1.id, {"doctor_name": "Dr Roux",
-                                                                             "doctor_phone": "05 61"})
+        response = self._post(
+            "/my/children/%s/health" % self.child_a1.id,
+            {"doctor_name": "Dr Roux", "doctor_phone": "05 61"},
+        )
         self.assertEqual(response.status_code, 400)
-        self.assertIn("Le numéro de téléphone 05 61 n", self._field_error(response, "health", "doctor_phone"))
+        self.assertIn(
+            "Le numéro de téléphone 05 61 n",
+            self._field_error(response, "health", "doctor_phone"),
+        )
         self.assertFalse(self.child_a1.health_sheet_id.doctor_name)
         partner = self.parent_a.partner_id
-        response = self._post("/my/family/contact", {"partner_id": partner.id, "family_work_phone": "poste 12",
-                                                     "zip": "31000"})
+        response = self._post(
+            "/my/family/contact",
+            {"partner_id": partner.id, "family_work_phone": "poste 12", "zip": "31000"},
+        )
         self.assertEqual(response.status_code, 400)
-        self.assertIn("poste 12", self._field_error(response, "contact-%s" % partner.id, "family_work_phone"))
+        self.assertIn(
+            "poste 12",
+            self._field_error(response, "contact-%s" % partner.id, "family_work_phone"),
+        )
         self.assertFalse(partner.family_work_phone)
 
     def test_phone_rule_refused_by_rpc_and_orm(self):
         """The rule is the models', whatever the route: an agent's RPC call gets it with the field named, the
         ORM refuses it for a responsable and a doctor; a contact who is no family's responsable is free."""
         self.authenticate(self.agent.login, self.agent.login)
-        response = self.url_open("/web/dataset/call_kw/family.authorized.person/create", data=json.dumps({
-            "jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-                "model": "family.authorized.person", "method": "create",
-                "args": [{"household_id": self.household_a.id, "name": "Voisin", "phone": "12345"}],
-                "kwargs": {"context": {"lang": "fr_FR"}}}}), headers={"Content-Type": "application/json"})
+        response = self.url_open(
+            "/web/dataset/call_kw/family.authorized.person/create",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {
+                        "model": "family.authorized.person",
+                        "method": "create",
+                        "args": [
+                            {
+                                "household_id": self.household_a.id,
+                                "name": "Voisin",
+                                "phone": "12345",
+                            }
+                        ],
+                        "kwargs": {"context": {"lang": "fr_FR"}},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
         error = response.json()["error"]["data"]
-        self.assertEqual(error["context"]["exception_class"], "odoo.exceptions.ValidationError")
+        self.assertEqual(
+            error["context"]["exception_class"], "odoo.exceptions.ValidationError"
+        )
         self.assertEqual(list(error["context"]["field_errors"]), ["phone"])
         self.assertIn("Le numéro de téléphone 12345 n'est pas valide", error["message"])
-        self.assertFalse(self.household_a.authorized_person_ids.filtered(lambda p: p.name == "Voisin"))
+        self.assertFalse(
+            self.household_a.authorized_person_ids.filtered(
+                lambda p: p.name == "Voisin"
+            )
+        )
 
         with self.assertRaises(FieldValidationError) as caught:
             self.parent_a.partner_id.write({"mobile": "06 12", "zip": "3100A"})
         self.assertEqual(set(caught.exception.field_errors), {"mobile", "zip"})
         with self.assertRaises(ValidationError):
             self.child_a1.health_sheet_id.write({"doctor_phone": "pas de numéro"})
-        stranger = self.env["res.partner"].create({"name": "Fournisseur", "phone": "poste 12", "zip": "B-1000"})
+        stranger = self.env["res.partner"].create(
+            {"name": "Fournisseur", "phone": "poste 12", "zip": "B-1000"}
+        )
         self.assertEqual(stranger.phone, "poste 12")
         self.parent_a.partner_id.write({"mobile": "+33 6 12 34 56 78", "zip": "31000"})
 
     def test_dashboard_offers_a_tile_per_service(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open("/my").text
-        home = page[page.index("o_pf_home"):page.index("pf_history_title") if "pf_history_title" in page else None]
-        for url in ("/my/family", "/my/registrations", "/my/planning", "/my/invoices", "/my/messages",
-                    "/my/absences", "/my/news", "/my/documents", "/my/recap"):
+        home = page[
+            page.index("o_pf_home") : page.index("pf_history_title")
+            if "pf_history_title" in page
+            else None
+        ]
+        for url in (
+            "/my/family",
+            "/my/registrations",
+            "/my/planning",
+            "/my/invoices",
+            "/my/messages",
+            "/my/absences",
+            "/my/news",
+            "/my/documents",
+            "/my/recap",
+        ):
             with self.subTest(url=url):
                 self.assertIn(f'href="{url}"', home)
                 self.assertEqual(self.url_open(url).status_code, 200)
@@ -330,13 +553,20 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         registration = self._create_registration(self.child_a1, self.act_restaurant)
         self._create_registration(self.child_b1, self.act_restaurant)
         self.env["family.message"].with_user(self.parent_a)._portal_create(
-            self.household_a, "alae", "information", "Question cantine", "Bonjour", [])
+            self.household_a, "alae", "information", "Question cantine", "Bonjour", []
+        )
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open("/my").text
-        history = page[page.index("pf-history"):]
+        history = page[page.index("pf-history") :]
         self.assertIn("Question cantine", history)
         self.assertIn("En attente d&#39;une réponse", history)
         self.assertIn(self.act_restaurant.name, history)
-        self.assertIn(dict(registration._fields["state"]._description_selection(registration.env))["pending"],
-                      history)
-        self.assertNotIn(self.child_b1.first_name, history)  # another family's registration
+        self.assertIn(
+            dict(
+                registration._fields["state"]._description_selection(registration.env)
+            )["pending"],
+            history,
+        )
+        self.assertNotIn(
+            self.child_b1.first_name, history
+        )  # another family's registration

@@ -15,15 +15,41 @@ class TestPortalNewsDocuments(HttpCase, FamilyCommon):
         super().setUpClass()
         today = date.today()
         News = cls.env["family.news"]
-        News.create({"name": "Fête de l'école", "body": "<p>Samedi</p>", "date_published": today})
-        News.create({"name": "Ancienne nouvelle", "body": "<p>x</p>", "date_published": today - timedelta(days=30),
-                     "date_expiry": today - timedelta(days=1)})
-        News.create({"name": "Brouillon interne", "body": "<p>x</p>", "is_published": False})
+        News.create(
+            {
+                "name": "Fête de l'école",
+                "body": "<p>Samedi</p>",
+                "date_published": today,
+            }
+        )
+        News.create(
+            {
+                "name": "Ancienne nouvelle",
+                "body": "<p>x</p>",
+                "date_published": today - timedelta(days=30),
+                "date_expiry": today - timedelta(days=1),
+            }
+        )
+        News.create(
+            {"name": "Brouillon interne", "body": "<p>x</p>", "is_published": False}
+        )
         Document = cls.env["family.public.document"]
-        cls.menu = Document.create({"name": "Menus de décembre", "category": "menu", "file": TINY_PDF_B64,
-                                    "file_name": "menus.pdf"})
-        cls.draft = Document.create({"name": "Règlement en préparation", "file": TINY_PDF_B64,
-                                     "file_name": "draft.pdf", "is_published": False})
+        cls.menu = Document.create(
+            {
+                "name": "Menus de décembre",
+                "category": "menu",
+                "file": TINY_PDF_B64,
+                "file_name": "menus.pdf",
+            }
+        )
+        cls.draft = Document.create(
+            {
+                "name": "Règlement en préparation",
+                "file": TINY_PDF_B64,
+                "file_name": "draft.pdf",
+                "is_published": False,
+            }
+        )
         cls.registration = cls._create_registration(cls.child_a1, cls.act_restaurant)
         cls.registration.action_validate()
 
@@ -36,29 +62,48 @@ class TestPortalNewsDocuments(HttpCase, FamilyCommon):
         documents = self.url_open("/my/documents").text
         self.assertIn("Menus de décembre", documents)
         self.assertNotIn("Règlement en préparation", documents)
-        self.assertIn("/my/registrations/%s/attestation" % self.registration.id, documents)
+        self.assertIn(
+            "/my/registrations/%s/attestation" % self.registration.id, documents
+        )
         download = self.url_open("/my/documents/%s" % self.menu.id)
         self.assertEqual(download.status_code, 200)
         self.assertTrue(download.content.startswith(b"%PDF"))
-        self.assertEqual(self.url_open("/my/documents/%s" % self.draft.id).status_code, 404)
+        self.assertEqual(
+            self.url_open("/my/documents/%s" % self.draft.id).status_code, 404
+        )
         self.authenticate(self.parent_b.login, self.parent_b.login)
-        self.assertNotIn("/my/registrations/%s/attestation" % self.registration.id,
-                         self.url_open("/my/documents").text)
+        self.assertNotIn(
+            "/my/registrations/%s/attestation" % self.registration.id,
+            self.url_open("/my/documents").text,
+        )
         self.authenticate(None, None)
-        self.assertIn("/web/login", self.url_open("/my/documents/%s" % self.menu.id).url)
+        self.assertIn(
+            "/web/login", self.url_open("/my/documents/%s" % self.menu.id).url
+        )
 
     def test_news_a_page_at_a_time(self):
         """Odoo's portal pager: 20 news a page, the older ones on the next page, a page too far shows the last."""
         today = date.today()
-        self.env["family.news"].create([
-            {"name": "Nouvelle n°%02d" % n, "body": "<p>x</p>", "date_published": today - timedelta(days=n)}
-            for n in range(1, 25)])
+        self.env["family.news"].create(
+            [
+                {
+                    "name": "Nouvelle n°%02d" % n,
+                    "body": "<p>x</p>",
+                    "date_published": today - timedelta(days=n),
+                }
+                for n in range(1, 25)
+            ]
+        )
         self.authenticate(self.parent_a.login, self.parent_a.login)
         first = self.url_open("/my/news").text
-        self.assertEqual(len(re.findall(r'<article ', first)), 20)
+        self.assertEqual(len(re.findall(r"<article ", first)), 20)
         self.assertIn('href="/my/news/page/2"', first)
         second = self.url_open("/my/news/page/2").text
-        total = len(self.env["family.news"]._get_current())  # with the demo town's own news
-        self.assertEqual(len(re.findall(r'<article ', second)), total - 20)
+        total = len(
+            self.env["family.news"]._get_current()
+        )  # with the demo town's own news
+        self.assertEqual(len(re.findall(r"<article ", second)), total - 20)
         self.assertEqual(len(set(re.findall(r"Nouvelle n°\d\d", first + second))), 24)
-        self.assertEqual(self.url_open("/my/news/page/99").text.count("<article "), total - 20)
+        self.assertEqual(
+            self.url_open("/my/news/page/99").text.count("<article "), total - 20
+        )

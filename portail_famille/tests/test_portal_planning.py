@@ -19,25 +19,54 @@ class LivePlanningCase(HttpCase, FamilyCommon):
         super().setUpClass()
         today = date.today()
         cls.live_year = cls._create_live_year()
-        cls.act_live = cls.env["family.activity"].create({
-            "name": "CL Mercredis (live)", "kind": "alsh_wednesday", "school_year_id": cls.live_year.id,
-            "age_group": "all", "runs_on": "school_days", "capacity": 2,
-            "monday": False, "tuesday": False, "thursday": False, "friday": False,
-            "booking_rule": "days_before", "booking_days_before": 6,
-            "unit_ids": [Command.create({"name": "Après-midi AVEC repas", "tariff_ids": [
-                Command.create({"name": "CL DEMI-JOURNEE", "price": 4.00}),
-            ]})],
-        })
+        cls.act_live = cls.env["family.activity"].create(
+            {
+                "name": "CL Mercredis (live)",
+                "kind": "alsh_wednesday",
+                "school_year_id": cls.live_year.id,
+                "age_group": "all",
+                "runs_on": "school_days",
+                "capacity": 2,
+                "monday": False,
+                "tuesday": False,
+                "thursday": False,
+                "friday": False,
+                "booking_rule": "days_before",
+                "booking_days_before": 6,
+                "unit_ids": [
+                    Command.create(
+                        {
+                            "name": "Après-midi AVEC repas",
+                            "tariff_ids": [
+                                Command.create(
+                                    {"name": "CL DEMI-JOURNEE", "price": 4.00}
+                                ),
+                            ],
+                        }
+                    )
+                ],
+            }
+        )
         cls.unit_live = cls.act_live.unit_ids
         regs = {}
         for child in (cls.child_a1, cls.child_a2, cls.child_b1):
             regs[child] = cls._create_registration(
-                child, cls.act_live, date_start=cls.live_year.date_start, date_end=cls.live_year.date_end)
+                child,
+                cls.act_live,
+                date_start=cls.live_year.date_start,
+                date_end=cls.live_year.date_end,
+            )
             regs[child].action_validate()
-        cls.reg_a1, cls.reg_a2, cls.reg_b1 = regs[cls.child_a1], regs[cls.child_a2], regs[cls.child_b1]
+        cls.reg_a1, cls.reg_a2, cls.reg_b1 = (
+            regs[cls.child_a1],
+            regs[cls.child_a2],
+            regs[cls.child_b1],
+        )
         # a Wednesday three weeks ahead (open), and the next Wednesday within 6 days (locked)
         cls.open_day = today + timedelta(days=21 + (2 - today.weekday()) % 7)
-        cls.locked_day = today + timedelta(days=(2 - today.weekday()) % 7)  # today when it is a Wednesday
+        cls.locked_day = today + timedelta(
+            days=(2 - today.weekday()) % 7
+        )  # today when it is a Wednesday
 
     def _key(self, registration, day):
         return "%s-%s-%s" % (registration.id, self.unit_live.id, day.isoformat())
@@ -53,7 +82,6 @@ class LivePlanningCase(HttpCase, FamilyCommon):
         return self.url_open(url, data={**data, "csrf_token": token})
 
 
-
 @tagged("post_install", "-at_install")
 class TestPortalPlanning(LivePlanningCase):
     """The planning and recap pages, through real HTTP requests of a logged-in parent."""
@@ -62,28 +90,48 @@ class TestPortalPlanning(LivePlanningCase):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open(self._week_url(self.child_a1, self.open_day))
         self.assertEqual(page.status_code, 200)
-        for label in ("Mois", "Quinzaine", "Semaine"):  # the views, in the town's language
+        for label in (
+            "Mois",
+            "Quinzaine",
+            "Semaine",
+        ):  # the views, in the town's language
             self.assertIn(">%s</a>" % label, page.text)
         key = self._key(self.reg_a1, self.open_day)
         self.assertIn('value="%s"' % key, page.text)
         self.assertIn("CL Mercredis (live)", page.text)
-        self.assertNotIn(self.child_b1.first_name, page.text)  # only this family's children are offered
+        self.assertNotIn(
+            self.child_b1.first_name, page.text
+        )  # only this family's children are offered
 
-        response = self._post("/my/planning", {
-            "child": self.child_a1.id, "view": "week", "start": self.open_day.isoformat(), "cell": key,
-            "go_recap": "1",
-        })
+        response = self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+                "cell": key,
+                "go_recap": "1",
+            },
+        )
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.url.endswith("/my/recap"), response.url)
         self.assertIn("CL DEMI-JOURNEE", response.text)
-        cart = self.env["family.booking.cart"].search([("household_id", "=", self.household_a.id)])
+        cart = self.env["family.booking.cart"].search(
+            [("household_id", "=", self.household_a.id)]
+        )
         self.assertEqual(len(cart.line_ids), 1)
-        self.assertFalse(self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)]))
+        self.assertFalse(
+            self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        )
 
         done = self._post("/my/recap/confirm", {})
         self.assertEqual(done.status_code, 200)
-        self.assertIn("text-success", done.text)  # the line's result, with its check mark
-        reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        self.assertIn(
+            "text-success", done.text
+        )  # the line's result, with its check mark
+        reservation = self.env["family.reservation"].search(
+            [("child_id", "=", self.child_a1.id)]
+        )
         self.assertEqual(reservation.date, self.open_day)
         self.assertEqual(reservation.price_unit, 4.0)
         self.assertFalse(cart.line_ids)
@@ -91,7 +139,14 @@ class TestPortalPlanning(LivePlanningCase):
         # the planning now shows the day ticked; unticking it puts a cancellation in the recap
         page = self.url_open(self._week_url(self.child_a1, self.open_day))
         self.assertRegex(page.text, r'value="%s"\s+checked' % re.escape(key))
-        self._post("/my/planning", {"child": self.child_a1.id, "view": "week", "start": self.open_day.isoformat()})
+        self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+            },
+        )
         self.assertEqual(cart.line_ids.operation, "cancel")
         # Tout supprimer forgets it, the reservation stays
         self._post("/my/recap/clear", {})
@@ -114,45 +169,87 @@ class TestPortalPlanning(LivePlanningCase):
         if self.locked_day.weekday() == 2:
             # no checkbox to tick on a locked day (the phone list shows it disabled)
             self.assertIn('value="%s"' % locked_key, page.text)
-            self.assertIsNone(re.search(r'value="%s"(?![^>]*disabled)' % locked_key, page.text))
+            self.assertIsNone(
+                re.search(r'value="%s"(?![^>]*disabled)' % locked_key, page.text)
+            )
             limit = self.locked_day - timedelta(days=6)
-            self.assertIn(limit.strftime("%d/%m/%Y"), page.text)  # the reason names the last day to book
-        response = self._post("/my/planning", {
-            "child": self.child_a1.id, "view": "week", "start": self.locked_day.isoformat(), "cell": locked_key,
-        })
+            self.assertIn(
+                limit.strftime("%d/%m/%Y"), page.text
+            )  # the reason names the last day to book
+        response = self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.locked_day.isoformat(),
+                "cell": locked_key,
+            },
+        )
         self.assertEqual(response.status_code, 200)
         self.assertIn('id="pf_planning_errors"', response.text)
-        self.assertFalse(self.env["family.booking.cart.line"].search([("household_id", "=", self.household_a.id)]))
+        self.assertFalse(
+            self.env["family.booking.cart.line"].search(
+                [("household_id", "=", self.household_a.id)]
+            )
+        )
 
     def test_another_family_ids_and_anonymous_visitors_are_refused(self):
         # family A prepares a recap line
-        cart = self.env["family.booking.cart"].with_user(self.parent_a)._get_for_household(
-            self.household_a.with_user(self.parent_a))
-        line = cart.add_bookings([{"registration_id": self.reg_a1.id, "unit_id": self.unit_live.id,
-                                   "date": self.open_day}])[0]["line"]
+        cart = (
+            self.env["family.booking.cart"]
+            .with_user(self.parent_a)
+            ._get_for_household(self.household_a.with_user(self.parent_a))
+        )
+        line = cart.add_bookings(
+            [
+                {
+                    "registration_id": self.reg_a1.id,
+                    "unit_id": self.unit_live.id,
+                    "date": self.open_day,
+                }
+            ]
+        )[0]["line"]
         self.assertTrue(line)
 
         self.authenticate(self.parent_b.login, self.parent_b.login)
-        for url in (self._week_url(self.child_a1, self.open_day), "/my/planning?child=%s" % self.child_a1.id,
-                    "/my/planning?child=abc"):
+        for url in (
+            self._week_url(self.child_a1, self.open_day),
+            "/my/planning?child=%s" % self.child_a1.id,
+            "/my/planning?child=abc",
+        ):
             response = self.url_open(url)
             self.assertEqual(response.status_code, 404, url)
             self.assertNotIn(self.child_a1.first_name, response.text)
         # posting family A's child, or A's registration in B's own form, or A's recap line
-        response = self._post("/my/planning", {"child": self.child_a1.id, "view": "week",
-                                               "start": self.open_day.isoformat()})
+        response = self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+            },
+        )
         self.assertEqual(response.status_code, 404)
-        response = self._post("/my/planning", {
-            "child": self.child_b1.id, "view": "week", "start": self.open_day.isoformat(),
-            "cell": self._key(self.reg_a1, self.open_day),
-        })
+        response = self._post(
+            "/my/planning",
+            {
+                "child": self.child_b1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+                "cell": self._key(self.reg_a1, self.open_day),
+            },
+        )
         self.assertIn('id="pf_planning_errors"', response.text)
         response = self._post("/my/recap/remove", {"line_id": line.id})
         self.assertEqual(response.status_code, 404)
         recap = self.url_open("/my/recap")
         self.assertNotIn(self.child_a1.first_name, recap.text)
         self.assertTrue(line.exists())
-        self.assertFalse(self.env["family.booking.cart.line"].search([("household_id", "=", self.household_b.id)]))
+        self.assertFalse(
+            self.env["family.booking.cart.line"].search(
+                [("household_id", "=", self.household_b.id)]
+            )
+        )
 
         # a form posted without its CSRF token is refused
         response = self.url_open("/my/recap/clear", data={"x": "1"})
@@ -168,11 +265,19 @@ class TestPortalPlanning(LivePlanningCase):
 
     def _tour(self, tour, browser_size):
         self.browser_size = browser_size
-        self.start_tour(self._week_url(self.child_a1, self.open_day), tour, login=self.parent_a.login)
-        reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        self.start_tour(
+            self._week_url(self.child_a1, self.open_day),
+            tour,
+            login=self.parent_a.login,
+        )
+        reservation = self.env["family.reservation"].search(
+            [("child_id", "=", self.child_a1.id)]
+        )
         self.assertEqual(reservation.date, self.open_day)
         self.assertEqual(reservation.state, "reserved")
-        self.assertTrue(self.env["mail.mail"].search([("model", "=", "family.booking.cart")]))
+        self.assertTrue(
+            self.env["mail.mail"].search([("model", "=", "family.booking.cart")])
+        )
 
     def test_booking_tour_desktop(self):
         self._tour("portail_famille_portal_booking", "1366x768")
@@ -180,31 +285,42 @@ class TestPortalPlanning(LivePlanningCase):
     def test_booking_tour_phone(self):
         self._tour("portail_famille_portal_booking_phone", "390x844")
 
-
     # ------------------------------------------------------------------ keyboard alone
     # The whole booking flow with the keyboard alone (RGAA / WCAG 2.1.1): real key presses sent to headless
     # Chromium through the DevTools protocol (trusted events: the browser's own focus moves, checkbox toggling
     # and button activation), never a click. Focus moves with Tab only and must be visible on each control.
-    KEYS = {"Tab": ("Tab", "Tab", 9, None), "Space": (" ", "Space", 32, " "), "Enter": ("Enter", "Enter", 13, "\r")}
+    KEYS = {
+        "Tab": ("Tab", "Tab", 9, None),
+        "Space": (" ", "Space", 32, " "),
+        "Enter": ("Enter", "Enter", 13, "\r"),
+    }
 
     def _press(self, browser, name):
         key, code, key_code, text = self.KEYS[name]
         event = {"key": key, "code": code, "windowsVirtualKeyCode": key_code}
-        browser._websocket_request("Input.dispatchKeyEvent", params={
-            **event, "type": "keyDown", **({"text": text} if text else {})})
-        browser._websocket_request("Input.dispatchKeyEvent", params={**event, "type": "keyUp"})
+        browser._websocket_request(
+            "Input.dispatchKeyEvent",
+            params={**event, "type": "keyDown", **({"text": text} if text else {})},
+        )
+        browser._websocket_request(
+            "Input.dispatchKeyEvent", params={**event, "type": "keyUp"}
+        )
 
     def _eval(self, browser, expression):
-        result = browser._websocket_request("Runtime.evaluate", params={
-            "expression": expression, "returnByValue": True})
+        result = browser._websocket_request(
+            "Runtime.evaluate", params={"expression": expression, "returnByValue": True}
+        )
         return result.get("result", {}).get("value")
 
     def _wait_for_page(self, browser, path, selector):
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                ready = self._eval(browser, "location.pathname === %r && document.readyState === 'complete' && "
-                                            "!!document.querySelector(%r)" % (path, selector))
+                ready = self._eval(
+                    browser,
+                    "location.pathname === %r && document.readyState === 'complete' && "
+                    "!!document.querySelector(%r)" % (path, selector),
+                )
             except Exception:  # the page is being replaced while it navigates
                 ready = False
             if ready:
@@ -216,12 +332,21 @@ class TestPortalPlanning(LivePlanningCase):
         """Press Tab until ``selector`` has the focus; assert the focus is visible there."""
         for _press in range(max_presses):
             self._press(browser, "Tab")
-            if self._eval(browser, "!!document.activeElement && document.activeElement.matches(%r)" % selector):
-                visible = self._eval(browser, """(() => { const el = document.activeElement;
+            if self._eval(
+                browser,
+                "!!document.activeElement && document.activeElement.matches(%r)"
+                % selector,
+            ):
+                visible = self._eval(
+                    browser,
+                    """(() => { const el = document.activeElement;
                     const style = getComputedStyle(el);
                     return el.matches(':focus-visible') &&
-                        (style.outlineStyle !== 'none' || style.boxShadow !== 'none'); })()""")
-                self.assertTrue(visible, "the keyboard focus on %s is not visible" % selector)
+                        (style.outlineStyle !== 'none' || style.boxShadow !== 'none'); })()""",
+                )
+                self.assertTrue(
+                    visible, "the keyboard focus on %s is not visible" % selector
+                )
                 return
         self.fail("%s cannot be reached with the Tab key" % selector)
 
@@ -234,23 +359,38 @@ class TestPortalPlanning(LivePlanningCase):
             self.http_request_strict_check = True
             self.cr.flush()
             self.cr.clear()
-            browser.navigate_to(self.base_url() + self._week_url(self.child_a1, self.open_day), wait_stop=True)
+            browser.navigate_to(
+                self.base_url() + self._week_url(self.child_a1, self.open_day),
+                wait_stop=True,
+            )
             self.assertTrue(browser._wait_ready())
-            cell = "form.pf-planning-grid input[name=cell][data-tour-day='%s']" % self.open_day.isoformat()
+            cell = (
+                "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
+                % self.open_day.isoformat()
+            )
             self._tab_to(browser, cell)
             self._press(browser, "Space")
-            self.assertTrue(self._eval(browser, "document.querySelector(%r).checked" % cell))
+            self.assertTrue(
+                self._eval(browser, "document.querySelector(%r).checked" % cell)
+            )
             self._tab_to(browser, "form.pf-planning-grid button[name=go_recap]")
             self._press(browser, "Enter")
             self._wait_for_page(browser, "/my/recap", ".o_pf_recap .pf-recap-table")
-            self._tab_to(browser, ".o_pf_recap form[action='/my/recap/confirm'] button[type=submit]")
+            self._tab_to(
+                browser,
+                ".o_pf_recap form[action='/my/recap/confirm'] button[type=submit]",
+            )
             self._press(browser, "Enter")
-            self._wait_for_page(browser, "/my/recap/confirm", ".o_pf_recap_done .text-success")
+            self._wait_for_page(
+                browser, "/my/recap/confirm", ".o_pf_recap_done .text-success"
+            )
         finally:
             browser.stop()
             self._wait_remaining_requests()
             self.http_request_key = self.canonical_tag
             self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
-        reservation = self.env["family.reservation"].search([("child_id", "=", self.child_a1.id)])
+        reservation = self.env["family.reservation"].search(
+            [("child_id", "=", self.child_a1.id)]
+        )
         self.assertEqual(reservation.date, self.open_day)
         self.assertEqual(reservation.state, "reserved")

@@ -22,55 +22,112 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
         cls.child_a1.health_sheet_id.write({"allergies": cls.SECRET})
         cls.registration_a = cls._create_registration(cls.child_a1, cls.act_restaurant)
         cls.registration_a.action_validate()
-        cls.person_a = cls.env["family.authorized.person"].create({
-            "household_id": cls.household_a.id, "name": "Voisine-MARTIN", "phone": "06 00 00 00 02"})
-        cart = cls.env["family.booking.cart"].create({"household_id": cls.household_a.id})
-        cls.line_a = cls.env["family.booking.cart.line"].create({
-            "cart_id": cart.id, "registration_id": cls.registration_a.id,
-            "unit_id": cls.act_restaurant.unit_ids.id, "date": "2026-01-05", "price_unit": 3.0,
-        })
-        cls.message_a = cls.env["family.message"].with_user(cls.parent_a)._portal_create(
-            cls.household_a.with_user(cls.parent_a), "alae", "information", "Sujet-MARTIN", "Texte-MARTIN",
-            [("piece.pdf", TINY_PDF)])
+        cls.person_a = cls.env["family.authorized.person"].create(
+            {
+                "household_id": cls.household_a.id,
+                "name": "Voisine-MARTIN",
+                "phone": "06 00 00 00 02",
+            }
+        )
+        cart = cls.env["family.booking.cart"].create(
+            {"household_id": cls.household_a.id}
+        )
+        cls.line_a = cls.env["family.booking.cart.line"].create(
+            {
+                "cart_id": cart.id,
+                "registration_id": cls.registration_a.id,
+                "unit_id": cls.act_restaurant.unit_ids.id,
+                "date": "2026-01-05",
+                "price_unit": 3.0,
+            }
+        )
+        cls.message_a = (
+            cls.env["family.message"]
+            .with_user(cls.parent_a)
+            ._portal_create(
+                cls.household_a.with_user(cls.parent_a),
+                "alae",
+                "information",
+                "Sujet-MARTIN",
+                "Texte-MARTIN",
+                [("piece.pdf", TINY_PDF)],
+            )
+        )
         cls.attachment_a = cls.message_a.sudo().message_ids.attachment_ids[:1]
-        cls.draft_document = cls.env["family.public.document"].create({
-            "name": "Brouillon", "file": cls.message_a.sudo().message_ids.attachment_ids[:1].datas,
-            "file_name": "b.pdf", "is_published": False})
+        cls.draft_document = cls.env["family.public.document"].create(
+            {
+                "name": "Brouillon",
+                "file": cls.message_a.sudo().message_ids.attachment_ids[:1].datas,
+                "file_name": "b.pdf",
+                "is_published": False,
+            }
+        )
 
     def _routes(self):
         routes = set()
         # one controller per feature, each extending the shared base
-        for _name, method in (m for c in FamilyPortal.__subclasses__() for m in inspect.getmembers(c, callable)):
+        for _name, method in (
+            m
+            for c in FamilyPortal.__subclasses__()
+            for m in inspect.getmembers(c, callable)
+        ):
             routing = getattr(method, "original_routing", None)
-            if routing and method.original_endpoint.__module__.startswith("odoo.addons.portail_famille"):
+            if routing and method.original_endpoint.__module__.startswith(
+                "odoo.addons.portail_famille"
+            ):
                 if routing.get("auth") == "public":
                     # the only public page: the accessibility statement, with no family data
                     self.assertEqual(routing["routes"], ["/accessibilite"])
                     continue
                 self.assertEqual(routing.get("auth"), "user", routing["routes"])
                 for route in routing["routes"]:
-                    routes.add((route, tuple(routing.get("methods") or ("GET", "POST"))))
+                    routes.add(
+                        (route, tuple(routing.get("methods") or ("GET", "POST")))
+                    )
         return routes
 
     def _ids(self):
         return {
-            "child_id": self.child_a1.id, "registration_id": self.registration_a.id,
-            "message_id": self.message_a.id, "attachment_id": self.attachment_a.id,
-            "document_id": self.draft_document.id, "page": 2,
+            "child_id": self.child_a1.id,
+            "registration_id": self.registration_a.id,
+            "message_id": self.message_a.id,
+            "attachment_id": self.attachment_a.id,
+            "document_id": self.draft_document.id,
+            "page": 2,
         }
 
     def _form(self):
         """Every form field the portal reads, filled with the first family's ids."""
         return {
-            "child": self.child_a1.id, "child_id": self.child_a1.id, "partner_id": self.parent_a.partner_id.id,
-            "person_id": self.person_a.id, "line_id": self.line_a.id, "activity_id": self.act_restaurant.id,
-            "cell": "%s-%s-2026-01-05" % (self.registration_a.id, self.act_restaurant.unit_ids.id),
-            "registration_id": self.registration_a.id, "body": "intrusion", "subject": "intrusion",
-            "service": "alae", "theme": "information", "allergies": "intrusion", "mobile": "0600000000",
-            "name": "intrusion", "phone": "0600000000", "vaccine": "mmr", "date": "2020-01-01",
-            "date_from": "2026-01-05", "date_to": "2026-01-05", "reason": "illness", "value": "1",
-            "document_type": "other", "view": "month", "start": "2026-01-01",
-            "first_name": "intrusion", "last_name": "intrusion", "birth_date": "2019-01-01",
+            "child": self.child_a1.id,
+            "child_id": self.child_a1.id,
+            "partner_id": self.parent_a.partner_id.id,
+            "person_id": self.person_a.id,
+            "line_id": self.line_a.id,
+            "activity_id": self.act_restaurant.id,
+            "cell": "%s-%s-2026-01-05"
+            % (self.registration_a.id, self.act_restaurant.unit_ids.id),
+            "registration_id": self.registration_a.id,
+            "body": "intrusion",
+            "subject": "intrusion",
+            "service": "alae",
+            "theme": "information",
+            "allergies": "intrusion",
+            "mobile": "0600000000",
+            "name": "intrusion",
+            "phone": "0600000000",
+            "vaccine": "mmr",
+            "date": "2020-01-01",
+            "date_from": "2026-01-05",
+            "date_to": "2026-01-05",
+            "reason": "illness",
+            "value": "1",
+            "document_type": "other",
+            "view": "month",
+            "start": "2026-01-01",
+            "first_name": "intrusion",
+            "last_name": "intrusion",
+            "birth_date": "2019-01-01",
             "image_rights_consent": "1",
         }
 
@@ -80,24 +137,46 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
 
     def _assert_nothing_of_family_a(self, response, what):
         self.assertIn(response.status_code, (200, 303, 400, 403, 404), what)
-        for secret in (self.SECRET, self.child_a1.first_name, "Voisine-MARTIN", "Sujet-MARTIN", "Texte-MARTIN"):
+        for secret in (
+            self.SECRET,
+            self.child_a1.first_name,
+            "Voisine-MARTIN",
+            "Sujet-MARTIN",
+            "Texte-MARTIN",
+        ):
             self.assertNotIn(secret, response.text, what)
 
     def _snapshot(self):
         sheet = self.child_a1.health_sheet_id
         self.env.invalidate_all()
-        return (sheet.allergies, len(sheet.vaccine_ids), self.line_a.exists().id, self.person_a.exists().id,
-                len(self.message_a.sudo().message_ids), self.parent_a.partner_id.mobile,
-                self.env["family.registration"].search_count([("household_id", "=", self.household_a.id)]),
-                self.env["family.absence"].search_count([]), self.env["family.document"].search_count([]),
-                self.env["family.quotient"].search_count([("household_id", "=", self.household_a.id)]),
-                self.child_a1.first_name, self.child_a1.image_rights_consent,
-                self.env["family.change.request"].search_count([("household_id", "=", self.household_a.id)]))
+        return (
+            sheet.allergies,
+            len(sheet.vaccine_ids),
+            self.line_a.exists().id,
+            self.person_a.exists().id,
+            len(self.message_a.sudo().message_ids),
+            self.parent_a.partner_id.mobile,
+            self.env["family.registration"].search_count(
+                [("household_id", "=", self.household_a.id)]
+            ),
+            self.env["family.absence"].search_count([]),
+            self.env["family.document"].search_count([]),
+            self.env["family.quotient"].search_count(
+                [("household_id", "=", self.household_a.id)]
+            ),
+            self.child_a1.first_name,
+            self.child_a1.image_rights_consent,
+            self.env["family.change.request"].search_count(
+                [("household_id", "=", self.household_a.id)]
+            ),
+        )
 
     def test_every_route_refuses_another_family_and_anonymous_visitors(self):
         routes = self._routes()
         self.assertGreaterEqual(len(routes), 20)
-        self.assertEqual({route for route, _m in routes if not route.startswith("/my/")}, set())
+        self.assertEqual(
+            {route for route, _m in routes if not route.startswith("/my/")}, set()
+        )
         before = self._snapshot()
 
         self.authenticate(self.parent_b.login, self.parent_b.login)
@@ -107,13 +186,21 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             if "GET" in methods:
                 response = self.url_open(url)
                 self._assert_nothing_of_family_a(response, "GET %s" % url)
-                if re.search(r"<int:(?!page>)", route):  # an id of the first family in the URL
+                if re.search(
+                    r"<int:(?!page>)", route
+                ):  # an id of the first family in the URL
                     self.assertEqual(response.status_code, 404, "GET %s" % url)
             if "POST" in methods:
-                response = self.url_open(url, data={**self._form(), "csrf_token": token})
+                response = self.url_open(
+                    url, data={**self._form(), "csrf_token": token}
+                )
                 self._assert_nothing_of_family_a(response, "POST %s" % url)
                 self.assertNotEqual(response.status_code, 500, "POST %s" % url)
-        self.assertEqual(self._snapshot(), before, "the other family changed nothing of the first one")
+        self.assertEqual(
+            self._snapshot(),
+            before,
+            "the other family changed nothing of the first one",
+        )
 
         self.authenticate(None, None)
         for route, methods in sorted(routes):
@@ -125,5 +212,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             if "POST" in methods:
                 response = self.url_open(url, data=self._form())
                 self._assert_nothing_of_family_a(response, "anonymous POST %s" % url)
-                self.assertTrue(response.status_code in (400, 403) or "/web/login" in response.url, url)
+                self.assertTrue(
+                    response.status_code in (400, 403) or "/web/login" in response.url,
+                    url,
+                )
         self.assertEqual(self._snapshot(), before)

@@ -14,26 +14,61 @@ class ReservationCommon(FamilyCommon):
         super().setUpClass()
         Activity = cls.env["family.activity"]
         # Wednesdays leisure centre: 6-day deadline (seed 000), 2 places a day
-        cls.act_wednesday = Activity.create({
-            "name": "CL Mercredis", "kind": "alsh_wednesday", "school_year_id": cls.year.id,
-            "age_group": "all", "runs_on": "school_days", "capacity": 2,
-            "monday": False, "tuesday": False, "thursday": False, "friday": False,
-            "booking_rule": "days_before", "booking_days_before": 6,
-            "unit_ids": [Command.create({"name": "Après-midi AVEC repas"})],
-        })
+        cls.act_wednesday = Activity.create(
+            {
+                "name": "CL Mercredis",
+                "kind": "alsh_wednesday",
+                "school_year_id": cls.year.id,
+                "age_group": "all",
+                "runs_on": "school_days",
+                "capacity": 2,
+                "monday": False,
+                "tuesday": False,
+                "thursday": False,
+                "friday": False,
+                "booking_rule": "days_before",
+                "booking_days_before": 6,
+                "unit_ids": [Command.create({"name": "Après-midi AVEC repas"})],
+            }
+        )
         cls.unit_wed = cls.act_wednesday.unit_ids
-        cls.unit_wed.write({"tariff_ids": [
-            Command.create({"name": "CL DEMI-JOURNEE T1", "qf_min": 0, "qf_max": 800, "price": 4.00}),
-            Command.create({"name": "CL DEMI-JOURNEE T2", "qf_min": 800, "qf_max": 0, "price": 10.40}),
-        ]})
+        cls.unit_wed.write(
+            {
+                "tariff_ids": [
+                    Command.create(
+                        {
+                            "name": "CL DEMI-JOURNEE T1",
+                            "qf_min": 0,
+                            "qf_max": 800,
+                            "price": 4.00,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "CL DEMI-JOURNEE T2",
+                            "qf_min": 800,
+                            "qf_max": 0,
+                            "price": 10.40,
+                        }
+                    ),
+                ]
+            }
+        )
         cls.act_restaurant.write({"booking_rule": "monthly", "booking_monthly_day": 20})
         cls.unit_holiday = cls.act_alsh_holiday.unit_ids
-        cls.unit_holiday.write({"tariff_ids": [Command.create({"name": "CLV JOURNEE", "price": 12.0})]})
+        cls.unit_holiday.write(
+            {"tariff_ids": [Command.create({"name": "CLV JOURNEE", "price": 12.0})]}
+        )
         cls.act_alsh_holiday.write({"booking_rule": "period_window"})
-        cls.child_b2 = cls.env["family.child"].create({
-            "first_name": "Inès", "last_name": "Durand", "birth_date": "2019-02-02",
-            "household_id": cls.household_b.id, "class_level": "ce1",
-        })
+        cls.child_b2 = cls.env["family.child"].create(
+            {
+                "first_name": "Inès",
+                "last_name": "Durand",
+                "birth_date": "2019-02-02",
+                "household_id": cls.household_b.id,
+                "class_level": "ce1",
+            }
+        )
         cls._create_quotient(cls.household_a, 500, "2025-01-01", "2026-12-31")
 
         def validated(child, activity, **kw):
@@ -45,20 +80,30 @@ class ReservationCommon(FamilyCommon):
         cls.reg_a2_wed = validated(cls.child_a2, cls.act_wednesday)
         cls.reg_b1_wed = validated(cls.child_b1, cls.act_wednesday)
         cls.reg_a1_resto = validated(cls.child_a1, cls.act_restaurant)
-        cls.reg_a2_holiday = validated(cls.child_a2, cls.act_alsh_holiday, date_start="2025-10-18",
-                                       date_end="2025-11-02")
+        cls.reg_a2_holiday = validated(
+            cls.child_a2,
+            cls.act_alsh_holiday,
+            date_start="2025-10-18",
+            date_end="2025-11-02",
+        )
         cls.Reservation = cls.env["family.reservation"]
 
     def _book(self, registration, day, unit=None, user=None, waiting_list=False, **ctx):
         Reservation = self.Reservation.with_user(user) if user else self.Reservation
         unit = unit or registration.activity_id.unit_ids[:1]
-        return Reservation.with_context(**ctx)._book([{
-            "registration_id": registration.id, "unit_id": unit.id, "date": day, "waiting_list": waiting_list,
-        }])[0]
+        return Reservation.with_context(**ctx)._book(
+            [
+                {
+                    "registration_id": registration.id,
+                    "unit_id": unit.id,
+                    "date": day,
+                    "waiting_list": waiting_list,
+                }
+            ]
+        )[0]
 
 
 class TestReservationBooking(ReservationCommon):
-
     @freeze_time("2025-11-03")
     def test_book_freezes_price_from_qf(self):
         result = self._book(self.reg_a1_wed, "2025-11-19", user=self.parent_a)
@@ -71,7 +116,9 @@ class TestReservationBooking(ReservationCommon):
         self.unit_wed.tariff_ids.filtered(lambda t: t.qf_min == 0).price = 6.00
         self.assertEqual(reservation.price_unit, 4.00)
         # a family without validated QF pays the top bracket
-        other = self._book(self.reg_b1_wed, "2025-11-19", user=self.parent_b)["reservation"]
+        other = self._book(self.reg_b1_wed, "2025-11-19", user=self.parent_b)[
+            "reservation"
+        ]
         self.assertEqual(other.price_unit, 10.40)
 
     @freeze_time("2025-11-03")
@@ -81,16 +128,24 @@ class TestReservationBooking(ReservationCommon):
         self.assertIn("11/11/2025", result["error"])
         self.assertFalse(result["reservation"])
         # a Thursday for the Wednesday activity
-        self.assertIn("fermé ce jour-là", self._book(self.reg_a1_wed, "2025-11-20")["error"])
+        self.assertIn(
+            "fermé ce jour-là", self._book(self.reg_a1_wed, "2025-11-20")["error"]
+        )
         # during the autumn holidays for a school-days activity
-        self.assertIn("fermé ce jour-là", self._book(self.reg_a1_wed, "2025-10-22")["error"])
+        self.assertIn(
+            "fermé ce jour-là", self._book(self.reg_a1_wed, "2025-10-22")["error"]
+        )
 
     @freeze_time("2025-11-03")
     def test_closure_refused(self):
-        self.env["family.closure"].create({
-            "name": "Journée pédagogique", "school_year_id": self.year.id,
-            "date_start": "2025-11-26", "date_end": "2025-11-26",
-        })
+        self.env["family.closure"].create(
+            {
+                "name": "Journée pédagogique",
+                "school_year_id": self.year.id,
+                "date_start": "2025-11-26",
+                "date_end": "2025-11-26",
+            }
+        )
         self.assertIn("26/11/2025", self._book(self.reg_a1_wed, "2025-11-26")["error"])
 
     @freeze_time("2025-11-03")
@@ -113,25 +168,52 @@ class TestReservationBooking(ReservationCommon):
     @freeze_time("2025-11-03")
     def test_duplicate_refused_and_enforced_by_database(self):
         self._book(self.reg_a1_wed, "2025-11-19")
-        self.assertIn("déjà réservé", self._book(self.reg_a1_wed, "2025-11-19")["error"])
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            self.Reservation.create({
-                "registration_id": self.reg_a1_wed.id, "child_id": self.child_a1.id,
-                "household_id": self.household_a.id, "activity_id": self.act_wednesday.id,
-                "unit_id": self.unit_wed.id, "date": "2025-11-19",
-            })
+        self.assertIn(
+            "déjà réservé", self._book(self.reg_a1_wed, "2025-11-19")["error"]
+        )
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
+            self.Reservation.create(
+                {
+                    "registration_id": self.reg_a1_wed.id,
+                    "child_id": self.child_a1.id,
+                    "household_id": self.household_a.id,
+                    "activity_id": self.act_wednesday.id,
+                    "unit_id": self.unit_wed.id,
+                    "date": "2025-11-19",
+                }
+            )
 
     @freeze_time("2025-11-03")
     def test_rejected_line_leaves_the_others(self):
-        results = self.Reservation.with_user(self.parent_a)._book([
-            {"registration_id": self.reg_a1_wed.id, "unit_id": self.unit_wed.id, "date": "2025-11-19"},
-            {"registration_id": self.reg_a1_wed.id, "unit_id": self.unit_wed.id, "date": "2025-11-05"},  # late
-            {"registration_id": self.reg_a1_wed.id, "unit_id": self.unit_wed.id, "date": "2025-11-26"},
-        ])
+        results = self.Reservation.with_user(self.parent_a)._book(
+            [
+                {
+                    "registration_id": self.reg_a1_wed.id,
+                    "unit_id": self.unit_wed.id,
+                    "date": "2025-11-19",
+                },
+                {
+                    "registration_id": self.reg_a1_wed.id,
+                    "unit_id": self.unit_wed.id,
+                    "date": "2025-11-05",
+                },  # late
+                {
+                    "registration_id": self.reg_a1_wed.id,
+                    "unit_id": self.unit_wed.id,
+                    "date": "2025-11-26",
+                },
+            ]
+        )
         self.assertFalse(results[0]["error"])
         self.assertIn("05/11/2025", results[1]["error"])
         self.assertFalse(results[2]["error"])
-        self.assertEqual(len(self.Reservation.search([("child_id", "=", self.child_a1.id)])), 2)
+        self.assertEqual(
+            len(self.Reservation.search([("child_id", "=", self.child_a1.id)])), 2
+        )
 
 
 class TestReservationDeadlines(ReservationCommon):
@@ -160,11 +242,15 @@ class TestReservationDeadlines(ReservationCommon):
             late = self._book(self.reg_a1_resto, "2025-12-04", user=self.parent_a)
             self.assertIn("20/11/2025", late["error"])
             # January is still open
-            self.assertFalse(self._book(self.reg_a1_resto, "2026-01-06", user=self.parent_a)["error"])
+            self.assertFalse(
+                self._book(self.reg_a1_resto, "2026-01-06", user=self.parent_a)["error"]
+            )
 
     def test_monthly_rule_governs_cancellation(self):
         with freeze_time("2025-11-10"):
-            reservation = self._book(self.reg_a1_resto, "2025-12-02", user=self.parent_a)["reservation"]
+            reservation = self._book(
+                self.reg_a1_resto, "2025-12-02", user=self.parent_a
+            )["reservation"]
         with freeze_time("2025-11-21"):
             with self.assertRaisesRegex(UserError, "20/11/2025"):
                 reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
@@ -174,7 +260,9 @@ class TestReservationDeadlines(ReservationCommon):
 
     def test_period_window_rule_governs_cancellation(self):
         with freeze_time("2025-09-15"):
-            reservation = self._book(self.reg_a2_holiday, "2025-10-20", user=self.parent_a)["reservation"]
+            reservation = self._book(
+                self.reg_a2_holiday, "2025-10-20", user=self.parent_a
+            )["reservation"]
         with freeze_time("2025-10-02"):
             with self.assertRaisesRegex(UserError, "01/10/2025"):
                 reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
@@ -185,7 +273,11 @@ class TestReservationDeadlines(ReservationCommon):
     def test_period_window_rule(self):
         # autumn holidays 18/10 - 02/11, window 01/09 - 01/10
         with freeze_time("2025-10-01"):
-            self.assertFalse(self._book(self.reg_a2_holiday, "2025-10-20", user=self.parent_a)["error"])
+            self.assertFalse(
+                self._book(self.reg_a2_holiday, "2025-10-20", user=self.parent_a)[
+                    "error"
+                ]
+            )
         with freeze_time("2025-10-02"):
             late = self._book(self.reg_a2_holiday, "2025-10-21", user=self.parent_a)
             self.assertIn("01/10/2025", late["error"])
@@ -194,12 +286,16 @@ class TestReservationDeadlines(ReservationCommon):
     def test_staff_override_is_traced(self):
         refused = self._book(self.reg_a1_wed, "2025-11-19", user=self.agent)
         self.assertIn("6 jours avant", refused["error"])
-        forced = self._book(self.reg_a1_wed, "2025-11-19", user=self.agent, booking_override=True)
+        forced = self._book(
+            self.reg_a1_wed, "2025-11-19", user=self.agent, booking_override=True
+        )
         self.assertFalse(forced["error"])
         self.assertTrue(forced["reservation"].is_override)
         self.assertEqual(forced["reservation"].override_user_id, self.agent)
         # a parent cannot use the override
-        late = self._book(self.reg_a2_wed, "2025-11-19", user=self.parent_a, booking_override=True)
+        late = self._book(
+            self.reg_a2_wed, "2025-11-19", user=self.parent_a, booking_override=True
+        )
         self.assertIn("6 jours avant", late["error"])
 
     @freeze_time("2025-11-03")
@@ -212,7 +308,6 @@ class TestReservationDeadlines(ReservationCommon):
 
 
 class TestReservationCapacity(ReservationCommon):
-
     @freeze_time("2025-11-03")
     def test_full_day_offers_waiting_list_and_cancel_promotes(self):
         day = "2025-11-19"
@@ -221,22 +316,33 @@ class TestReservationCapacity(ReservationCommon):
         full = self._book(self.reg_b1_wed, day, user=self.parent_b)
         self.assertIn("complet", full["error"])
         self.assertIn("liste d'attente", full["error"])
-        waiting = self._book(self.reg_b1_wed, day, user=self.parent_b, waiting_list=True)
+        waiting = self._book(
+            self.reg_b1_wed, day, user=self.parent_b, waiting_list=True
+        )
         self.assertEqual(waiting["state"], "waiting")
         reservation_b = waiting["reservation"]
         self.assertEqual(reservation_b.state, "waiting")
 
         first.with_user(self.parent_a)._cancel(raise_on_error=True)
         self.assertEqual(reservation_b.state, "reserved")
-        message = reservation_b.message_ids.filtered(lambda m: "place" in (m.subject or "").lower())
+        message = reservation_b.message_ids.filtered(
+            lambda m: "place" in (m.subject or "").lower()
+        )
         self.assertTrue(message)
         self.assertIn(self.parent_b.partner_id, message.notified_partner_ids)
-        self.assertTrue(self.env["mail.mail"].search([
-            ("mail_message_id", "=", message.id), ("recipient_ids", "in", self.parent_b.partner_id.ids),
-        ]))
+        self.assertTrue(
+            self.env["mail.mail"].search(
+                [
+                    ("mail_message_id", "=", message.id),
+                    ("recipient_ids", "in", self.parent_b.partner_id.ids),
+                ]
+            )
+        )
         Day = self.env["family.activity.day"]
         counts = Day._get_counts(self.act_wednesday.ids, first.date, first.date)
-        self.assertEqual(counts[Day._place_key(self.act_wednesday, None, first.date)], 2)
+        self.assertEqual(
+            counts[Day._place_key(self.act_wednesday, None, first.date)], 2
+        )
 
     @freeze_time("2025-11-03")
     def test_unit_capacity(self):
@@ -251,13 +357,19 @@ class TestReservationCapacity(ReservationCommon):
             self._book(self.reg_a1_wed, day)
         self._book(self.reg_a2_wed, "2025-11-19")
         self._book(self.reg_a1_wed, "2025-12-03")  # next month: not counted
-        costs = self.Reservation._get_monthly_cost(self.household_a, self._date("2025-11-01"))
+        costs = self.Reservation._get_monthly_cost(
+            self.household_a, self._date("2025-11-01")
+        )
         self.assertAlmostEqual(costs[self.child_a1.id], 8.00)
         self.assertAlmostEqual(costs[self.child_a2.id], 4.00)
         self.assertAlmostEqual(costs["total"], 12.00)
         # a justified absence is not billed by default, an unjustified one is
-        reservations = self.Reservation.search([("child_id", "=", self.child_a1.id), ("date", "<", "2025-12-01")])
+        reservations = self.Reservation.search(
+            [("child_id", "=", self.child_a1.id), ("date", "<", "2025-12-01")]
+        )
         reservations[0].state = "absent_justified"
         reservations[1].state = "absent_unjustified"
-        costs = self.Reservation._get_monthly_cost(self.household_a, self._date("2025-11-01"))
+        costs = self.Reservation._get_monthly_cost(
+            self.household_a, self._date("2025-11-01")
+        )
         self.assertAlmostEqual(costs["total"], 8.00)

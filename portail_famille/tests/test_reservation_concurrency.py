@@ -23,31 +23,68 @@ class TestCapacityUnderConcurrency(TransactionCase):
         with self._cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
             tag = uuid.uuid4().hex[:8]
-            year = env["family.school.year"].create({
-                "name": f"2095/2096 concurrency {tag}", "date_start": "2095-09-01", "date_end": "2096-08-31",
-            })
-            activity = env["family.activity"].create({
-                "name": f"CL Mercredis {tag}", "kind": "alsh_wednesday", "school_year_id": year.id,
-                "capacity": PLACES, "booking_rule": "days_before", "booking_days_before": 6,
-                "monday": False, "tuesday": False, "thursday": False, "friday": False,
-                "unit_ids": [Command.create({
-                    "name": "Journée", "tariff_ids": [Command.create({"name": "JOURNEE", "price": 9.0})],
-                })],
-            })
-            households = env["family.household"].create([
-                {"name": f"Famille CONCUR{i} {tag}"} for i in range(FAMILIES)
-            ])
-            children = env["family.child"].create([
-                {"first_name": f"Enfant{i}", "last_name": "Concur", "birth_date": "2019-01-01",
-                 "class_level": "ce1", "household_id": household.id}
-                for i, household in enumerate(households)
-            ])
-            registrations = env["family.registration"].create([
-                {"child_id": child.id, "activity_id": activity.id, "state": "validated"} for child in children
-            ])
+            year = env["family.school.year"].create(
+                {
+                    "name": f"2095/2096 concurrency {tag}",
+                    "date_start": "2095-09-01",
+                    "date_end": "2096-08-31",
+                }
+            )
+            activity = env["family.activity"].create(
+                {
+                    "name": f"CL Mercredis {tag}",
+                    "kind": "alsh_wednesday",
+                    "school_year_id": year.id,
+                    "capacity": PLACES,
+                    "booking_rule": "days_before",
+                    "booking_days_before": 6,
+                    "monday": False,
+                    "tuesday": False,
+                    "thursday": False,
+                    "friday": False,
+                    "unit_ids": [
+                        Command.create(
+                            {
+                                "name": "Journée",
+                                "tariff_ids": [
+                                    Command.create({"name": "JOURNEE", "price": 9.0})
+                                ],
+                            }
+                        )
+                    ],
+                }
+            )
+            households = env["family.household"].create(
+                [{"name": f"Famille CONCUR{i} {tag}"} for i in range(FAMILIES)]
+            )
+            children = env["family.child"].create(
+                [
+                    {
+                        "first_name": f"Enfant{i}",
+                        "last_name": "Concur",
+                        "birth_date": "2019-01-01",
+                        "class_level": "ce1",
+                        "household_id": household.id,
+                    }
+                    for i, household in enumerate(households)
+                ]
+            )
+            registrations = env["family.registration"].create(
+                [
+                    {
+                        "child_id": child.id,
+                        "activity_id": activity.id,
+                        "state": "validated",
+                    }
+                    for child in children
+                ]
+            )
             ids = {
-                "year": year.id, "activity": activity.id, "unit": activity.unit_ids.id,
-                "households": households.ids, "registrations": registrations.ids,
+                "year": year.id,
+                "activity": activity.id,
+                "unit": activity.unit_ids.id,
+                "households": households.ids,
+                "registrations": registrations.ids,
             }
         return ids
 
@@ -55,7 +92,9 @@ class TestCapacityUnderConcurrency(TransactionCase):
         with self._cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
             activity = env["family.activity"].browse(ids["activity"])
-            env["family.reservation"].search([("activity_id", "=", activity.id)]).unlink()
+            env["family.reservation"].search(
+                [("activity_id", "=", activity.id)]
+            ).unlink()
             registrations = env["family.registration"].browse(ids["registrations"])
             registrations.unlink()
             households = env["family.household"].browse(ids["households"])
@@ -80,9 +119,16 @@ class TestCapacityUnderConcurrency(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
 
                     def attempt():
-                        return env["family.reservation"]._book([
-                            {"registration_id": registration_id, "unit_id": ids["unit"], "date": DAY},
-                        ])[0]
+                        return env["family.reservation"]._book(
+                            [
+                                {
+                                    "registration_id": registration_id,
+                                    "unit_id": ids["unit"],
+                                    "date": DAY,
+                                },
+                            ]
+                        )[0]
+
                     result = retrying(attempt, env)
                     outcome = result["error"] or result["state"]
             except Exception as error:
@@ -90,7 +136,9 @@ class TestCapacityUnderConcurrency(TransactionCase):
             with lock:
                 outcomes.append(outcome)
 
-        threads = [threading.Thread(target=book, args=(rid,)) for rid in ids["registrations"]]
+        threads = [
+            threading.Thread(target=book, args=(rid,)) for rid in ids["registrations"]
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -104,7 +152,8 @@ class TestCapacityUnderConcurrency(TransactionCase):
             booked = cr.fetchone()[0]
             cr.execute(
                 "SELECT reserved_count FROM family_activity_day WHERE activity_id = %s AND unit_id IS NULL "
-                "AND date = %s", [ids["activity"], DAY],
+                "AND date = %s",
+                [ids["activity"], DAY],
             )
             counter = cr.fetchone()[0]
         self.assertEqual(len(outcomes), FAMILIES, outcomes)

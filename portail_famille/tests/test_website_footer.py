@@ -8,19 +8,46 @@ class TestWebsiteFooter(HttpCase):
 
     def test_footer_and_header_show_the_town(self):
         town = self.env["website"].get_current_website().company_id.partner_id
-        town.write({"name": "Mairie de Testville", "street": "2 rue du Test", "zip": "31999", "city": "Testville",
-                    "phone": "05 99 99 99 99", "email": "famille@testville.example.fr"})
+        town.write(
+            {
+                "name": "Mairie de Testville",
+                "street": "2 rue du Test",
+                "zip": "31999",
+                "city": "Testville",
+                "phone": "05 99 99 99 99",
+                "email": "famille@testville.example.fr",
+            }
+        )
         page = self.url_open("/accessibilite")
         self.assertEqual(page.status_code, 200)
         footer = page.text.split('<footer id="bottom"', 1)[1]
-        for link in ("/my/planning", "/my/registrations", "/my/messages", "/my/news", "/my/documents",
-                     "/accessibilite", "/web/reset_password"):
+        for link in (
+            "/my/planning",
+            "/my/registrations",
+            "/my/messages",
+            "/my/news",
+            "/my/documents",
+            "/accessibilite",
+            "/web/reset_password",
+        ):
             self.assertIn('href="%s"' % link, footer)
-        for text in ("Mairie de Testville", "2 rue du Test", "31999", 'href="tel:05 99 99 99 99"',
-                     'href="mailto:famille@testville.example.fr"', "© Mairie de Testville"):
+        for text in (
+            "Mairie de Testville",
+            "2 rue du Test",
+            "31999",
+            'href="tel:05 99 99 99 99"',
+            'href="mailto:famille@testville.example.fr"',
+            "© Mairie de Testville",
+        ):
             self.assertIn(text, footer)
-        for placeholder in ("Useful Links", "About us", "Connect with us", "info@yourcompany.example.com",
-                            "+1 555-555-5556", "passionate people"):
+        for placeholder in (
+            "Useful Links",
+            "About us",
+            "Connect with us",
+            "info@yourcompany.example.com",
+            "+1 555-555-5556",
+            "passionate people",
+        ):
             self.assertNotIn(placeholder, footer)
         header = page.text.split("<header", 1)[1].split("</header>", 1)[0]
         self.assertIn('href="tel:05 99 99 99 99"', header)

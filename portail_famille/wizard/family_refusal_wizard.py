@@ -9,8 +9,12 @@ class FamilyRefusalWizard(models.TransientModel):
     _description = "Refusal Reason"
 
     res_model = fields.Selection(
-        [("family.registration", "Registration"), ("family.quotient", "Quotient"),
-         ("family.change.request", "File change")], required=True
+        [
+            ("family.registration", "Registration"),
+            ("family.quotient", "Quotient"),
+            ("family.change.request", "File change"),
+        ],
+        required=True,
     )
     res_ids = fields.Json(required=True)
     reason = fields.Text(required=True)
@@ -23,13 +27,18 @@ class FamilyRefusalWizard(models.TransientModel):
             "res_model": self._name,
             "view_mode": "form",
             "target": "new",
-            "context": {"default_res_model": records._name, "default_res_ids": records.ids},
+            "context": {
+                "default_res_model": records._name,
+                "default_res_ids": records.ids,
+            },
         }
 
     def action_confirm(self):
         self.ensure_one()
         if not (self.reason or "").strip():
-            raise UserError(_("Please give the reason for the refusal: the family will read it."))
+            raise UserError(
+                _("Please give the reason for the refusal: the family will read it.")
+            )
         records = self.env[self.res_model].browse(self.res_ids).exists()
         records.action_refuse(reason=self.reason.strip())
         return {"type": "ir.actions.act_window_close"}

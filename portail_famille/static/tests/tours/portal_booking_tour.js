@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /**
  * A parent books a day on the planning, reviews the recap and finishes (tour started on the week of

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /**
  * The parents' journeys on the portal, each started by portail_famille/tests/test_portal_journeys.py,
@@ -12,8 +12,8 @@ const param = (name) => new URLSearchParams(window.location.search).get(name);
 
 function setValue(input, value) {
     input.value = value;
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+    input.dispatchEvent(new Event("change", {bubbles: true}));
 }
 
 /** A small real PDF (the server checks the type on the bytes, not on the name). */
@@ -24,9 +24,9 @@ function attachPdf(input, name) {
         "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n" +
         "trailer<</Root 1 0 R>>\n%%EOF\n";
     const transfer = new DataTransfer();
-    transfer.items.add(new File([pdf], name, { type: "application/pdf" }));
+    transfer.items.add(new File([pdf], name, {type: "application/pdf"}));
     input.files = transfer.files;
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.dispatchEvent(new Event("change", {bubbles: true}));
 }
 
 /** Registering a child: Léa to the open theatre workshop; the line shows as pending. */
@@ -44,12 +44,15 @@ registry.category("web_tour.tours").add("portail_famille_portal_register_child",
         },
         {
             content: "Send the registration",
-            trigger: "section.card:has(h2:contains('Léa')) form[action='/my/registrations'] button[type=submit]",
+            trigger:
+                "section.card:has(h2:contains('Léa')) form[action='/my/registrations'] button[type=submit]",
             run: "click",
         },
         {
-            content: "The registration is listed for Léa, pending, with its state in words",
-            trigger: "section.card:has(h2:contains('Léa')) tr:contains('Atelier théâtre') .pf-badge-wait",
+            content:
+                "The registration is listed for Léa, pending, with its state in words",
+            trigger:
+                "section.card:has(h2:contains('Léa')) tr:contains('Atelier théâtre') .pf-badge-wait",
         },
     ],
 });
@@ -72,7 +75,8 @@ registry.category("web_tour.tours").add("portail_famille_portal_cancel", {
             },
         },
         {
-            content: "The day three weeks ahead is booked and can still be cancelled: untick it",
+            content:
+                "The day three weeks ahead is booked and can still be cancelled: untick it",
             trigger: "form.pf-planning-grid input[name=cell]:checked",
             run: "click",
         },

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /**
  * An agent opens the registrations to validate, opens the pending registration of the child
@@ -11,13 +11,15 @@ registry.category("web_tour.tours").add("portail_famille_registration_validation
     url: "/odoo/action-portail_famille.family_registration_action_to_validate",
     steps: () => [
         {
-            content: "The list of registrations to validate shows the pending registration of Tourtest",
+            content:
+                "The list of registrations to validate shows the pending registration of Tourtest",
             trigger: ".o_list_view .o_data_row td[name=child_id]:contains('Tourtest')",
             run: "click",
         },
         {
             content: "The registration form is open and pending",
-            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=pending]",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=pending]",
         },
         {
             content: "Validate the registration",
@@ -26,11 +28,13 @@ registry.category("web_tour.tours").add("portail_famille_registration_validation
         },
         {
             content: "The status bar now shows Validated",
-            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=validated]",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=validated]",
         },
         {
             content: "The Validate button is gone",
-            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_validate]))",
+            trigger:
+                ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_validate]))",
         },
     ],
 });
