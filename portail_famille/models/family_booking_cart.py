@@ -8,13 +8,14 @@ from ..tools import to_date, to_record_id
 
 
 class FamilyBookingCart(models.Model):
-    """Récapitulatif: a family's pending booking changes (days to book, reservations to cancel, for all
-    its children), priced line by line, kept in the database so that it survives a logout.
+    """Récapitulatif: a family's pending booking changes (days to book, reservations to
+    cancel, for all its children), priced line by line, kept in the database so that it
+    survives a logout.
 
-    The portal adds lines with :meth:`add_bookings` / :meth:`add_cancellations`; "Terminer" is
-    :meth:`action_confirm`, which applies every line in one transaction, reports each line's result
-    (a line that became impossible is reported, the others still apply) and e-mails the recap;
-    "Tout supprimer" is :meth:`action_clear`."""
+    The portal adds lines with :meth:`add_bookings` / :meth:`add_cancellations`;
+    "Terminer" is :meth:`action_confirm`, which applies every line in one transaction,
+    reports each line's result (a line that became impossible is reported, the others
+    still apply) and e-mails the recap; "Tout supprimer" is :meth:`action_clear`."""
 
     _name = "family.booking.cart"
     _description = "Booking Recap"
@@ -47,8 +48,8 @@ class FamilyBookingCart(models.Model):
 
     @api.model
     def _get_for_household(self, household):
-        """The recap of ``household`` (created on first use), as the calling user: record rules keep a
-        parent on their own family."""
+        """The recap of ``household`` (created on first use), as the calling user:
+        record rules keep a parent on their own family."""
         household.ensure_one()
         household.check_access("read")
         cart = self.search([("household_id", "=", household.id)], limit=1)
@@ -58,24 +59,27 @@ class FamilyBookingCart(models.Model):
         )
 
     def _check_household_access(self):
-        """Parents change their own family's recap only (record rules); staff need the write right.
-        The recap's lines are then written with sudo: parents have no write right on them."""
+        """Parents change their own family's recap only (record rules); staff need the
+        write right. The recap's lines are then written with sudo: parents have no write
+        right on them."""
         self.check_access("write" if self.env.user._is_internal() else "read")
 
-    # ------------------------------------------------------------------ adding and removing
+    # -------------------------------------------------------------- adding and removing
     def add_bookings(self, requests, raise_on_error=False):
-        """Add days to book: ``requests`` as for :meth:`family.reservation._book` ({registration_id,
-        unit_id, date, waiting_list}). Returns one {"line", "error"} per request; a day that cannot be
-        booked (closed, deadline passed, already booked, another family's child…) is reported and the
-        others are still added. A request that is not one (a key missing, a date that is no date, an id
-        that is not one) is reported the same way. Asking again for a day whose cancellation is in the
-        recap takes the cancellation back instead."""
+        """Add days to book: ``requests`` as for :meth:`family.reservation._book`
+        ({registration_id, unit_id, date, waiting_list}). Returns one {"line", "error"}
+        per request; a day that cannot be booked (closed, deadline passed, already
+        booked, another family's child…) is reported and the others are still added. A
+        request that is not one (a key missing, a date that is no date, an id that is
+        not one) is reported the same way. Asking again for a day whose cancellation is
+        in the recap takes the cancellation back instead."""
         self.ensure_one()
         self._check_household_access()
         Reservation = self.env["family.reservation"]
         Line = self.env["family.booking.cart.line"]
         requests = self._read_booking_requests(requests)
-        # another family's registration reads as unknown: its child is not named in the message
+        # another family's registration reads as unknown: its child is not named in the
+        # message
         registrations = (
             self.env["family.registration"]
             .browse({r["registration_id"] for r in requests if r["registration_id"]})
@@ -117,7 +121,8 @@ class FamilyBookingCart(models.Model):
             )
             cancel_line = pending.get(("cancel", *key))
             if cancel_line and cancel_line.unit_id == unit:
-                # the parent ticks again a day they were cancelling: keep the reservation
+                # the parent ticks again a day they were cancelling: keep the
+                # reservation
                 pending.pop(("cancel", *key))
                 to_unlink |= cancel_line
                 continue
@@ -160,7 +165,8 @@ class FamilyBookingCart(models.Model):
                     "price_unit": tariff.price,
                 }
             )
-        # a full day is said at once, so that the parent can ask for the waiting list instead
+        # a full day is said at once, so that the parent can ask for the waiting list
+        # instead
         kept = []
         for (result, verdict), vals in zip(created, vals_list, strict=True):
             if verdict["error"]:
@@ -177,10 +183,11 @@ class FamilyBookingCart(models.Model):
 
     @api.model
     def _read_booking_requests(self, requests):
-        """``requests`` as sent to :meth:`add_bookings` (by the portal or an RPC call), read one by one:
-        {registration_id, unit_id (a valid id or None), date (a date or None), waiting_list (bool), error
-        (None, or why the request cannot be read: no date, or a date that is not one)}. An id that is not
-        one reads as None: the booking rules then say the child is not registered or the unit is not the
+        """``requests`` as sent to :meth:`add_bookings` (by the portal or an RPC call),
+        read one by one: {registration_id, unit_id (a valid id or None), date (a date or
+        None), waiting_list (bool), error (None, or why the request cannot be read: no
+        date, or a date that is not one)}. An id that is not one reads as None: the
+        booking rules then say the child is not registered or the unit is not the
         activity's, naming the day."""
         if not isinstance(requests, list | tuple):
             raise UserError(_("The days to book must be sent as a list."))
@@ -208,11 +215,12 @@ class FamilyBookingCart(models.Model):
         return read
 
     def add_cancellations(self, reservations, raise_on_error=False):
-        """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids (an RPC call).
-        Returns {reservation_id: error or None}; a reservation that cannot be cancelled (deadline passed,
-        invoiced, attendance recorded…), or that is not one of the family's (another family's, an id that
-        does not exist or is not one), is reported and the others are still added. Cancelling a day booked
-        in this same recap just removes that line."""
+        """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids
+        (an RPC call). Returns {reservation_id: error or None}; a reservation that
+        cannot be cancelled (deadline passed, invoiced, attendance recorded…), or that
+        is not one of the family's (another family's, an id that does not exist or is
+        not one), is reported and the others are still added. Cancelling a day booked in
+        this same recap just removes that line."""
         self.ensure_one()
         self._check_household_access()
         Reservation = self.env["family.reservation"]
@@ -223,7 +231,8 @@ class FamilyBookingCart(models.Model):
         elif not isinstance(reservations, list | tuple):
             reservations = [reservations]
         read = [(to_record_id(value), value) for value in reservations]
-        # another family's reservation reads as unknown: its day is not named in the message
+        # another family's reservation reads as unknown: its day is not named in the
+        # message
         found = Reservation.browse(
             {record_id for record_id, _value in read if record_id}
         ).exists()
@@ -285,7 +294,8 @@ class FamilyBookingCart(models.Model):
         return True
 
     def _remove_lines(self, lines):
-        """Retirer: forget some pending changes of this recap (lines of another recap are ignored)."""
+        """Retirer: forget some pending changes of this recap (lines of another recap
+        are ignored)."""
         self.ensure_one()
         self._check_household_access()
         (lines & self.line_ids).sudo().unlink()
@@ -293,13 +303,15 @@ class FamilyBookingCart(models.Model):
 
     # ------------------------------------------------------------------ Terminer
     def action_confirm(self):
-        """Terminer: apply the pending changes in one transaction, cancellations first (a freed day can
-        then be booked again). Returns one result per line, in the recap's order:
-        {"line": description, "operation", "date", "child", "unit", "ok": bool, "message", "amount",
-        "state"}. The applied lines are e-mailed to the family; the recap is then empty."""
+        """Terminer: apply the pending changes in one transaction, cancellations first
+        (a freed day can then be booked again). Returns one result per line, in the
+        recap's order: {"line": description, "operation", "date", "child", "unit", "ok":
+        bool, "message", "amount", "state"}. The applied lines are e-mailed to the
+        family; the recap is then empty."""
         self.ensure_one()
         self._check_household_access()
-        # one "Terminer" at a time per family: a double click waits, then finds the recap empty
+        # one "Terminer" at a time per family: a double click waits, then finds the
+        # recap empty
         self.env.cr.execute(
             SQL("SELECT id FROM family_booking_cart WHERE id = %s FOR UPDATE", self.id)
         )
@@ -355,7 +367,8 @@ class FamilyBookingCart(models.Model):
                     else ("waiting" if result["state"] == "waiting" else "done"),
                     "result_message": result["error"] or False,
                     "reservation_id": reservation.id or line.reservation_id.id,
-                    # the price actually frozen on the reservation (the QF may have changed since the line was added)
+                    # the price actually frozen on the reservation (the QF may have
+                    # changed since the line was added)
                     "price_unit": reservation.price_unit
                     if reservation
                     else line.price_unit,
@@ -372,7 +385,8 @@ class FamilyBookingCart(models.Model):
     def _send_recap(self):
         """E-mail the family the changes just applied, through the mail queue."""
         template = self.env.ref("portail_famille.mail_template_booking_recap")
-        # sudo: the parent may not read mail templates; the rendering stays on this recap only
+        # sudo: the parent may not read mail templates; the rendering stays on this
+        # recap only
         template.sudo().send_mail(
             self.id, email_layout_xmlid="mail.mail_notification_light"
         )
@@ -380,16 +394,17 @@ class FamilyBookingCart(models.Model):
     # ------------------------------------------------------------------ planning
     @api.model
     def _get_planning(self, child, date_from, date_to):
-        """The booking grid of ``child`` between two dates, as the calling parent sees it: one row per unit
-        of each validated registration running then, one cell per day. A cell says whether the day can be
-        ticked and why not (closed, deadline passed, attendance recorded), whether it is booked, on the
-        waiting list or full, and what the recap changes about it.
+        """The booking grid of ``child`` between two dates, as the calling parent sees
+        it: one row per unit of each validated registration running then, one cell per
+        day. A cell says whether the day can be ticked and why not (closed, deadline
+        passed, attendance recorded), whether it is booked, on the waiting list or full,
+        and what the recap changes about it.
 
-        Returns {"days": [date], "bookable_days": [date], "rows": [{"registration", "activity", "unit",
-        "activity_name", "unit_name", "price", "cells": [cell]}]}, with cell
-        {"date", "key", "status", "checked", "editable", "full", "pending", "reason", "reservation"};
-        ``status`` is one of closed, free, booked, waiting, attended, absent, other_unit; ``pending`` is
-        "add", "remove" or False."""
+        Returns {"days": [date], "bookable_days": [date], "rows": [{"registration",
+        "activity", "unit", "activity_name", "unit_name", "price", "cells": [cell]}]},
+        with cell {"date", "key", "status", "checked", "editable", "full", "pending",
+        "reason", "reservation"}; ``status`` is one of closed, free, booked, waiting,
+        attended, absent, other_unit; ``pending`` is "add", "remove" or False."""
         child.ensure_one()
         child.check_access("read")
         Reservation = self.env["family.reservation"]
@@ -421,9 +436,11 @@ class FamilyBookingCart(models.Model):
         cart = self.search([("household_id", "=", household.id)], limit=1)
         pending = {line._key(): line for line in cart.line_ids}
         rows = []
-        quotients = {}  # the QF in force, per first open day (one query per distinct day, not per unit)
+        # the QF in force, per first open day (one query per distinct day, not per unit)
+        quotients = {}
         for registration in registrations:
-            # the town's calendar, units and tariffs are public: read them without the record rules, once
+            # the town's calendar, units and tariffs are public: read them without the
+            # record rules, once
             # the child (hence the registration) is known to be the caller's
             activity = registration.activity_id.sudo()
             open_days = set(activity._get_open_dates(date_from, date_to))
@@ -547,10 +564,11 @@ class FamilyBookingCart(models.Model):
         return cell
 
     def _apply_planning(self, child, date_from, date_to, checked_keys, fill_keys=()):
-        """Turn the ticks of the planning form into recap lines. ``checked_keys``: the cell keys ticked;
-        ``fill_keys``: "registration-unit" rows to tick on every day that can be (the whole month). Only
-        the cells the parent could edit are looked at: any other key (a tampered form) is refused.
-        Returns the list of error messages; the rest of the changes are kept."""
+        """Turn the ticks of the planning form into recap lines. ``checked_keys``: the
+        cell keys ticked; ``fill_keys``: "registration-unit" rows to tick on every day
+        that can be (the whole month). Only the cells the parent could edit are looked
+        at: any other key (a tampered form) is refused. Returns the list of error
+        messages; the rest of the changes are kept."""
         self.ensure_one()
         planning = self._get_planning(child, date_from, date_to)
         checked = set(checked_keys)
@@ -563,14 +581,16 @@ class FamilyBookingCart(models.Model):
         unknown = checked - {
             key for key, (_row, cell) in cells.items() if cell["editable"]
         }
-        # a day that is ticked and cannot be edited is fine if it already was (a locked booked day)
+        # a day that is ticked and cannot be edited is fine if it already was (a locked
+        # booked day)
         unknown = {
             key for key in unknown if not (key in cells and cells[key][1]["checked"])
         }
         if unknown:
             errors.append(
                 _(
-                    "Some of the days sent cannot be changed here; they were left as they were."
+                    "Some of the days sent cannot be changed here; "
+                    "they were left as they were."
                 )
             )
         fill_keys = set(fill_keys)
@@ -624,12 +644,14 @@ class FamilyBookingCart(models.Model):
 
     @api.model
     def _planning_row_key(self, registration, unit):
-        """The key of a planning row (a unit of a registration), as the form sends it to fill a whole row."""
+        """The key of a planning row (a unit of a registration), as the form sends it to
+        fill a whole row."""
         return "%s-%s" % (registration.id, unit.id)
 
     @api.model
     def _planning_cell_key(self, registration, unit, day):
-        """The key of a planning cell, as the form sends it when the day is ticked: the row's key and the day."""
+        """The key of a planning cell, as the form sends it when the day is ticked: the
+        row's key and the day."""
         return "%s-%s" % (self._planning_row_key(registration, unit), day.isoformat())
 
     # ------------------------------------------------------------------ helpers

@@ -22,8 +22,8 @@ ACTIVE_STATES = ("pending", "preregistered", "validated")
 
 
 class FamilyRegistration(models.Model):
-    """Registration (inscription) of a child to an activity over a period: the "activity line" a
-    family books days on once it is validated."""
+    """Registration (inscription) of a child to an activity over a period: the "activity
+    line" a family books days on once it is validated."""
 
     _name = "family.registration"
     _description = "Registration"
@@ -59,7 +59,8 @@ class FamilyRegistration(models.Model):
         "family.activity.unit",
         string="Unit Booked All Year",
         domain="[('activity_id', '=', activity_id)]",
-        help="For activities whose registration books the whole year: the unit booked on every open day "
+        help="For activities whose registration books the whole year: "
+        "the unit booked on every open day "
         "(the activity's first unit if empty).",
     )
 
@@ -84,7 +85,8 @@ class FamilyRegistration(models.Model):
 
     @api.model
     def _default_dates(self, activity):
-        """Registration spans the activity's school year, or its holiday periods for a holiday activity."""
+        """Registration spans the activity's school year, or its holiday periods for a
+        holiday activity."""
         year = activity.school_year_id
         today = fields.Date.context_today(self)
         if activity.runs_on == "holidays" and activity.period_ids:
@@ -106,7 +108,8 @@ class FamilyRegistration(models.Model):
             ):
                 raise ValidationError(
                     _(
-                        "The registration of %(child)s to %(activity)s (%(start)s – %(end)s) is outside the school year "
+                        "The registration of %(child)s to %(activity)s "
+                        "(%(start)s – %(end)s) is outside the school year "
                         "%(year)s.",
                         child=registration.child_id.name,
                         activity=registration.activity_id.name,
@@ -128,7 +131,8 @@ class FamilyRegistration(models.Model):
             if not activity._accepts_child(registration.child_id):
                 raise ValidationError(
                     _(
-                        "%(activity)s is for %(group)s children: %(child)s cannot be registered.",
+                        "%(activity)s is for %(group)s children: "
+                        "%(child)s cannot be registered.",
                         activity=activity.name,
                         group=groups[activity.age_group],
                         child=registration.child_id.name,
@@ -159,7 +163,8 @@ class FamilyRegistration(models.Model):
                 ):
                     raise ValidationError(
                         _(
-                            "%(child)s is already registered to %(activity)s from %(start)s to %(end)s.",
+                            "%(child)s is already registered to %(activity)s "
+                            "from %(start)s to %(end)s.",
                             child=other.child_id.name,
                             activity=other.activity_id.name,
                             start=format_date(self.env, other.date_start),
@@ -188,7 +193,8 @@ class FamilyRegistration(models.Model):
                 if not activity.sudo()._is_registration_open(today):
                     raise ValidationError(
                         _(
-                            "Registration to %(activity)s is closed (open from %(start)s to %(end)s).",
+                            "Registration to %(activity)s is closed "
+                            "(open from %(start)s to %(end)s).",
                             activity=activity.name,
                             start=format_date(
                                 self.env, activity.registration_date_start
@@ -211,7 +217,8 @@ class FamilyRegistration(models.Model):
                     "family.registration"
                 ) or _("New")
         registrations = super().create(vals_list)
-        # tracking_disable: bulk imports (start of year, benchmark) skip the chatter subscriptions
+        # tracking_disable: bulk imports (start of year, benchmark) skip the chatter
+        # subscriptions
         for registration in (
             registrations if not self.env.context.get("tracking_disable") else ()
         ):
@@ -219,7 +226,8 @@ class FamilyRegistration(models.Model):
             responsables = (
                 household.responsible_partner_id | household.spouse_partner_id
             )
-            # sudo: a portal parent may not subscribe other partners (the spouse) nor schedule staff activities
+            # sudo: a portal parent may not subscribe other partners (the spouse) nor
+            # schedule staff activities
             registration.sudo().message_subscribe(partner_ids=responsables.ids)
         auto = registrations.filtered(
             lambda r: r.state == "pending" and r.activity_id.auto_validate
@@ -232,7 +240,8 @@ class FamilyRegistration(models.Model):
         return registrations
 
     def write(self, vals):
-        # self.env.su: the module's own sudo() writes (auto-validation of a family's registration) are allowed
+        # self.env.su: the module's own sudo() writes (auto-validation of a family's
+        # registration) are allowed
         protected = {
             "state",
             "validated_by_id",
@@ -253,15 +262,17 @@ class FamilyRegistration(models.Model):
 
     @api.model
     def _portal_request(self, child, activity, note=""):
-        """A parent asks to register ``child`` (of their own family) to ``activity``, one of the activities
-        offered to the child today. Families never choose the state nor the dates: the activity's settings do."""
+        """A parent asks to register ``child`` (of their own family) to ``activity``,
+        one of the activities offered to the child today. Families never choose the
+        state nor the dates: the activity's settings do."""
         child.ensure_one()
         child.check_access("read")
         if activity not in child._get_offered_activities():
             raise UserError(
                 _("Choose an activity open to %(child)s.", child=child.first_name)
             )
-        # sudo: parents have no create right; the create still applies the family rules (self.env.user)
+        # sudo: parents have no create right; the create still applies the family rules
+        # (self.env.user)
         registration = self.sudo().create(
             {
                 "child_id": child.id,
@@ -283,8 +294,9 @@ class FamilyRegistration(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _check_state(self, allowed, action):
-        """Refuse ``action`` ("validate", "refuse", "cancel" or "reset") unless every registration is in one
-        of the ``allowed`` states; each action has its own whole sentence, for the translators."""
+        """Refuse ``action`` ("validate", "refuse", "cancel" or "reset") unless every
+        registration is in one of the ``allowed`` states; each action has its own whole
+        sentence, for the translators."""
         wrong = self.filtered(lambda registration: registration.state not in allowed)[
             :1
         ]
@@ -339,8 +351,8 @@ class FamilyRegistration(models.Model):
             )
 
     def _book_whole_year(self):
-        """Book every open day of the registration, from today on, on its unit: days whose deadline is
-        already past are skipped and reported in the chatter."""
+        """Book every open day of the registration, from today on, on its unit: days
+        whose deadline is already past are skipped and reported in the chatter."""
         today = fields.Date.context_today(self)
         requests = []
         for registration in self:
@@ -401,7 +413,8 @@ class FamilyRegistration(models.Model):
         if not_validated:
             raise UserError(
                 _(
-                    "No registration certificate for %(registration)s: the registration is not validated.",
+                    "No registration certificate for %(registration)s: "
+                    "the registration is not validated.",
                     registration=not_validated[0].display_name,
                 )
             )

@@ -23,21 +23,28 @@ PLACE_FIELDS = {"state", "date", "unit_id", "activity_id"}
 
 
 class FamilyReservation(models.Model):
-    """One child booked for one unit of an activity on one day, on a validated registration.
+    """One child booked for one unit of an activity on one day, on a validated
+    registration.
 
-    The unit price is frozen at booking from the tariff grid (the QF in force that day), so a later
-    change of tariffs does not rewrite history. Whatever the path (the engine, a staff write, a deletion),
-    the day's places stay exact: see family.activity.day.
+    The unit price is frozen at booking from the tariff grid (the QF in force that day),
+    so a later change of tariffs does not rewrite history. Whatever the path (the
+    engine, a staff write, a deletion), the day's places stay exact: see
+    family.activity.day.
 
-    The booking rules are written here only. What the rest of the module (the recap, the planning, the
-    weekly templates, the registrations) calls:
+    The booking rules are written here only. What the rest of the module (the recap, the
+    planning, the weekly templates, the registrations) calls:
 
-    - :meth:`_check_bookings`: may these days be booked now? One verdict per request, nothing written;
+    - :meth:`_check_bookings`: may these days be booked now? One verdict per request,
+      nothing written;
     - :meth:`_book` / :meth:`_book_bulk`: book them (the same rules, then the places);
-    - :meth:`_check_cancellations`: may these reservations be cancelled now? One verdict per reservation;
-    - :meth:`_cancel` (:meth:`action_cancel` for staff): cancel them, the freed places go to the waiting list;
-    - :meth:`_get_deadline_errors`: which days of an activity are past their booking deadline;
-    - :meth:`_get_active_days`: the days already booked (or waited for) of some registrations;
+    - :meth:`_check_cancellations`: may these reservations be cancelled now? One verdict
+      per reservation;
+    - :meth:`_cancel` (:meth:`action_cancel` for staff): cancel them, the freed places
+      go to the waiting list;
+    - :meth:`_get_deadline_errors`: which days of an activity are past their booking
+      deadline;
+    - :meth:`_get_active_days`: the days already booked (or waited for) of some
+      registrations;
     - :meth:`_day_label`: how a day is named in every booking message."""
 
     _name = "family.reservation"
@@ -88,11 +95,13 @@ class FamilyReservation(models.Model):
     )
 
     def init(self):
-        # one active reservation per child, activity and day, enforced by the database itself
+        # one active reservation per child, activity and day, enforced by the database
+        # itself
         self.env.cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS family_reservation_active_uniq "
-                "ON family_reservation (child_id, activity_id, date) WHERE state != 'cancelled'"
+                "ON family_reservation (child_id, activity_id, date) "
+                "WHERE state != 'cancelled'"
             )
         )
         self.env.cr.execute(
@@ -101,7 +110,8 @@ class FamilyReservation(models.Model):
                 "ON family_reservation (household_id, date)"
             )
         )
-        # the bookings of one activity's day: what the place counters count and the waiting list searches
+        # the bookings of one activity's day: what the place counters count and the
+        # waiting list searches
         # (it serves the searches by activity alone as well)
         self.env.cr.execute(
             SQL(
@@ -119,7 +129,7 @@ class FamilyReservation(models.Model):
                 reservation.unit_id.display_name,
             )
 
-    # ------------------------------------------------------------------ CRUD: every change keeps the places
+    # ---------------------------------------------- CRUD: every change keeps the places
     @api.model_create_multi
     def create(self, vals_list):
         reservations = super().create(vals_list)
@@ -150,7 +160,8 @@ class FamilyReservation(models.Model):
 
     @api.model
     def _check_deadline(self, activity, day, today):
-        """None when ``day`` of ``activity`` may still be booked or cancelled on ``today``, else the reason."""
+        """None when ``day`` of ``activity`` may still be booked or cancelled on
+        ``today``, else the reason."""
         if day < today:
             return _("%(day)s is past.", day=self._day_label(day))
         rule = activity.booking_rule
@@ -158,7 +169,8 @@ class FamilyReservation(models.Model):
             limit = day - timedelta(days=activity.booking_days_before)
             if today > limit:
                 return _(
-                    "%(day)s: bookings and cancellations close %(n)s days before (last day was %(limit)s).",
+                    "%(day)s: bookings and cancellations close %(n)s days before "
+                    "(last day was %(limit)s).",
                     day=self._day_label(day),
                     n=activity.booking_days_before,
                     limit=format_date(self.env, limit),
@@ -169,7 +181,8 @@ class FamilyReservation(models.Model):
             )
             if today > limit:
                 return _(
-                    "%(day)s: bookings and cancellations for this month closed on %(limit)s.",
+                    "%(day)s: bookings and cancellations for this month closed on "
+                    "%(limit)s.",
                     day=self._day_label(day),
                     limit=format_date(self.env, limit),
                 )
@@ -177,7 +190,8 @@ class FamilyReservation(models.Model):
             period = activity.school_year_id._get_holiday_period_on(day)
             if not period or not period._window_contains(today):
                 return _(
-                    "%(day)s: bookings and cancellations are only possible from %(start)s to %(end)s.",
+                    "%(day)s: bookings and cancellations are only possible from "
+                    "%(start)s to %(end)s.",
                     day=self._day_label(day),
                     start=format_date(self.env, period.window_date_start)
                     if period.window_date_start
@@ -193,8 +207,8 @@ class FamilyReservation(models.Model):
 
     @api.model
     def _get_deadline_errors(self, activity, days):
-        """{day: why ``day`` of ``activity`` can no longer be booked or cancelled today, or None}: None for
-        every day when staff override the deadlines."""
+        """{day: why ``day`` of ``activity`` can no longer be booked or cancelled today,
+        or None}: None for every day when staff override the deadlines."""
         if self._is_staff_override():
             return dict.fromkeys(days)
         today = self._today()
@@ -211,15 +225,17 @@ class FamilyReservation(models.Model):
 
     @api.model
     def _get_active_days(self, registrations):
-        """{(child_id, activity_id, date)} booked or on the waiting list, for the children and activities of
-        ``registrations``: a child has one active reservation per activity and day."""
+        """{(child_id, activity_id, date)} booked or on the waiting list, for the
+        children and activities of ``registrations``: a child has one active reservation
+        per activity and day."""
         if not registrations:
             return set()
         self.flush_model(["child_id", "activity_id", "date", "state"])
         self.env.cr.execute(
             SQL(
                 """SELECT child_id, activity_id, date FROM family_reservation
-                WHERE state != 'cancelled' AND child_id = ANY(%s) AND activity_id = ANY(%s)""",
+                WHERE state != 'cancelled' AND child_id = ANY(%s)
+                  AND activity_id = ANY(%s)""",
                 registrations.child_id.ids,
                 registrations.activity_id.ids,
             )
@@ -228,16 +244,18 @@ class FamilyReservation(models.Model):
 
     @api.model
     def _check_bookings(self, requests, count_places=True):
-        """Whether days may be booked now, without booking them: the recap checks a day when the parent
-        adds it, :meth:`_book` checks it again when it is booked. ``requests``: list of dicts
-        {registration_id, unit_id, date, waiting_list, released}; a registration the caller may not read
-        counts as unknown; ``released`` (optional): the child's reservation of that activity and day is
-        being cancelled alongside, so the day is free for another unit. A day asked twice is refused the
-        second time.
+        """Whether days may be booked now, without booking them: the recap checks a day
+        when the parent adds it, :meth:`_book` checks it again when it is booked.
+        ``requests``: list of dicts {registration_id, unit_id, date, waiting_list,
+        released}; a registration the caller may not read counts as unknown;
+        ``released`` (optional): the child's reservation of that activity and day is
+        being cancelled alongside, so the day is free for another unit. A day asked
+        twice is refused the second time.
 
-        Returns one verdict per request, in order: {"error": why the day cannot be booked, or None;
-        "full": True when no place is left that day (then "error" says so, unless the request asks for the
-        waiting list)}. With ``count_places`` False the places are not looked at ("full" stays False)."""
+        Returns one verdict per request, in order: {"error": why the day cannot be
+        booked, or None; "full": True when no place is left that day (then "error" says
+        so, unless the request asks for the waiting list)}. With ``count_places`` False
+        the places are not looked at ("full" stays False)."""
         today = self._today()
         override = self._is_staff_override()
         registrations = (
@@ -306,13 +324,15 @@ class FamilyReservation(models.Model):
     # ------------------------------------------------------------------ booking API
     @api.model
     def _book(self, requests, raise_on_error=False):
-        """Book days. ``requests``: list of dicts {registration_id, unit_id, date, waiting_list (bool)}.
+        """Book days. ``requests``: list of dicts {registration_id, unit_id, date,
+        waiting_list (bool)}.
 
-        Returns one result per request, in order: {"reservation": record or empty, "error": str or None,
-        "state": "reserved" / "waiting" / None}. A request that cannot be booked (closed day, deadline
-        passed, full without waiting list, not registered, duplicate…) is reported and the others still
-        apply. With ``raise_on_error`` the first error raises a ValidationError instead.
-        Runs as the calling user: record rules stop a parent from booking another family's child."""
+        Returns one result per request, in order: {"reservation": record or empty,
+        "error": str or None, "state": "reserved" / "waiting" / None}. A request that
+        cannot be booked (closed day, deadline passed, full without waiting list, not
+        registered, duplicate…) is reported and the others still apply. With
+        ``raise_on_error`` the first error raises a ValidationError instead. Runs as the
+        calling user: record rules stop a parent from booking another family's child."""
         override = self._is_staff_override()
         registrations = (
             self.env["family.registration"]
@@ -353,7 +373,8 @@ class FamilyReservation(models.Model):
                 )
             )
 
-        # places: take them activity by activity, day by day (a stable order: no deadlock between families)
+        # places: take them activity by activity, day by day (a stable order: no
+        # deadlock between families)
         Day = self.env["family.activity.day"].sudo()
         Day._ensure_rows(
             {
@@ -402,12 +423,14 @@ class FamilyReservation(models.Model):
 
     @api.model
     def _book_bulk(self, requests):
-        """Book many days at once (weekly templates, whole-year registrations, start-of-year imports).
+        """Book many days at once (weekly templates, whole-year registrations,
+        start-of-year imports).
 
-        Same rules and messages as :meth:`_book`, but built for volume: lookups in memory, one price
-        computation per family, unit and quotient, and rows written with PostgreSQL ``COPY``. Days of
-        activities with limited places still take their place one by one on the capacity rows.
-        Returns {"booked": number, "errors": [error or None, one per request]}."""
+        Same rules and messages as :meth:`_book`, but built for volume: lookups in
+        memory, one price computation per family, unit and quotient, and rows written
+        with PostgreSQL ``COPY``. Days of activities with limited places still take
+        their place one by one on the capacity rows. Returns {"booked": number,
+        "errors": [error or None, one per request]}."""
         today = self._today()
         override = self._is_staff_override()
         registrations = (
@@ -433,7 +456,8 @@ class FamilyReservation(models.Model):
         deadline_ok = {}
         get_open_dates = self._open_dates_getter()
 
-        # plain tuples for the hot loop: ORM field access costs microseconds per read, millions of times
+        # plain tuples for the hot loop: ORM field access costs microseconds per read,
+        # millions of times
         reg_info = {
             r.id: (
                 r.state == "validated",
@@ -550,7 +574,8 @@ class FamilyReservation(models.Model):
 
     @api.model
     def _copy_rows(self, rows, override=False):
-        """Insert reserved rows with COPY (the ORM's INSERT is the bottleneck at a school year's volume)."""
+        """Insert reserved rows with COPY (the ORM's INSERT is the bottleneck at a
+        school year's volume)."""
         if not rows:
             return
         self.env.flush_all()
@@ -571,9 +596,9 @@ class FamilyReservation(models.Model):
             )
 
         columns = (
-            "registration_id, child_id, household_id, activity_id, unit_id, date, state, tariff_id, "
-            "tariff_name, currency_id, price_unit, is_override, override_user_id, invoiced, "
-            "create_uid, create_date, write_uid, write_date"
+            "registration_id, child_id, household_id, activity_id, unit_id, date, "
+            "state, tariff_id, tariff_name, currency_id, price_unit, is_override, "
+            "override_user_id, invoiced, create_uid, create_date, write_uid, write_date"
         )
         chunk = 100_000
         for start in range(0, len(rows), chunk):
@@ -590,8 +615,9 @@ class FamilyReservation(models.Model):
                 price,
             ) in rows[start : start + chunk]:
                 buffer.write(
-                    f"{reg}\t{child}\t{household}\t{activity}\t{unit}\t{day}\treserved\t"
-                    f"{tariff_id or null}\t{escape(tariff_name)}\t{currency_id}\t{price}\t{is_override}\t"
+                    f"{reg}\t{child}\t{household}\t{activity}\t{unit}\t{day}\t"
+                    f"reserved\t{tariff_id or null}\t{escape(tariff_name)}\t"
+                    f"{currency_id}\t{price}\t{is_override}\t"
                     f"{override_user}\tf\t{uid}\t{now}\t{uid}\t{now}\n"
                 )
             buffer.seek(0)
@@ -625,7 +651,8 @@ class FamilyReservation(models.Model):
         child = registration.child_id
         if registration.state != "validated":
             return _(
-                "%(day)s: the registration of %(child)s to %(activity)s is not validated yet.",
+                "%(day)s: the registration of %(child)s to %(activity)s is not "
+                "validated yet.",
                 day=label,
                 child=child.name,
                 activity=activity.name,
@@ -645,7 +672,8 @@ class FamilyReservation(models.Model):
             )
         if not registration.date_start <= day <= registration.date_end:
             return _(
-                "%(day)s is outside the registration of %(child)s (%(start)s – %(end)s).",
+                "%(day)s is outside the registration of %(child)s "
+                "(%(start)s – %(end)s).",
                 day=label,
                 child=child.name,
                 start=format_date(self.env, registration.date_start),
@@ -670,17 +698,18 @@ class FamilyReservation(models.Model):
                 return deadline_error
         return None
 
-    # ------------------------------------------------------------------ places (see family.activity.day)
+    # ------------------------------------------------- places (see family.activity.day)
     @api.model
     def _take_places(self, activity, unit, day):
-        """The engine's fast path: take a place on the activity's and the unit's capacity rows before the
-        booking is written; False (and nothing taken) if full. The create that follows recounts the same
-        rows and finds them right."""
+        """The engine's fast path: take a place on the activity's and the unit's
+        capacity rows before the booking is written; False (and nothing taken) if full.
+        The create that follows recounts the same rows and finds them right."""
         Day = self.env["family.activity.day"].sudo()
         return Day._take(Day._place_keys(activity, unit, day))
 
     def _held_places(self):
-        """{reservation_id: the capacity rows it holds a place on} (none outside PLACE_STATES)."""
+        """{reservation_id: the capacity rows it holds a place on} (none outside
+        PLACE_STATES)."""
         Day = self.env["family.activity.day"].sudo()
         return {
             reservation.id: set(
@@ -694,10 +723,11 @@ class FamilyReservation(models.Model):
         }
 
     def _sync_places(self, before, after):
-        """After a create, write or unlink: recount the capacity rows whose places changed, refuse a change
-        that overbooks a day, and give each freed place to the first child of the waiting list.
-        ``before`` is :meth:`_places_before` of the changed reservations (empty for a create), ``after``
-        their :meth:`_held_places` (empty for an unlink)."""
+        """After a create, write or unlink: recount the capacity rows whose places
+        changed, refuse a change that overbooks a day, and give each freed place to the
+        first child of the waiting list. ``before`` is :meth:`_places_before` of the
+        changed reservations (empty for a create), ``after`` their :meth:`_held_places`
+        (empty for an unlink)."""
         changes = Counter()
         freed = []
         for reservation_id, (old, activity_day) in before.items():
@@ -712,7 +742,8 @@ class FamilyReservation(models.Model):
         self.sudo()._promote_waiting_list_on(freed)
 
     def _places_before(self):
-        """{reservation_id: (the capacity rows it holds a place on, (activity_id, date))}."""
+        """{reservation_id: (the capacity rows it holds a place on, (activity_id,
+        date))}."""
         held = self._held_places()
         return {
             reservation.id: (
@@ -741,8 +772,9 @@ class FamilyReservation(models.Model):
         return None
 
     def _check_cancellations(self):
-        """Whether these reservations may be cancelled now, without cancelling them: {reservation_id: why
-        it cannot be cancelled, or None}. Staff may override the deadline, not the other rules."""
+        """Whether these reservations may be cancelled now, without cancelling them:
+        {reservation_id: why it cannot be cancelled, or None}. Staff may override the
+        deadline, not the other rules."""
         today = self._today()
         override = self._is_staff_override()
         return {
@@ -751,10 +783,12 @@ class FamilyReservation(models.Model):
         }
 
     def _cancel(self, raise_on_error=False):
-        """Cancel these reservations; returns {reservation_id: error or None}. A freed place goes to the
-        first child of the waiting list, whose family is told by e-mail."""
+        """Cancel these reservations; returns {reservation_id: error or None}. A freed
+        place goes to the first child of the waiting list, whose family is told by
+        e-mail."""
         override = self._is_staff_override()
-        # parents cancel their own family's days (record rules), through the recap; staff need the write right
+        # parents cancel their own family's days (record rules), through the recap;
+        # staff need the write right
         self.check_access("write" if self.env.user._is_internal() else "read")
         # sudo: the freed place may go to another family's child on the waiting list
         results, to_cancel = {}, self.sudo().browse()
@@ -777,14 +811,16 @@ class FamilyReservation(models.Model):
         return results
 
     def _set_attendance(self, state):
-        """Staff record attendance: only booked days (or a recorded attendance being corrected)."""
+        """Staff record attendance: only booked days (or a recorded attendance being
+        corrected)."""
         if not self.env.user._is_internal():
             raise UserError(_("Only the town's staff can record attendance."))
         wrong = self.filtered(lambda r: r.state not in PLACE_STATES)
         if wrong:
             raise UserError(
                 _(
-                    "%(day)s: attendance can only be recorded on a booked day, not on a %(state)s one.",
+                    "%(day)s: attendance can only be recorded on a booked day, "
+                    "not on a %(state)s one.",
                     day=self._day_label(wrong[0].date),
                     state=dict(self._fields["state"]._description_selection(self.env))[
                         wrong[0].state
@@ -817,16 +853,18 @@ class FamilyReservation(models.Model):
         return True
 
     def _promote_waiting_list(self):
-        """Give the place each of these reservations freed to the first child waiting for that activity and day."""
+        """Give the place each of these reservations freed to the first child waiting
+        for that activity and day."""
         self._promote_waiting_list_on(
             [(reservation.activity_id.id, reservation.date) for reservation in self]
         )
 
     @api.model
     def _promote_waiting_list_on(self, freed):
-        """Give each freed place, ``freed`` = [(activity_id, date)] (one item per place), to the first child
-        waiting for that activity and day whose unit has a place; the family is told by e-mail. A place
-        freed on a day already gone goes to nobody."""
+        """Give each freed place, ``freed`` = [(activity_id, date)] (one item per
+        place), to the first child waiting for that activity and day whose unit has a
+        place; the family is told by e-mail. A place freed on a day already gone goes to
+        nobody."""
         today = self._today()
         freed = [(activity_id, day) for activity_id, day in freed if day >= today]
         if not freed:
@@ -879,8 +917,9 @@ class FamilyReservation(models.Model):
     # ------------------------------------------------------------------ costs
     @api.model
     def _get_monthly_cost(self, household, month_start, child=None):
-        """Cost of a family's (or one child's) reservations in the month: {child_id: amount, 'total': amount}.
-        Cancelled and waiting-list days cost nothing; absences cost what the activity's billing says."""
+        """Cost of a family's (or one child's) reservations in the month: {child_id:
+        amount, 'total': amount}. Cancelled and waiting-list days cost nothing; absences
+        cost what the activity's billing says."""
         month_end = month_start + relativedelta(months=1, days=-1)
         self.env["family.reservation"].flush_model(
             ["household_id", "child_id", "date", "state", "price_unit"]
@@ -893,7 +932,8 @@ class FamilyReservation(models.Model):
               JOIN family_activity a ON a.id = r.activity_id
              WHERE r.household_id = %s AND r.date BETWEEN %s AND %s
                AND (r.state IN ('reserved', 'attended')
-                    OR (r.state = 'absent_unjustified' AND a.absence_billing IN ('all', 'unjustified'))
+                    OR (r.state = 'absent_unjustified'
+                        AND a.absence_billing IN ('all', 'unjustified'))
                     OR (r.state = 'absent_justified' AND a.absence_billing = 'all'))
                %s
              GROUP BY r.child_id
@@ -910,8 +950,9 @@ class FamilyReservation(models.Model):
 
 
 class _BulkPricing:
-    """Prices of many (family, unit, day) at once: each family's validated quotients and each unit's
-    tariff grid are read once, and the tariff of a (unit, residence, QF) is looked up once."""
+    """Prices of many (family, unit, day) at once: each family's validated quotients and
+    each unit's tariff grid are read once, and the tariff of a (unit, residence, QF) is
+    looked up once."""
 
     def __init__(self, env, households, units):
         self.env = env
