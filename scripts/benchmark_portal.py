@@ -2,9 +2,10 @@
 
     run through: ./scripts/benchmark.sh --families 5000 --portal
 
-Logs in as the benchmark family's parent, warms up, then requests each page N times over loopback and
-prints the median and 95th percentile of the response time seen by the client and, with --server-log, of
-the server time Odoo logs for each request (SQL time + the rest, the werkzeug line's last two figures)."""
+Logs in as the benchmark family's parent, warms up, then requests each page N times
+over loopback and prints the median and 95th percentile of the response time seen by the
+client and, with --server-log, of the server time Odoo logs for each request (SQL time +
+the rest, the werkzeug line's last two figures)."""
 
 import argparse
 import re
@@ -56,13 +57,15 @@ def main():
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, url
         print(
-            f"{label}: {summary(timings)} over {len(timings)} requests, seen by the client",
+            f"{label}: {summary(timings)} over {len(timings)} requests, "
+            f"seen by the client",
             flush=True,
         )
         if args.server_log:
             server = server_times(args.server_log, url)[-args.count :]
             print(
-                f"{label}: {summary(server)} over {len(server)} requests, server time (target: p95 under "
+                f"{label}: {summary(server)} over {len(server)} requests, "
+                f"server time (target: p95 under "
                 f"150 ms)",
                 flush=True,
             )
@@ -70,12 +73,15 @@ def main():
 
 def summary(timings):
     timings = sorted(timings)
-    return f"median {statistics.median(timings):.0f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:.0f} ms"
+    return (
+        f"median {statistics.median(timings):.0f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95) - 1]:.0f} ms"
+    )
 
 
 def server_times(log_file, url):
-    """Server time (ms) of each logged GET of ``url``: Odoo's werkzeug line ends with the query count, the
-    SQL time and the remaining time, in seconds."""
+    """Server time (ms) of each logged GET of ``url``: Odoo's werkzeug line ends with
+    the query count, the SQL time and the remaining time, in seconds."""
     pattern = re.compile(
         r'"GET %s HTTP/1\.1" 200 - \d+ ([\d.]+) ([\d.]+)' % re.escape(url)
     )

@@ -1,13 +1,17 @@
-"""Reservation engine benchmark on a generated town (run it through scripts/benchmark.sh).
+"""Reservation engine benchmark on a generated town (run it through
+scripts/benchmark.sh).
 
-Builds 10,000 children (5,000 families), registers them to the school restaurant and the morning
-ALAE (and a tenth of them to the evening ALAE) of a school year, fills the year from weekly
-templates (about 3 million reservations), then prints:
-  - reservations/second of the engine (weekly templates -> _book_bulk: rules, prices, COPY),
-  - reservations/second of a raw PostgreSQL COPY of the same rows into a table with the same indexes,
+Builds 10,000 children (5,000 families), registers them to the school restaurant and the
+morning ALAE (and a tenth of them to the evening ALAE) of a school year, fills the year
+from weekly templates (about 3 million reservations), then prints:
+  - reservations/second of the engine (weekly templates -> _book_bulk: rules, prices,
+    COPY),
+  - reservations/second of a raw PostgreSQL COPY of the same rows into a table with the
+    same indexes,
   - the time to answer "monthly cost of one family" with that volume present,
   - the peak memory of the process.
-Everything it creates lives in its own database and school year; run it on a throw-away database.
+Everything it creates lives in its own database and school year; run it on a throw-away
+database.
 """
 
 import argparse
@@ -33,7 +37,8 @@ TINY_PDF = (
 BRACKETS = [(0, 400), (400, 700), (700, 1000), (1000, 0)]
 
 
-# freezegun replaces every module-level reference to the clock: keep the real one out of its reach
+# freezegun replaces every module-level reference to the clock: keep the real one out of
+# its reach
 _REAL_CLOCK = [real_perf_counter]
 
 
@@ -46,7 +51,8 @@ def log(message):
 
 
 def build_town(env, families, tag):
-    """School year 2026/2027 (zone C), 3 activities, ``families`` households with 2 children each."""
+    """School year 2026/2027 (zone C), 3 activities, ``families`` households with 2
+    children each."""
     year = env["family.school.year"].create(
         {
             "name": f"2026/2027 bench {tag}",
@@ -182,17 +188,17 @@ def fill_year(env, templates, chunk=1500):
 
 
 def raw_copy_rate(cr, activity_ids):
-    """COPY the same rows into a table built like family_reservation: same columns, defaults, checks,
-    indexes (the partial unique one included) and foreign keys."""
+    """COPY the same rows into a table built like family_reservation: same columns,
+    defaults, checks, indexes (the partial unique one included) and foreign keys."""
     columns = (
-        "registration_id, child_id, household_id, activity_id, unit_id, date, state, tariff_id, "
-        "tariff_name, currency_id, price_unit, is_override, override_user_id, invoiced, "
-        "create_uid, create_date, write_uid, write_date"
+        "registration_id, child_id, household_id, activity_id, unit_id, date, state, "
+        "tariff_id, tariff_name, currency_id, price_unit, is_override, "
+        "override_user_id, invoiced, create_uid, create_date, write_uid, write_date"
     )
     buffer = io.StringIO()
     cr.copy_expert(
-        f"COPY (SELECT {columns} FROM family_reservation WHERE activity_id IN %s) TO STDOUT"
-        % str(tuple(activity_ids)),
+        f"COPY (SELECT {columns} FROM family_reservation "
+        f"WHERE activity_id IN %s) TO STDOUT" % str(tuple(activity_ids)),
         buffer,
     )
     rows = buffer.getvalue().count("\n")
@@ -211,7 +217,8 @@ def raw_copy_rate(cr, activity_ids):
 
 
 def prepare_portal_family(env, family, activities, login):
-    """A portal login for ``family`` and 20 pending days in its recap (January 2027, open on 2026-08-14)."""
+    """A portal login for ``family`` and 20 pending days in its recap (January 2027,
+    open on 2026-08-14)."""
     user = (
         env["res.users"]
         .with_context(no_reset_password=True)
@@ -253,7 +260,8 @@ def prepare_portal_family(env, family, activities, login):
     )
     env.flush_all()
     log(
-        f"portal family: login {login}, child {child.id}, {len(cart.line_ids)} days in the recap "
+        f"portal family: login {login}, child {child.id}, "
+        f"{len(cart.line_ids)} days in the recap "
         f"({sum(1 for r in results if r['error'])} refused)"
     )
 
@@ -283,7 +291,8 @@ def main():
         _year, activities, households, templates = build_town(env, args.families, tag)
         children = len(households) * 2
         log(
-            f"town: {len(households)} families, {children} children, {len(templates)} weekly templates "
+            f"town: {len(households)} families, {children} children, "
+            f"{len(templates)} weekly templates "
             f"built in {perf_counter() - started:.1f} s"
         )
 
@@ -298,10 +307,12 @@ def main():
 
         rows, copy_time = raw_copy_rate(cr, [a.id for a in activities])
         log(
-            f"raw COPY: {rows} rows in {copy_time:.1f} s = {rows / copy_time:,.0f} rows/s"
+            f"raw COPY: {rows} rows in {copy_time:.1f} s "
+            f"= {rows / copy_time:,.0f} rows/s"
         )
         log(
-            f"ratio: the engine is {engine / copy_time:.2f}x the time of a raw COPY (target: within 5x)"
+            f"ratio: the engine is {engine / copy_time:.2f}x the time of a raw COPY "
+            f"(target: within 5x)"
         )
 
         Reservation = env["family.reservation"]
@@ -317,11 +328,13 @@ def main():
         cost = Reservation._get_monthly_cost(family, date(2026, 11, 1))
         log(
             f"monthly cost of one family (Nov. 2026: {cost['total']:.2f} EUR): median "
-            f"{statistics.median(timings):.2f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:.2f} ms "
+            f"{statistics.median(timings):.2f} ms, "
+            f"p95 {timings[int(len(timings) * 0.95) - 1]:.2f} ms "
             f"over {len(timings)} calls (target: under 50 ms)"
         )
         log(
-            f"peak memory of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+            f"peak memory of the benchmark process: "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
         )
         if args.keep and args.portal_login:
             prepare_portal_family(env, family, activities, args.portal_login)

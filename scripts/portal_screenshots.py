@@ -1,15 +1,19 @@
-"""Screenshots and accessibility audit of the parents' portal pages, desktop and phone, in headless Chromium.
+"""Screenshots and accessibility audit of the parents' portal pages, desktop and phone,
+in headless Chromium.
 
-    ./scripts/portal_audit.sh                 (wrapper: installs axe-core from npm, then runs this)
-    .venv/bin/python scripts/portal_screenshots.py --url http://localhost:8069 --out .local/screenshots \
-        --login parent@demo.portail-famille.fr --password parent [--axe path/to/axe.min.js] [/my /my/planning ...]
+    ./scripts/portal_audit.sh  (wrapper: installs axe-core from npm, then runs this)
+    .venv/bin/python scripts/portal_screenshots.py \\
+        --url http://localhost:8069 --out .local/screenshots \\
+        --login parent@demo.portail-famille.fr --password parent \\
+        [--axe path/to/axe.min.js] [/my /my/planning ...]
 
-With --axe, axe-core runs on every page at both sizes with the WCAG 2.1 A and AA rules; each violation is
-printed and the exit status is 1 when there is any.
+With --axe, axe-core runs on every page at both sizes with the WCAG 2.1 A and AA rules;
+each violation is printed and the exit status is 1 when there is any.
 
-Logs in through Odoo's own /web/login (requests), hands the session cookie to Chromium through the
-DevTools protocol (websocket-client, already a test requirement) and saves one PNG per page and size.
-The images are for looking at, not for committing (.local/ is ignored)."""
+Logs in through Odoo's own /web/login (requests), hands the session cookie to Chromium
+through the DevTools protocol (websocket-client, already a test requirement) and saves
+one PNG per page and size. The images are for looking at, not for committing (.local/ is
+ignored)."""
 
 import argparse
 import base64
@@ -196,9 +200,10 @@ def main():
 
 
 def audit(chrome, axe_source, label):
-    """Run axe-core on the page shown; print and count its violations. A page with violations is audited
-    once more after 2 s: Odoo's website scripts rearrange the header (menu overflow, search modal) just
-    after loading, and a transient state is not what a visitor meets."""
+    """Run axe-core on the page shown; print and count its violations. A page with
+    violations is audited once more after 2 s: Odoo's website scripts rearrange the
+    header (menu overflow, search modal) just after loading, and a transient state is
+    not what a visitor meets."""
     chrome.call("Runtime.evaluate", expression=axe_source)
     found = _run_axe(chrome)
     if found:
@@ -223,9 +228,10 @@ def _run_axe(chrome):
         "Runtime.evaluate",
         awaitPromise=True,
         returnByValue=True,
-        expression="axe.run(document, {runOnly: {type: 'tag', values: %s}}).then(r => r.violations.map("
-        "v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))"
-        % json.dumps(AXE_TAGS),
+        expression="axe.run(document, {runOnly: {type: 'tag', values: %s}})"
+        ".then(r => r.violations.map("
+        "v => ({id: v.id, impact: v.impact, help: v.help, "
+        "nodes: v.nodes.map(n => n.target.join(' '))})))" % json.dumps(AXE_TAGS),
     )
     return result.get("result", {}).get("value") or []
 

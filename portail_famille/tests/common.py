@@ -9,7 +9,8 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-# The smallest file guess_mimetype() recognises as a PDF, plus a real (tiny) PDF document.
+# The smallest file guess_mimetype() recognises as a PDF, plus a real (tiny) PDF
+# document.
 TINY_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -20,22 +21,25 @@ TINY_PDF_B64 = base64.b64encode(TINY_PDF)
 
 
 def tiny_image(kind="PNG", padding=b""):
-    """A real 4×4 image of ``kind`` (JPEG or PNG) that Pillow and guess_mimetype() recognise, followed by
-    ``padding`` (bytes a viewer ignores: a size to reach, a mark to look for)."""
+    """A real 4×4 image of ``kind`` (JPEG or PNG) that Pillow and guess_mimetype()
+    recognise, followed by ``padding`` (bytes a viewer ignores: a size to reach, a mark
+    to look for)."""
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buffer, kind)
     return buffer.getvalue() + padding
 
 
 class FamilyCommon(TransactionCase):
-    """Two families of the town (MARTIN, resident, and DURAND, outside the town) with their portal
-    logins, their children, the 2025/2026 school year of zone C with its holiday periods, a few
-    activities priced by a 4-bracket QF grid, and one user of each staff group."""
+    """Two families of the town (MARTIN, resident, and DURAND, outside the town) with
+    their portal logins, their children, the 2025/2026 school year of zone C with its
+    holiday periods, a few activities priced by a 4-bracket QF grid, and one user of
+    each staff group."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # the town works in French: families read their e-mails, staff and parents their messages in French
+        # the town works in French: families read their e-mails, staff and parents their
+        # messages in French
         cls.env["res.lang"]._activate_lang("fr_FR")
         cls.env = env = cls.env(context=dict(cls.env.context, lang="fr_FR"))
 
@@ -105,7 +109,8 @@ class FamilyCommon(TransactionCase):
                 "is_resident": False,
             }
         )
-        # the town's families read their e-mails in French, whatever the database's default language
+        # the town's families read their e-mails in French, whatever the database's
+        # default language
         (cls.household_a | cls.household_b).lang = "fr_FR"
 
         Child = env["family.child"]
@@ -328,7 +333,8 @@ class FamilyCommon(TransactionCase):
 
     @classmethod
     def _create_live_year(cls):
-        """A school year around today, for the HTTP tests (the server's clock cannot be frozen)."""
+        """A school year around today, for the HTTP tests (the server's clock cannot be
+        frozen)."""
         today = date.today()
         return cls.env["family.school.year"].create(
             {

@@ -4,8 +4,9 @@ from odoo.tests import HttpCase, tagged
 
 @tagged("post_install", "-at_install")
 class TestBackendTour(HttpCase):
-    """The backend works in a real browser: an agent validates a pending registration from the
-    "Registrations to validate" menu (tour portail_famille_registration_validation)."""
+    """The backend works in a real browser: an agent validates a pending registration
+    from the "Registrations to validate" menu (tour
+    portail_famille_registration_validation)."""
 
     @classmethod
     def setUpClass(cls):

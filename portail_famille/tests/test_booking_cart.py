@@ -6,7 +6,8 @@ from .test_reservation import ReservationCommon
 
 
 class TestBookingCart(ReservationCommon):
-    """The parent's récapitulatif: pending additions and cancellations, "Terminer", "Tout supprimer"."""
+    """The parent's récapitulatif: pending additions and cancellations, "Terminer",
+    "Tout supprimer"."""
 
     def _cart(self, user=None, household=None):
         Cart = self.env["family.booking.cart"].with_user(user or self.parent_a)
@@ -43,7 +44,8 @@ class TestBookingCart(ReservationCommon):
         )
         self.assertEqual([r["error"] for r in results], [None, None, None])
         self.assertEqual(cart.line_count, 3)
-        # QF 500 -> first bracket of each grid: 4.00 for the Wednesday, the meal's first bracket for the canteen
+        # QF 500 -> first bracket of each grid: 4.00 for the Wednesday, the meal's first
+        # bracket for the canteen
         meal_price = self.unit_meal._get_tariff(
             self.household_a, self._date("2025-12-01")
         ).price
@@ -56,7 +58,8 @@ class TestBookingCart(ReservationCommon):
         )
         # nothing is booked before "Terminer"
         self.assertFalse(self._reserved(self.child_a1, "2025-11-19"))
-        # a new session of the same parent (or the other parent of the family) finds the same recap
+        # a new session of the same parent (or the other parent of the family) finds the
+        # same recap
         self.env.invalidate_all()
         again = (
             self.env["family.booking.cart"]
@@ -120,7 +123,8 @@ class TestBookingCart(ReservationCommon):
             ["2025-11-19", "2025-12-03"],
         )
 
-        # one refused day raises when asked to (the portal's single tick), and the recap loses nothing
+        # one refused day raises when asked to (the portal's single tick), and the recap
+        # loses nothing
         with self.assertRaisesRegex(ValidationError, "fermé ce jour-là"):
             cart.add_bookings(
                 [self._req(self.reg_a1_resto, "2025-11-11")], raise_on_error=True
@@ -267,7 +271,8 @@ class TestBookingCart(ReservationCommon):
             cart.with_user(self.parent_b).action_confirm()
         with self.assertRaises(AccessError):
             cart.with_user(self.parent_b).action_clear()
-        # nor put the other family's reservation in one's own recap: refused as unknown, its day not named
+        # nor put the other family's reservation in one's own recap: refused as unknown,
+        # its day not named
         own = self._cart(user=self.parent_b, household=self.household_b)
         errors = own.add_cancellations(reservation.with_user(self.parent_b))
         self.assertEqual(
@@ -307,7 +312,8 @@ class TestBookingCart(ReservationCommon):
         self.assertIn(self.spouse_a, mail.recipient_ids)
         self.assertIn("Récapitulatif de vos réservations", mail.subject)
         body = mail.body_html
-        # like seed 002: day, child, activity/unit, booking or cancellation, amount, tariff
+        # like seed 002: day, child, activity/unit, booking or cancellation, amount,
+        # tariff
         for expected in (
             "mer. 19/11/2025",
             "mer. 26/11/2025",

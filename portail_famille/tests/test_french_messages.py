@@ -6,8 +6,8 @@ from .test_reservation import ReservationCommon
 
 
 class TestFrenchMessages(ReservationCommon):
-    """Bad input is refused with a French message naming the day and the reason, for a parent whose
-    portal runs in French (the demo town's language)."""
+    """Bad input is refused with a French message naming the day and the reason, for a
+    parent whose portal runs in French (the demo town's language)."""
 
     def test_foundation_rules_speak_french(self):
         Quotient = self.env["family.quotient"].with_context(lang="fr_FR")

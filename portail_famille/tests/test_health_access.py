@@ -20,7 +20,9 @@ STAFF_ANSWER = "PAI-ANSWER-4718"
 ALLERGY = "ALLERGY-4719"
 
 REFUSED = "refused"  # 403/404 over HTTP, AccessError over RPC
-NOTHING = "nothing"  # a search or a thread that finds nothing (or is refused); an image route shows its placeholder
+# a search or a thread that finds nothing (or is refused); an image route shows its
+# placeholder
+NOTHING = "nothing"
 
 
 def pdf_with(mark):
@@ -29,15 +31,18 @@ def pdf_with(mark):
 
 @tagged("post_install", "-at_install")
 class TestHealthAccess(HttpCase, FamilyCommon):
-    """Health data is the health group's, by every route. A medical certificate or a vaccination record sent
-    by a family, an absence certificate, and a message to the health service ("PAI – Allergies – MDPH") with
-    its attachments and chatter: staff without the health group (agent, accountant, manager) get none of it,
-    whatever the route; the health staff get all of it; the family keeps its own through the portal."""
+    """Health data is the health group's, by every route. A medical certificate or a
+    vaccination record sent by a family, an absence certificate, and a message to the
+    health service ("PAI – Allergies – MDPH") with its attachments and chatter: staff
+    without the health group (agent, accountant, manager) get none of it, whatever the
+    route; the health staff get all of it; the family keeps its own through the
+    portal."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # a town may let its staff export lists: exports must keep the health data out all the same
+        # a town may let its staff export lists: exports must keep the health data out
+        # all the same
         (cls.agent | cls.accountant | cls.manager | cls.health_user).groups_id = [
             Command.link(cls.env.ref("base.group_allow_export").id)
         ]
@@ -115,11 +120,12 @@ class TestHealthAccess(HttpCase, FamilyCommon):
         cls.message_attachment = cls.message.message_ids.attachment_ids
         cls.chatter_messages = cls.message.message_ids
 
-    # ------------------------------------------------------------------ the checklist
+    # --------------------------------------------------- the checklist
     def _routes(self):
-        """The checklist: every route to the health data, as (route, the mark it must not give away, what other
-        staff get). A route is a URL (GET), a JSON-RPC call (model, method, args[, kwargs]) through
-        /web/dataset/call_kw, or a JSON route (path, params)."""
+        """The checklist: every route to the health data, as (route, the mark it must
+        not give away, what other staff get). A route is a URL (GET), a JSON-RPC call
+        (model, method, args[, kwargs]) through /web/dataset/call_kw, or a JSON route
+        (path, params)."""
         medical, vaccination, absence, message = (
             self.medical,
             self.vaccination,
@@ -319,10 +325,11 @@ class TestHealthAccess(HttpCase, FamilyCommon):
             ),
         ]
 
-    # ------------------------------------------------------------------ calling a route
+    # --------------------------------------------------- calling a route
     @staticmethod
     def _text(value):
-        """Every string of a JSON answer, with the base64 ones decoded (binary fields come base64-encoded)."""
+        """Every string of a JSON answer, with the base64 ones decoded (binary fields
+        come base64-encoded)."""
         if isinstance(value, dict):
             return " ".join(TestHealthAccess._text(item) for item in value.values())
         if isinstance(value, list | tuple):
@@ -345,7 +352,8 @@ class TestHealthAccess(HttpCase, FamilyCommon):
         )
 
     def _call(self, route):
-        """(refused, everything the answer shows) for the route, as the logged-in user."""
+        """(refused, everything the answer shows) for the route, as the logged-in
+        user."""
         if isinstance(route, str):
             response = self.url_open(route)
             return response.status_code in (403, 404), response.content.decode(
@@ -366,7 +374,7 @@ class TestHealthAccess(HttpCase, FamilyCommon):
             return True, str(error)
         return False, self._text(result)
 
-    # ------------------------------------------------------------------ staff without the health group
+    # --------------------------------------------------- staff without the health group
     def test_staff_without_health_group_get_none_of_it(self):
         for user in (self.agent, self.accountant, self.manager):
             self.assertFalse(user.has_group("portail_famille.group_family_health"))
@@ -386,7 +394,7 @@ class TestHealthAccess(HttpCase, FamilyCommon):
                 self.assertFalse(refused)
                 self.assertIn(secret, shown)
 
-    # ------------------------------------------------------------------ what other staff still know
+    # --------------------------------------------------- what other staff still know
     def test_staff_still_know_the_document_and_the_absence_exist(self):
         for user in (self.agent, self.accountant, self.manager):
             self.authenticate(user.login, user.login)
@@ -416,7 +424,8 @@ class TestHealthAccess(HttpCase, FamilyCommon):
                 self.assertEqual(absence[0]["justified"], True)
 
     def test_health_file_is_not_in_the_plain_file_field(self):
-        """The portal writes a health document's file to ``file``: it is kept in ``health_file``."""
+        """The portal writes a health document's file to ``file``: it is kept in
+        ``health_file``."""
         self.assertFalse(self.medical.file)
         self.assertTrue(self.medical.health_file)
         self.assertEqual(self.medical.mimetype, "application/pdf")
@@ -431,7 +440,8 @@ class TestHealthAccess(HttpCase, FamilyCommon):
                 )
 
     def test_only_health_staff_change_a_health_document(self):
-        """Turning a medical certificate into another kind of document would hand its file to every agent."""
+        """Turning a medical certificate into another kind of document would hand its
+        file to every agent."""
         for user in (self.agent, self.manager):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
@@ -439,7 +449,8 @@ class TestHealthAccess(HttpCase, FamilyCommon):
                 with self.assertRaises(AccessError):
                     self.medical.with_user(user).unlink()
         self.assertEqual(self.medical.document_type, "medical")
-        # an agent who files a document as medical hands its file over to the health service
+        # an agent who files a document as medical hands its file over to the health
+        # service
         document = (
             self.env["family.document"]
             .with_user(self.agent)
@@ -460,7 +471,8 @@ class TestHealthAccess(HttpCase, FamilyCommon):
         self.assertIn(
             b"PRESCRIPTION-4720", base64.b64decode(document.sudo().health_file)
         )
-        # the health staff may decide that a document is not health data: its file follows
+        # the health staff may decide that a document is not health data: its file
+        # follows
         self.medical.with_user(self.health_user).document_type = "other"
         self.assertIn(
             MEDICAL_FILE.encode(),
@@ -469,8 +481,8 @@ class TestHealthAccess(HttpCase, FamilyCommon):
         self.assertFalse(self.medical.health_file)
 
     def test_backend_views_open_for_each_staff(self):
-        """The backend forms and lists of these records load and read for an agent (the health fields are left
-        out) and for the health staff (who get them)."""
+        """The backend forms and lists of these records load and read for an agent (the
+        health fields are left out) and for the health staff (who get them)."""
         records = {
             "family.household": self.household_a,
             "family.absence": self.absence,
@@ -512,7 +524,7 @@ class TestHealthAccess(HttpCase, FamilyCommon):
                     }
                     self.assertTrue(record.with_user(user).web_read(specification))
 
-    # ------------------------------------------------------------------ the family keeps its own
+    # --------------------------------------------------- the family keeps its own
     def test_family_keeps_its_own_through_the_portal(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         self.assertIn("Certificat médical", self.url_open("/my/family").text)
@@ -536,10 +548,11 @@ class TestHealthAccess(HttpCase, FamilyCommon):
             self.url_open(f"/my/messages/{self.message.id}").status_code, 404
         )
 
-    # ------------------------------------------------------------------ reports
+    # --------------------------------------------------- reports
     def test_reports_show_no_health_data(self):
-        """The module's only report, the registration certificate, names the child but none of its health
-        data; Odoo renders a report's records with the user's rights, as the reads above."""
+        """The module's only report, the registration certificate, names the child but
+        none of its health data; Odoo renders a report's records with the user's rights,
+        as the reads above."""
         registration = self._create_registration(self.child_a1, self.act_alae_auto)
         self.authenticate(self.agent.login, self.agent.login)
         response = self.url_open(

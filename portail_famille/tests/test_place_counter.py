@@ -17,8 +17,9 @@ NEXT_DAY = "2025-11-26"
 
 
 class PlaceCounterCommon(ReservationCommon):
-    """The Wednesdays leisure centre has 2 places a day (ReservationCommon); every test checks that the
-    counter of places of each day is the live count of the bookings holding one."""
+    """The Wednesdays leisure centre has 2 places a day (ReservationCommon); every test
+    checks that the counter of places of each day is the live count of the bookings
+    holding one."""
 
     @classmethod
     def setUpClass(cls):
@@ -114,12 +115,14 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
             }
         )
         first, _second, waiting = self._fill_day_and_wait()
-        # to another day: the place of the first day goes to the waiting list, the new day counts it
+        # to another day: the place of the first day goes to the waiting list, the new
+        # day counts it
         first.with_user(self.agent).write({"date": NEXT_DAY})
         self.assertEqual(waiting.state, "reserved")
         self.assertEqual(self._count(NEXT_DAY), 1)
         self.assertEqual(self._count(DAY), 2)
-        # to a unit with its own limit: its row counts it, and a second child there is refused
+        # to a unit with its own limit: its row counts it, and a second child there is
+        # refused
         first.with_user(self.agent).write({"unit_id": unit_morning.id})
         self.assertEqual(self._count(NEXT_DAY, unit_morning), 1)
         second_next = self._book(self.reg_a2_wed, NEXT_DAY)["reservation"]
@@ -185,7 +188,8 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.act_wednesday.capacity = 0
         for registration in (self.reg_a1_wed, self.reg_a2_wed, self.reg_b1_wed):
             self.assertFalse(self._book(registration, DAY)["error"])
-        # the town sets 2 places a day: the 3 children already booked keep their day, nobody else gets one
+        # the town sets 2 places a day: the 3 children already booked keep their day,
+        # nobody else gets one
         self.act_wednesday.capacity = 2
         self.assertEqual(self._count(), 3)
         self.assertCountersExact()
@@ -240,7 +244,8 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "UPDATE family_activity_day SET reserved_count = 5 WHERE activity_id = %s AND date = %s",
+                "UPDATE family_activity_day SET reserved_count = 5 "
+                "WHERE activity_id = %s AND date = %s",
                 self.act_wednesday.id,
                 DAY,
             )
@@ -278,10 +283,10 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
 
 
 class TestPlaceCounterProperty(PlaceCounterCommon):
-    """Random sequences of everything that books, cancels, changes or deletes a day, on limited and
-    unlimited activities and units: after each step the counters are the live counts, no day went
-    over its capacity (a day over a lowered capacity gets no new place), and no waiting child could
-    have a place that is free."""
+    """Random sequences of everything that books, cancels, changes or deletes a day, on
+    limited and unlimited activities and units: after each step the counters are the
+    live counts, no day went over its capacity (a day over a lowered capacity gets no
+    new place), and no waiting child could have a place that is free."""
 
     STEPS = 300
     DAYS = ("2025-11-19", "2025-11-26", "2025-12-03", "2025-12-10")
@@ -394,7 +399,8 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
             )
             self.assertTrue(
                 count <= capacity or count <= previous[activity_id, unit_id, day],
-                f"{step}: {activity_id, unit_id, day} got a place over its capacity {capacity}: {count}",
+                f"{step}: {activity_id, unit_id, day} got a place over its capacity "
+                f"{capacity}: {count}",
             )
         if not stale:
             waiting_list = self.Reservation.search(
@@ -415,7 +421,8 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
 
     # ------------------------------------------------------------------ the steps
     def _staff_write(self, reservation, vals, live):
-        """Write as staff; the write must be refused exactly when it gives a full day one place too many."""
+        """Write as staff; the write must be refused exactly when it gives a full day
+        one place too many."""
         limits = self._limits()
         old = (reservation.activity_id.id, reservation.unit_id.id, reservation.date)
         new = (

@@ -9,8 +9,9 @@ from .common import TINY_PDF, FamilyCommon
 
 @tagged("post_install", "-at_install")
 class TestPortalAbsences(HttpCase, FamilyCommon):
-    """A parent declares an absence on the portal: the booked days become absent (justified with a
-    certificate); every wrong input is refused next to its field and the rest of the form is kept."""
+    """A parent declares an absence on the portal: the booked days become absent
+    (justified with a certificate); every wrong input is refused next to its field and
+    the rest of the form is kept."""
 
     @classmethod
     def setUpClass(cls):

@@ -20,8 +20,9 @@ GARBLED_IDS = (str(HUGE_ID), "2147483648", "abc", "-1", "0", "1.5", "1e3", "")
 
 @tagged("post_install", "-at_install")
 class TestPortalBadInput(LivePlanningCase):
-    """What a parent can type in a URL or a form, however wrong, gives the page back with a French message,
-    or a 404 for an id that is not theirs: never a server error, never database text, nothing changed."""
+    """What a parent can type in a URL or a form, however wrong, gives the page back
+    with a French message, or a 404 for an id that is not theirs: never a server error,
+    never database text, nothing changed."""
 
     @classmethod
     def setUpClass(cls):
@@ -92,7 +93,8 @@ class TestPortalBadInput(LivePlanningCase):
         )
 
     def _assert_clean(self, response, what, statuses=(200, 400)):
-        """Not a server error: one of ``statuses``, and no database text or traceback in the page."""
+        """Not a server error: one of ``statuses``, and no database text or traceback in
+        the page."""
         self.assertIn(response.status_code, statuses, what)
         for leak in (
             "Traceback",
@@ -111,7 +113,7 @@ class TestPortalBadInput(LivePlanningCase):
         """The page shows ``text`` (as HTML: its apostrophes escaped)."""
         self.assertIn(str(escape(text)), response.text, what)
 
-    # ------------------------------------------------------------------ planning
+    # ------------------------------------------------------- planning
     def test_planning_out_of_range_or_garbled_dates_and_views(self):
         before = self._snapshot()
         child = "child=%s" % self.child_a1.id
@@ -148,7 +150,8 @@ class TestPortalBadInput(LivePlanningCase):
                 response, "n'existe pas : le planning s'affiche par mois", view
             )
             self.assertNotIn("<b>x</b>", response.text)  # echoed, escaped
-        # the first and last days a parent may ask for still show their planning, and its neighbours
+        # the first and last days a parent may ask for still show their planning, and
+        # its neighbours
         for query in (
             "view=fortnight&start=2999-12-31",
             "view=month&start=2999-12-31",
@@ -181,7 +184,8 @@ class TestPortalBadInput(LivePlanningCase):
             self._assert_says(
                 response, "n'est pas valide : rien n'a été modifié", start
             )
-        # cells and rows that are no cell of the planning: refused with the message, the day ticked kept
+        # cells and rows that are no cell of the planning: refused with the message, the
+        # day ticked kept
         for cell in (
             "%s-%s-9999-12-31" % (self.reg_a1.id, self.unit_live.id),
             "%s-abc-2026-01-01" % HUGE_ID,
@@ -202,9 +206,10 @@ class TestPortalBadInput(LivePlanningCase):
             self.assertIn('id="pf_planning_errors"', response.text, cell)
         self.assertEqual(self._snapshot(), before)
 
-    # ------------------------------------------------------------------ ids in the URL
+    # ------------------------------------------------------- ids in the URL
     def test_ids_too_large_or_unknown_in_urls_are_404(self):
-        """Every route with an id in its URL, walked with an id above PostgreSQL's integer."""
+        """Every route with an id in its URL, walked with an id above PostgreSQL's
+        integer."""
         before = self._snapshot()
         token = self._csrf(self.url_open("/my").text)
         routes = set()
@@ -231,7 +236,8 @@ class TestPortalBadInput(LivePlanningCase):
                     lambda m, ids=ids: str(ids.get(m.group(1), HUGE_ID)),
                     route,
                 )
-                # a page beyond the last of a list shows the last, as Odoo's portal pager does
+                # a page beyond the last of a list shows the last, as Odoo's portal
+                # pager does
                 pages_only = set(re.findall(r"<int:(\w+)>", route)) - set(ids) == {
                     "page"
                 }
@@ -265,7 +271,7 @@ class TestPortalBadInput(LivePlanningCase):
             self._assert_clean(self.url_open(url), url, statuses=(404,))
         self.assertEqual(self._snapshot(), before)
 
-    # ------------------------------------------------------------------ ids in forms
+    # ------------------------------------------------------- ids in forms
     def test_ids_too_large_or_garbled_in_forms(self):
         before = self._snapshot()
         for value in GARBLED_IDS:
@@ -326,7 +332,7 @@ class TestPortalBadInput(LivePlanningCase):
                 self.assertIn("Choisissez une école de la liste.", response.text)
         self.assertEqual(self._snapshot(), before)
 
-    # ------------------------------------------------------------------ numbers and dates in forms
+    # ------------------------------------------------------- numbers and dates in forms
     def test_quotient_that_is_no_number(self):
         before = self._snapshot()
         pdf = {"proof": ("attestation_caf.pdf", TINY_PDF, "application/pdf")}
@@ -398,7 +404,7 @@ class TestPortalBadInput(LivePlanningCase):
             self.assertIn("Indiquez une date valide.", response.text, day)
         self.assertEqual(self._snapshot(), before)
 
-    # ------------------------------------------------------------------ the recap by RPC
+    # ------------------------------------------------------- the recap by RPC
     def _call(self, method, *args):
         return self.make_jsonrpc_request(
             "/web/dataset/call_kw/family.booking.cart/%s" % method,
@@ -476,9 +482,9 @@ class TestPortalBadInput(LivePlanningCase):
 
 
 class TestRecapBadRequests(ReservationCommon):
-    """add_bookings and add_cancellations are public: a parent may call them by RPC with anything. Each line
-    that cannot be read is refused with its reason in French, naming the day when there is one; the good lines
-    are still added."""
+    """add_bookings and add_cancellations are public: a parent may call them by RPC with
+    anything. Each line that cannot be read is refused with its reason in French, naming
+    the day when there is one; the good lines are still added."""
 
     def _cart(self):
         return (

@@ -15,8 +15,9 @@ from .common import TINY_PDF, FamilyCommon
 
 @tagged("post_install", "-at_install")
 class TestPortalFamilyFile(HttpCase, FamilyCommon):
-    """Mon dossier and the children's health sheets on the portal: what a parent may change, what
-    becomes a request to staff, every bad input refused next to its field, nothing of another family."""
+    """Mon dossier and the children's health sheets on the portal: what a parent may
+    change, what becomes a request to staff, every bad input refused next to its field,
+    nothing of another family."""
 
     @classmethod
     def setUpClass(cls):
@@ -63,7 +64,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertEqual(partner.street, "3 rue des Lilas")
         self.assertEqual(partner.city, "Toulouse")
 
-        # bad input: refused next to the field, the rest of the form kept, nothing written
+        # bad input: refused next to the field, the rest of the form kept, nothing
+        # written
         response = self._post(
             "/my/family/contact",
             {
@@ -271,7 +273,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertIn("/web/login", self.url_open(url).url)
 
     def _family_mail(self, change):
-        """The e-mail sent to the family about ``change`` (the agent's activity mail aside)."""
+        """The e-mail sent to the family about ``change`` (the agent's activity mail
+        aside)."""
         mails = self.env["mail.mail"].search(
             [("model", "=", "family.change.request"), ("res_id", "=", change.id)]
         )
@@ -423,7 +426,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertFalse(self.child_a1.image_rights_consent)
 
     def _field_error(self, response, form_id, field):
-        """The message shown beside the field ``field`` of the form ``form_id``, as plain text."""
+        """The message shown beside the field ``field`` of the form ``form_id``, as
+        plain text."""
         match = re.search(
             r'id="pf-%s-%s-error"[^>]*>([^<]*)<' % (form_id, field), response.text
         )
@@ -431,7 +435,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         return match.group(1)
 
     def test_phone_rule_shown_beside_its_field(self):
-        """The models' one phone rule: its message beside the phone field of each form, the rest kept."""
+        """The models' one phone rule: its message beside the phone field of each form,
+        the rest kept."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
         response = self._post(
             "/my/family/authorized",
@@ -442,7 +447,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
             self._field_error(response, "authorized", "phone"),
             str(
                 escape(
-                    "Le numéro de téléphone 06 12 34 n'est pas valide : indiquez 10 chiffres, par ex. 06 12 34 56 78."
+                    "Le numéro de téléphone 06 12 34 n'est pas valide : "
+                    "indiquez 10 chiffres, par ex. 06 12 34 56 78."
                 )
             ),
         )
@@ -453,7 +459,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
                 lambda p: p.name == "Papi MARTIN"
             )
         )
-        # the doctor's phone and a responsable's work phone follow the same rule, beside their own field
+        # the doctor's phone and a responsable's work phone follow the same rule, beside
+        # their own field
         response = self._post(
             "/my/children/%s/health" % self.child_a1.id,
             {"doctor_name": "Dr Roux", "doctor_phone": "05 61"},
@@ -477,8 +484,9 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertFalse(partner.family_work_phone)
 
     def test_phone_rule_refused_by_rpc_and_orm(self):
-        """The rule is the models', whatever the route: an agent's RPC call gets it with the field named, the
-        ORM refuses it for a responsable and a doctor; a contact who is no family's responsable is free."""
+        """The rule is the models', whatever the route: an agent's RPC call gets it with
+        the field named, the ORM refuses it for a responsable and a doctor; a contact
+        who is no family's responsable is free."""
         self.authenticate(self.agent.login, self.agent.login)
         response = self.url_open(
             "/web/dataset/call_kw/family.authorized.person/create",

@@ -10,7 +10,8 @@ from .test_portal_planning import LivePlanningCase
 @tagged("post_install", "-at_install")
 class TestPortalJourneys(LivePlanningCase):
     """The parents' journeys as browser tours in headless Chromium (static/tests/tours/
-    portal_journey_tours.js), each followed by what the town's database must then hold."""
+    portal_journey_tours.js), each followed by what the town's database must then
+    hold."""
 
     @classmethod
     def setUpClass(cls):
@@ -26,7 +27,8 @@ class TestPortalJourneys(LivePlanningCase):
         )
 
     def _book(self, *days):
-        """Book days for Léa as staff (the day inside the deadline needs the staff override)."""
+        """Book days for Léa as staff (the day inside the deadline needs the staff
+        override)."""
         Reservation = self.env["family.reservation"].with_context(booking_override=True)
         results = Reservation._book(
             [
@@ -127,7 +129,8 @@ class TestPortalJourneys(LivePlanningCase):
         )
 
     def test_days_are_placed_for_the_tours(self):
-        """The tours rely on a bookable day three weeks ahead and a booked day inside the 6-day deadline."""
+        """The tours rely on a bookable day three weeks ahead and a booked day inside
+        the 6-day deadline."""
         today = date.today()
         self.assertGreater(self.open_day - today, timedelta(days=6))
         self.assertLessEqual(self.locked_day - today, timedelta(days=6))

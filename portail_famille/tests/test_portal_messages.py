@@ -12,8 +12,9 @@ PNG_1PX = bytes.fromhex(
 
 @tagged("post_install", "-at_install")
 class TestPortalMessages(HttpCase, FamilyCommon):
-    """Messagerie: a parent writes to a service with attachments, gets an e-mail confirmation, reads the
-    staff's answer in the portal inbox (unread until opened) and answers; nothing of another family."""
+    """Messagerie: a parent writes to a service with attachments, gets an e-mail
+    confirmation, reads the staff's answer in the portal inbox (unread until opened) and
+    answers; nothing of another family."""
 
     def _post(self, url, data, files=None):
         token = re.search(r'csrf_token: "([^"]+)"', self.url_open("/my").text).group(1)
@@ -57,7 +58,8 @@ class TestPortalMessages(HttpCase, FamilyCommon):
         )
         self.assertEqual(self.url_open(attachment_url).status_code, 200)
 
-        # staff answer from the backend chatter: the parent is notified and sees it unread
+        # staff answer from the backend chatter: the parent is notified and sees it
+        # unread
         conversation.with_user(self.agent).message_post(
             body="Bien noté, le régime est enregistré.",
             message_type="comment",

@@ -8,7 +8,8 @@ from .common import TINY_PDF_B64, FamilyCommon
 
 @tagged("post_install", "-at_install")
 class TestPortalNewsDocuments(HttpCase, FamilyCommon):
-    """Actualités and Documents: what is published and current, and the family's own certificates."""
+    """Actualités and Documents: what is published and current, and the family's own
+    certificates."""
 
     @classmethod
     def setUpClass(cls):
@@ -82,7 +83,8 @@ class TestPortalNewsDocuments(HttpCase, FamilyCommon):
         )
 
     def test_news_a_page_at_a_time(self):
-        """Odoo's portal pager: 20 news a page, the older ones on the next page, a page too far shows the last."""
+        """Odoo's portal pager: 20 news a page, the older ones on the next page, a page
+        too far shows the last."""
         today = date.today()
         self.env["family.news"].create(
             [

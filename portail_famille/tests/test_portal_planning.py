@@ -10,9 +10,10 @@ from .common import FamilyCommon
 
 
 class LivePlanningCase(HttpCase, FamilyCommon):
-    """A school year around today and an activity booked until 6 days before, with validated registrations
-    of three children: for the HTTP tests and tours of the planning (the server's clock is not frozen, it
-    serves other threads, so the days are placed relative to today, far enough from the deadlines)."""
+    """A school year around today and an activity booked until 6 days before, with
+    validated registrations of three children: for the HTTP tests and tours of the
+    planning (the server's clock is not frozen, it serves other threads, so the days are
+    placed relative to today, far enough from the deadlines)."""
 
     @classmethod
     def setUpClass(cls):
@@ -62,7 +63,8 @@ class LivePlanningCase(HttpCase, FamilyCommon):
             regs[cls.child_a2],
             regs[cls.child_b1],
         )
-        # a Wednesday three weeks ahead (open), and the next Wednesday within 6 days (locked)
+        # a Wednesday three weeks ahead (open), and the next Wednesday within 6 days
+        # (locked)
         cls.open_day = today + timedelta(days=21 + (2 - today.weekday()) % 7)
         cls.locked_day = today + timedelta(
             days=(2 - today.weekday()) % 7
@@ -84,7 +86,8 @@ class LivePlanningCase(HttpCase, FamilyCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalPlanning(LivePlanningCase):
-    """The planning and recap pages, through real HTTP requests of a logged-in parent."""
+    """The planning and recap pages, through real HTTP requests of a logged-in
+    parent."""
 
     def test_parent_books_a_day_through_the_recap(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
@@ -136,7 +139,8 @@ class TestPortalPlanning(LivePlanningCase):
         self.assertEqual(reservation.price_unit, 4.0)
         self.assertFalse(cart.line_ids)
 
-        # the planning now shows the day ticked; unticking it puts a cancellation in the recap
+        # the planning now shows the day ticked; unticking it puts a cancellation in the
+        # recap
         page = self.url_open(self._week_url(self.child_a1, self.open_day))
         self.assertRegex(page.text, r'value="%s"\s+checked' % re.escape(key))
         self._post(
@@ -154,7 +158,8 @@ class TestPortalPlanning(LivePlanningCase):
         self.assertEqual(reservation.state, "reserved")
 
     def test_names_are_escaped_in_the_grid(self):
-        """The day cells are built in Python: a unit name typed by staff never becomes markup."""
+        """The day cells are built in Python: a unit name typed by staff never becomes
+        markup."""
         self.unit_live.name = 'Après-midi <img src=x onerror="alert(1)">'
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open(self._week_url(self.child_a1, self.open_day)).text
@@ -220,7 +225,8 @@ class TestPortalPlanning(LivePlanningCase):
             response = self.url_open(url)
             self.assertEqual(response.status_code, 404, url)
             self.assertNotIn(self.child_a1.first_name, response.text)
-        # posting family A's child, or A's registration in B's own form, or A's recap line
+        # posting family A's child, or A's registration in B's own form, or A's recap
+        # line
         response = self._post(
             "/my/planning",
             {
@@ -286,9 +292,10 @@ class TestPortalPlanning(LivePlanningCase):
         self._tour("portail_famille_portal_booking_phone", "390x844")
 
     # ------------------------------------------------------------------ keyboard alone
-    # The whole booking flow with the keyboard alone (RGAA / WCAG 2.1.1): real key presses sent to headless
-    # Chromium through the DevTools protocol (trusted events: the browser's own focus moves, checkbox toggling
-    # and button activation), never a click. Focus moves with Tab only and must be visible on each control.
+    # The whole booking flow with the keyboard alone (RGAA / WCAG 2.1.1): real key
+    # presses sent to headless Chromium through the DevTools protocol (trusted events:
+    # the browser's own focus moves, checkbox toggling and button activation), never a
+    # click. Focus moves with Tab only and must be visible on each control.
     KEYS = {
         "Tab": ("Tab", "Tab", 9, None),
         "Space": (" ", "Space", 32, " "),
@@ -329,7 +336,8 @@ class TestPortalPlanning(LivePlanningCase):
         self.fail("the page %s (%s) did not open" % (path, selector))
 
     def _tab_to(self, browser, selector, max_presses=250):
-        """Press Tab until ``selector`` has the focus; assert the focus is visible there."""
+        """Press Tab until ``selector`` has the focus; assert the focus is visible
+        there."""
         for _press in range(max_presses):
             self._press(browser, "Tab")
             if self._eval(
@@ -342,7 +350,8 @@ class TestPortalPlanning(LivePlanningCase):
                     """(() => { const el = document.activeElement;
                     const style = getComputedStyle(el);
                     return el.matches(':focus-visible') &&
-                        (style.outlineStyle !== 'none' || style.boxShadow !== 'none'); })()""",
+                        (style.outlineStyle !== 'none' || """
+                    "style.boxShadow !== 'none'); })()",
                 )
                 self.assertTrue(
                     visible, "the keyboard focus on %s is not visible" % selector

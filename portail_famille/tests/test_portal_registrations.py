@@ -9,8 +9,9 @@ from .common import FamilyCommon
 
 @tagged("post_install", "-at_install")
 class TestPortalRegistrations(HttpCase, FamilyCommon):
-    """The Inscriptions page: registrations per child with their state, a registration form filtered by
-    age group and window, and the registration certificate of a validated registration."""
+    """The Inscriptions page: registrations per child with their state, a registration
+    form filtered by age group and window, and the registration certificate of a
+    validated registration."""
 
     @classmethod
     def setUpClass(cls):

@@ -10,9 +10,10 @@ from .common import TINY_PDF, FamilyCommon
 
 @tagged("post_install", "-at_install")
 class TestPortalSecurityWalk(HttpCase, FamilyCommon):
-    """Every route of the family portal, GET and POST, walked by another family's parent with the first
-    family's ids, and anonymously: 404, a refusal or the login page, never the first family's data, and
-    nothing of it changed. A new route that this walk does not know makes the test fail."""
+    """Every route of the family portal, GET and POST, walked by another family's parent
+    with the first family's ids, and anonymously: 404, a refusal or the login page,
+    never the first family's data, and nothing of it changed. A new route that this walk
+    does not know makes the test fail."""
 
     SECRET = "Allergie-secrète-MARTIN"
 
@@ -76,7 +77,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
                 "odoo.addons.portail_famille"
             ):
                 if routing.get("auth") == "public":
-                    # the only public page: the accessibility statement, with no family data
+                    # the only public page: the accessibility statement, with no family
+                    # data
                     self.assertEqual(routing["routes"], ["/accessibilite"])
                     continue
                 self.assertEqual(routing.get("auth"), "user", routing["routes"])

@@ -15,7 +15,7 @@ class TestRegistration(FamilyCommon):
             lambda a: a.activity_type_id == self.env.ref(VALIDATION_TYPE)
         )
 
-    # ------------------------------------------------------------------ creation
+    # -------------------------------------------------------- creation
     def test_pending_registration_schedules_validation(self):
         registration = self._create_registration(self.child_a1, self.act_restaurant)
         self.assertEqual(registration.state, "pending")
@@ -79,7 +79,7 @@ class TestRegistration(FamilyCommon):
         self.assertEqual(str(registration.date_start), "2025-10-18")
         self.assertEqual(str(registration.date_end), "2025-11-02")
 
-    # ------------------------------------------------------------------ constraints
+    # -------------------------------------------------------- constraints
     def test_duplicate_registration_refused(self):
         self._create_registration(self.child_a1, self.act_restaurant)
         with self.assertRaises(ValidationError):
@@ -129,7 +129,8 @@ class TestRegistration(FamilyCommon):
         self.assertEqual(registration.state, "pending")
 
     def test_school_age_activity_refuses_babies(self):
-        """ALAE-like activities take maternelle and élémentaire children, never early childhood."""
+        """ALAE-like activities take maternelle and élémentaire children, never early
+        childhood."""
         alae = self.env["family.activity"].create(
             {
                 "name": "ALAE Soir (tests)",
@@ -161,7 +162,7 @@ class TestRegistration(FamilyCommon):
                 self.child_a1, self.act_restaurant, "2026-03-01", "2026-02-01"
             )
 
-    # ------------------------------------------------------------------ window
+    # -------------------------------------------------------- window
     def _portal_request(self, child, activity):
         """A parent's registration request, as the portal makes it."""
         return (
@@ -215,7 +216,8 @@ class TestRegistration(FamilyCommon):
                     user=self.parent_a,
                     state="validated",
                 )
-            # the portal's business method creates with sudo: the family rules still apply to the parent
+            # the portal's business method creates with sudo: the family rules still
+            # apply to the parent
             registration = (
                 self.env["family.registration"]
                 .with_user(self.parent_a)
@@ -242,7 +244,7 @@ class TestRegistration(FamilyCommon):
         self.assertEqual(registration.state, "preregistered")
         self.assertEqual(len(self._todo(registration)), 1)
 
-    # ------------------------------------------------------------------ actions and notifications
+    # -------------------------------------------------------- actions and notifications
     def _family_mails(self, registration, partner):
         messages = registration.message_ids.filtered(
             lambda m: m.subtype_id == self.env.ref("mail.mt_comment")

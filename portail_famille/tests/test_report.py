@@ -8,8 +8,8 @@ from odoo.tests import TransactionCase, tagged
 
 @tagged("post_install", "-at_install")
 class TestRegistrationAttestation(TransactionCase):
-    """The registration certificate is a real PDF (wkhtmltopdf) naming the child and activity,
-    and is refused for a registration that is not validated."""
+    """The registration certificate is a real PDF (wkhtmltopdf) naming the child and
+    activity, and is refused for a registration that is not validated."""
 
     @classmethod
     def setUpClass(cls):

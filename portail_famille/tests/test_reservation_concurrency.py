@@ -11,10 +11,10 @@ DAY = "2095-11-16"  # a Wednesday, far from any deadline
 
 
 class TestCapacityUnderConcurrency(TransactionCase):
-    """Many parents book the last places of a day at the same moment, each in its own database
-    transaction (REPEATABLE READ, as Odoo's requests), with Odoo's retry on serialization failures.
-    The day must never be overbooked. The data is committed (threads cannot see the test's
-    transaction) and removed at the end."""
+    """Many parents book the last places of a day at the same moment, each in its own
+    database transaction (REPEATABLE READ, as Odoo's requests), with Odoo's retry on
+    serialization failures. The day must never be overbooked. The data is committed
+    (threads cannot see the test's transaction) and removed at the end."""
 
     def _cursor(self):
         return sql_db.db_connect(self.env.cr.dbname).cursor()
@@ -146,12 +146,14 @@ class TestCapacityUnderConcurrency(TransactionCase):
 
         with self._cursor() as cr:
             cr.execute(
-                "SELECT count(*) FROM family_reservation WHERE activity_id = %s AND date = %s AND state = 'reserved'",
+                "SELECT count(*) FROM family_reservation "
+                "WHERE activity_id = %s AND date = %s AND state = 'reserved'",
                 [ids["activity"], DAY],
             )
             booked = cr.fetchone()[0]
             cr.execute(
-                "SELECT reserved_count FROM family_activity_day WHERE activity_id = %s AND unit_id IS NULL "
+                "SELECT reserved_count FROM family_activity_day "
+                "WHERE activity_id = %s AND unit_id IS NULL "
                 "AND date = %s",
                 [ids["activity"], DAY],
             )

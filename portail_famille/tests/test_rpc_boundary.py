@@ -1,10 +1,13 @@
-"""The boundary is the data, not the page: a logged-in parent does not have to use the portal's forms.
+"""The boundary is the data, not the page: a logged-in parent does not have to use the
+portal's forms.
 
-Odoo's JSON-RPC endpoints (/web/dataset/call_kw, /web/dataset/call_button, the mail routes) are open to every
-logged-in user, so this suite attacks every model of the addon over HTTP, as the parent of the MARTIN family:
-create, write (one field at a time, on their own records and on the DURAND family's), copy, unlink, every public
-method of the model, posting and subscribing on the chatter. Each call must be refused or change nothing in the
-database. The models are listed from the registry: a new model without its attack plan fails the suite."""
+Odoo's JSON-RPC endpoints (/web/dataset/call_kw, /web/dataset/call_button, the mail
+routes) are open to every logged-in user, so this suite attacks every model of the addon
+over HTTP, as the parent of the MARTIN family: create, write (one field at a time, on
+their own records and on the DURAND family's), copy, unlink, every public method of the
+model, posting and subscribing on the chatter. Each call must be refused or change
+nothing in the database. The models are listed from the registry: a new model without
+its attack plan fails the suite."""
 
 import json
 
@@ -14,8 +17,8 @@ from odoo.tools import SQL, mute_logger
 
 from .common import TINY_PDF, TINY_PDF_B64, FamilyCommon
 
-# methods a parent is meant to call on their own family's records (each checks ownership itself);
-# called on the other family's records they must be refused like any other
+# methods a parent is meant to call on their own family's records (each checks ownership
+# itself); called on the other family's records they must be refused like any other
 PARENT_BUSINESS_METHODS = {
     "family.booking.cart": {
         "add_bookings",
@@ -24,7 +27,8 @@ PARENT_BUSINESS_METHODS = {
         "action_confirm",
     },
 }
-# generic methods of Odoo's models that change data, tried on every model besides its own public methods
+# generic methods of Odoo's models that change data, tried on every model besides its
+# own public methods
 GENERIC_METHODS = ("copy", "toggle_active", "action_archive", "action_unarchive")
 MAIL_METHODS = (
     "message_post",
@@ -214,9 +218,10 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
             [("activity_id", "=", cls.act_restaurant.id)], limit=1
         )
 
-    # ------------------------------------------------------------------ the plan, per model
+    # -------------------------------------------------------------- the plan, per model
     def _plan(self):
-        """{model: (own record, other family's record or None for the town's own data, create values)}."""
+        """{model: (own record, other family's record or None for the town's own data,
+        create values)}."""
         a, b = self.household_a, self.household_b
         return {
             "family.household": (
@@ -445,9 +450,10 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
             ),
         }
 
-    # ------------------------------------------------------------------ tools
+    # -------------------------------------------------------------- tools
     def _fingerprint(self):
-        """A digest of every table a parent could want to change: the addon's, partners, users, the chatter."""
+        """A digest of every table a parent could want to change: the addon's, partners,
+        users, the chatter."""
         tables = sorted(
             {self.env[model]._table for model in self._addon_models()}
             | {
@@ -467,7 +473,8 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         for table in tables:
             self.env.cr.execute(
                 SQL(
-                    "SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM %s t",
+                    "SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' "
+                    "ORDER BY md5(t::text)), '')) FROM %s t",
                     SQL.identifier(table),
                 )
             )
@@ -482,7 +489,8 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         )
 
     def _call(self, model, method, args=(), kwargs=None, route="/web/dataset/call_kw"):
-        """Call ``model.method`` over HTTP as the logged-in user; returns (ok, result or error name)."""
+        """Call ``model.method`` over HTTP as the logged-in user; returns (ok, result or
+        error name)."""
         response = self.url_open(
             route,
             data=json.dumps(
@@ -534,7 +542,8 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         return ok, result
 
     def _public_methods(self, model):
-        """The public methods the addon defines or overrides on ``model`` (what a parent could try to call)."""
+        """The public methods the addon defines or overrides on ``model`` (what a parent
+        could try to call)."""
         crud = {
             "create",
             "write",
@@ -555,7 +564,7 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                     names.add(name)
         return sorted(names)
 
-    # ------------------------------------------------------------------ the tests
+    # -------------------------------------------------------------- the tests
     def test_every_model_has_an_attack_plan(self):
         self.assertEqual(
             sorted(self._plan()),
@@ -567,9 +576,9 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         "odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models", "odoo.sql_db"
     )
     def test_parent_cannot_create_write_or_delete_by_rpc(self):
-        """For every model: create, copy, unlink, and a write of each of its fields (re-pointing the
-        many2ones at the other family, re-pricing, re-stating), on the parent's own records and on the
-        other family's: all refused, nothing stored."""
+        """For every model: create, copy, unlink, and a write of each of its fields
+        (re-pointing the many2ones at the other family, re-pricing, re-stating), on the
+        parent's own records and on the other family's: all refused, nothing stored."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
         other_of = {
             "family.household": self.household_b,
@@ -652,9 +661,9 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         "odoo.addons.mail.models.mail_thread",
     )
     def test_parent_cannot_call_staff_methods_by_rpc(self):
-        """Every public method of every model, on the parent's own records and the other family's, through
-        call_kw and call_button: refused, or without any effect. Only the recap's own methods change data,
-        and only on the parent's own recap."""
+        """Every public method of every model, on the parent's own records and the other
+        family's, through call_kw and call_button: refused, or without any effect. Only
+        the recap's own methods change data, and only on the parent's own recap."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
         for model, (own, other, _vals) in self._plan().items():
             if own is None:
@@ -666,7 +675,8 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                 allowed = method in PARENT_BUSINESS_METHODS.get(model, ())
                 with self.subTest(model=model, method=method):
                     if other:
-                        # the other family's record: refused, or an answer that changes and tells nothing
+                        # the other family's record: refused, or an answer that changes
+                        # and tells nothing
                         must_fail = model in PARENT_BUSINESS_METHODS
                         ok, answer = self._assert_refused_or_harmless(
                             model, method, [other.ids], must_fail=must_fail
@@ -691,8 +701,9 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         "odoo.addons.mail.models.mail_thread",
     )
     def test_parent_cannot_post_or_subscribe_on_chatters(self):
-        """message_post(partner_ids=...) would e-mail any partner from the town's address; subscribing would
-        copy the parent on the staff's notes. Refused on every record of every model with a chatter."""
+        """message_post(partner_ids=...) would e-mail any partner from the town's
+        address; subscribing would copy the parent on the staff's notes. Refused on
+        every record of every model with a chatter."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
         target = self.parent_b.partner_id.id
         calls = {
@@ -742,8 +753,9 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models")
     def test_parent_reads_only_their_own_records(self):
-        """search_read of every model returns the parent's own family's records (and the town's public ones),
-        never the other family's; the staff's internal note on the family is not readable at all."""
+        """search_read of every model returns the parent's own family's records (and the
+        town's public ones), never the other family's; the staff's internal note on the
+        family is not readable at all."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
         for model, (own, other, _vals) in self._plan().items():
             if not other:
@@ -773,8 +785,9 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models")
     def test_recap_methods_keep_to_the_parents_family(self):
-        """The recap's business methods, which parents may call: another family's recap is refused, another
-        family's registration or reservation gives a per-line refusal, the parent's own lines are kept."""
+        """The recap's business methods, which parents may call: another family's recap
+        is refused, another family's registration or reservation gives a per-line
+        refusal, the parent's own lines are kept."""
         self.authenticate(self.parent_a.login, self.parent_a.login)
         Cart = "family.booking.cart"
         request_b = {

@@ -136,8 +136,9 @@ class TestSecurity(FamilyCommon):
                 {"image_rights_consent": not consent}
             )
         self.assertEqual(self.child_b1.image_rights_consent, consent)
-        # the parent's own child: the consent is theirs to give (through the family file's business method),
-        # the identity goes through a change request; no direct write at all
+        # the parent's own child: the consent is theirs to give (through the family
+        # file's business method), the identity goes through a change request; no direct
+        # write at all
         self.env["family.change.request"].with_user(self.parent_a)._submit(
             self.household_a.with_user(self.parent_a),
             self.child_a1.with_user(self.parent_a),

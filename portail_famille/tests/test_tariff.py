@@ -9,7 +9,8 @@ DAY = "2025-10-06"
 
 @tagged("post_install", "-at_install")
 class TestTariff(FamilyCommon):
-    """The price a family pays for a unit comes from the bracket of its validated QF in force that day."""
+    """The price a family pays for a unit comes from the bracket of its validated QF in
+    force that day."""
 
     def _price(self, household=None, day=DAY, unit=None):
         unit = unit or self.unit_meal
@@ -196,7 +197,8 @@ class TestTariff(FamilyCommon):
             )
 
     def test_overlapping_bracket_created_directly_refused(self):
-        """A bracket added from the tariff model itself (import, list) is checked as well."""
+        """A bracket added from the tariff model itself (import, list) is checked as
+        well."""
         with self.assertRaises(ValidationError):
             self.env["family.tariff"].create(
                 {

@@ -13,19 +13,20 @@ OVER_6_MB = 6 * 1024 * 1024 + 1
 NOT_A_DOCUMENT = "n'est pas un document PDF, JPEG ou PNG"
 NOT_A_PHOTO = "La photo doit être une image JPEG ou PNG"
 TOO_BIG = "le maximum est de 6 Mo"
-# a file name with a folder, an invisible right-to-left mark, a NUL and a line break, and the wrong extension
-# for the PNG it is sent with
+# a file name with a folder, an invisible right-to-left mark, a NUL and a line break,
+# and the wrong extension for the PNG it is sent with
 TRICKY_NAME = "../../ma\u202efacture\x00 \n2025.pdf"
 SAFE_NAME = "mafacture 2025.png"
 
 
 @tagged("post_install", "-at_install")
 class TestUploadChecks(FamilyCommon):
-    """Every file a family can supply is checked in its model, whatever the route: the model method the portal
-    calls as the parent, and the ORM as staff (which is also what RPC and the backend do). The real type is
-    read from the bytes (PDF, JPEG, PNG; JPEG or PNG for a photo), 6 MB at most, not empty; the file name
-    stored is safe and carries the extension of the real type. An empty photo is no photo (nothing to check);
-    staff's own chatter attachments are not family files and are not limited."""
+    """Every file a family can supply is checked in its model, whatever the route: the
+    model method the portal calls as the parent, and the ORM as staff (which is also
+    what RPC and the backend do). The real type is read from the bytes (PDF, JPEG, PNG;
+    JPEG or PNG for a photo), 6 MB at most, not empty; the file name stored is safe and
+    carries the extension of the real type. An empty photo is no photo (nothing to
+    check); staff's own chatter attachments are not family files and are not limited."""
 
     @classmethod
     def setUpClass(cls):
@@ -69,9 +70,10 @@ class TestUploadChecks(FamilyCommon):
             )
         )
 
-    # ------------------------------------------------------------------ the routes, field by field
+    # ------------------------------------------------------- the routes, field by field
     def _file_routes(self):
-        """(field, route, send(content, file name)) for every file field that takes a PDF, a JPEG or a PNG."""
+        """(field, route, send(content, file name)) for every file field that takes a
+        PDF, a JPEG or a PNG."""
         b64 = base64.b64encode
         parent_env = self.env(user=self.parent_a)
         household = self.household_a.id
@@ -201,7 +203,8 @@ class TestUploadChecks(FamilyCommon):
         ]
 
     def _photo_routes(self):
-        """(field, route, send(content)) for the child's photo and the sizes of it a write could set."""
+        """(field, route, send(content)) for the child's photo and the sizes of it a
+        write could set."""
         b64 = base64.b64encode
         child = self.child_a1
 
@@ -266,7 +269,7 @@ class TestUploadChecks(FamilyCommon):
         )
         self.assertFalse(stored, "a refused file must not be stored")
 
-    # ------------------------------------------------------------------ refused
+    # ------------------------------------------------------- refused
     def test_bad_files_refused_for_every_field_and_route(self):
         bad_files = [
             ("HTML", "page.html", HTML, NOT_A_DOCUMENT),
@@ -326,7 +329,7 @@ class TestUploadChecks(FamilyCommon):
             )
         self.assertEqual(self.env["family.message"].search_count([]), 1)
 
-    # ------------------------------------------------------------------ accepted, with a safe name
+    # ------------------------------------------------------- accepted, with a safe name
     def test_pdf_jpeg_png_accepted_for_every_field_and_route(self):
         good_files = [
             ("PDF", "piece.pdf", TINY_PDF),
@@ -348,7 +351,8 @@ class TestUploadChecks(FamilyCommon):
         for field, route, send in self._file_routes():
             with self.subTest(field=field, route=route):
                 send(png, TRICKY_NAME)
-        # the routes above store 5 documents' files, 2 proofs and 3 certificates under that name
+        # the routes above store 5 documents' files, 2 proofs and 3 certificates under
+        # that name
         for model, name_field, count in [
             ("family.document", "file_name", 5),
             ("family.quotient", "proof_filename", 2),

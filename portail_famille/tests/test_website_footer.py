@@ -3,8 +3,9 @@ from odoo.tests import HttpCase, tagged
 
 @tagged("post_install", "-at_install")
 class TestWebsiteFooter(HttpCase):
-    """The website's footer and header show the town: the parents' pages, the town hall's address and
-    contact (from the company), the accessibility statement; none of the stock footer's placeholder text."""
+    """The website's footer and header show the town: the parents' pages, the town
+    hall's address and contact (from the company), the accessibility statement; none of
+    the stock footer's placeholder text."""
 
     def test_footer_and_header_show_the_town(self):
         town = self.env["website"].get_current_website().company_id.partner_id

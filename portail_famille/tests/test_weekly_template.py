@@ -27,8 +27,8 @@ class TestWeeklyTemplate(ReservationCommon):
 
     @freeze_time("2025-10-25")
     def test_template_books_open_days_and_skips_closed_ones(self):
-        # restaurant Monday + Thursday, November 2025 (deadline: 20 October for November -> past!)
-        # so use December: deadline 20 November, still open on 25 October
+        # restaurant Monday + Thursday, November 2025 (deadline: 20 October for November
+        # -> past!) so use December: deadline 20 November, still open on 25 October
         template = self._template(
             self.reg_a1_resto,
             "2025-12-01",
@@ -36,7 +36,8 @@ class TestWeeklyTemplate(ReservationCommon):
             [(0, self.unit_meal), (3, self.unit_meal)],
             user=self.agent,
         )
-        # a family's own days go through its recap: a parent can neither create nor apply a template
+        # a family's own days go through its recap: a parent can neither create nor
+        # apply a template
         with self.assertRaises(AccessError):
             self._template(
                 self.reg_a1_resto,
@@ -54,7 +55,8 @@ class TestWeeklyTemplate(ReservationCommon):
         reservations = self.Reservation.search(
             [("registration_id", "=", self.reg_a1_resto.id)]
         )
-        # Mondays 1, 8, 15 and Thursdays 4, 11, 18; from 20/12 it is the Christmas holidays
+        # Mondays 1, 8, 15 and Thursdays 4, 11, 18; from 20/12 it is the Christmas
+        # holidays
         self.assertEqual(
             sorted(str(d) for d in reservations.mapped("date")),
             [
@@ -72,7 +74,8 @@ class TestWeeklyTemplate(ReservationCommon):
 
     @freeze_time("2025-11-25")
     def test_template_reports_days_past_deadline_and_already_booked(self):
-        # December closed on 20/11 for the monthly rule: every December day is refused, January is booked
+        # December closed on 20/11 for the monthly rule: every December day is refused,
+        # January is booked
         self._book(self.reg_a1_resto, "2026-01-05", user=self.parent_a)
         template = self._template(
             self.reg_a1_resto, "2025-12-01", "2026-01-09", [(0, self.unit_meal)]
@@ -177,7 +180,8 @@ class TestWholeYearRegistration(ReservationCommon):
                 [("registration_id", "=", registration.id)]
             ).mapped("date")
         )
-        # from 10/05 with a 2-day deadline: 12/05 on; 14/05 (Ascension) and 25/05 (Whit Monday) closed
+        # from 10/05 with a 2-day deadline: 12/05 on; 14/05 (Ascension) and 25/05 (Whit
+        # Monday) closed
         self.assertEqual(days[0], "2026-05-12")
         self.assertNotIn("2026-05-14", days)
         self.assertNotIn("2026-05-25", days)
