@@ -1,6 +1,9 @@
 {
     "name": "Portail Famille",
-    "summary": "Family portal of a French town: registrations, bookings, health sheets, billing",
+    "summary": (
+        "Family portal of a French town: registrations, bookings, health sheets, "
+        "billing"
+    ),
     "version": "18.0.1.0.0",
     "category": "Services",
     "website": "https://github.com/portail-famille/portail_famille",

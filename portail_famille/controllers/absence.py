@@ -5,8 +5,9 @@ from .portal import FamilyPortal
 
 
 class FamilyAbsencePortal(FamilyPortal):
-    """The absences (/my/absences): the list of those declared, a page at a time, and the declaration of a new
-    one. family.absence owns the rules (dates, the booked days it marks absent)."""
+    """The absences (/my/absences): the list of those declared, a page at a time, and
+    the declaration of a new one. family.absence owns the rules (dates, the booked days
+    it marks absent)."""
 
     def _prepare_absences_values(self, household, page=1, **extra):
         Absence = request.env["family.absence"]
@@ -79,7 +80,8 @@ class FamilyAbsencePortal(FamilyPortal):
                 child, {**vals, "reason": reason, "comment": comment}
             )
             return _(
-                "The absence of %(child)s is recorded: %(count)s booked day(s) marked absent.",
+                "The absence of %(child)s is recorded: %(count)s booked day(s) marked "
+                "absent.",
                 child=child.first_name,
                 count=len(absence.reservation_ids),
             )

@@ -16,7 +16,8 @@ class FamilyAccessibilityPortal(FamilyPortal):
         sitemap=True,
     )
     def family_accessibility_statement(self, **kw):
-        # sudo: a visitor may not read the company; the statement names the town and its contact
+        # sudo: a visitor may not read the company; the statement names the town and its
+        # contact
         company_sudo = request.env.company.sudo()
         return request.render(
             "portail_famille.accessibility_statement", {"company": company_sudo}

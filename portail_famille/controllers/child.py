@@ -6,8 +6,9 @@ from .portal import FamilyPortal
 
 
 class FamilyChildPortal(FamilyPortal):
-    """A child's page (/my/children/<id>): the identity (a change staff check first, family.change.request),
-    the health sheet (family.health.sheet) and the vaccines (family.vaccine). The models own the rules."""
+    """A child's page (/my/children/<id>): the identity (a change staff check first,
+    family.change.request), the health sheet (family.health.sheet) and the vaccines
+    (family.vaccine). The models own the rules."""
 
     def _prepare_child_values(
         self, household, child, form_name=None, form=None, errors=None
@@ -33,8 +34,8 @@ class FamilyChildPortal(FamilyPortal):
         )
 
     def _child_post(self, household, child, form_name, form, errors, apply, notice):
-        """The redirect to the form's section after a successful ``apply()``, or the page again (400) with the
-        input kept and each error beside its field."""
+        """The redirect to the form's section after a successful ``apply()``, or the
+        page again (400) with the input kept and each error beside its field."""
         redirect = self._apply_form(
             errors,
             apply,
@@ -91,7 +92,8 @@ class FamilyChildPortal(FamilyPortal):
             vals = dict(form, image_1920=photo) if photo else form
             if request.env["family.change.request"]._submit(household, child, vals):
                 return _(
-                    "Saved. The change of identity, school or class is sent to the town, which checks it."
+                    "Saved. The change of identity, school or class is sent to the "
+                    "town, which checks it."
                 )
             return None
 

@@ -5,8 +5,8 @@ from .portal import FamilyPortal
 
 
 class FamilyDocumentPortal(FamilyPortal):
-    """What the town publishes for the families: the news (/my/news) and the documents (/my/documents, with the
-    family's registration certificates), a page at a time."""
+    """What the town publishes for the families: the news (/my/news) and the documents
+    (/my/documents, with the family's registration certificates), a page at a time."""
 
     def _prepare_news_values(self, household, page=1):
         News = request.env["family.news"]

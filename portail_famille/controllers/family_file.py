@@ -8,15 +8,17 @@ MAX_QUOTIENT = 99999999.99  # family.quotient.value holds 10 digits, 2 of them d
 
 
 class FamilyFilePortal(FamilyPortal):
-    """The family file (/my/family, "Mon dossier"): the responsables' contact details, the persons allowed to
-    pick up the children, the quotient familial and the family's documents. Each form posts to its own
-    route; the models own the rules (family.change.request for what staff check first, res.partner's and
+    """The family file (/my/family, "Mon dossier"): the responsables' contact details,
+    the persons allowed to pick up the children, the quotient familial and the family's
+    documents. Each form posts to its own route; the models own the rules
+    (family.change.request for what staff check first, res.partner's and
     family.authorized.person's field rules, family.quotient, family.document)."""
 
     def _prepare_family_file_values(
         self, household, form_name=None, form=None, errors=None
     ):
-        # sudo: parents may not read partners' details; these are the responsables of their own file
+        # sudo: parents may not read partners' details; these are the responsables of
+        # their own file
         responsables_sudo = (
             household.responsible_partner_id | household.spouse_partner_id
         ).sudo()
@@ -37,8 +39,8 @@ class FamilyFilePortal(FamilyPortal):
         )
 
     def _family_file_post(self, household, form_name, form, errors, apply, notice):
-        """The redirect to the form's section after a successful ``apply()``, or the page again (400) with the
-        input kept and each error beside its field."""
+        """The redirect to the form's section after a successful ``apply()``, or the
+        page again (400) with the input kept and each error beside its field."""
         redirect = self._apply_form(
             errors, apply, "family_file", notice, "/my/family#pf-%s" % form_name, form
         )
@@ -88,7 +90,8 @@ class FamilyFilePortal(FamilyPortal):
             {},
             apply,
             _(
-                "Your changes are saved. An address change is applied once the town has checked it."
+                "Your changes are saved. An address change is applied once the town "
+                "has checked it."
             ),
         )
 

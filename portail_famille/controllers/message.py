@@ -8,16 +8,18 @@ from .portal import FamilyPortal
 
 
 class FamilyMessagePortal(FamilyPortal):
-    """The messaging (/my/messages): the family's conversations with the town's services, a page at a time, a
-    new message, a conversation (its latest messages, the older ones a page further) and its answer, the
-    attachments. family.message owns the rules."""
+    """The messaging (/my/messages): the family's conversations with the town's
+    services, a page at a time, a new message, a conversation (its latest messages, the
+    older ones a page further) and its answer, the attachments. family.message owns the
+    rules."""
 
     family_messages_per_page = (
         50  # a conversation shows its latest 50 messages, the older ones on next pages
     )
 
     def _read_message_uploads(self, errors):
-        """(file name, bytes) of the attachments posted, at most 3, each checked for size and real type."""
+        """(file name, bytes) of the attachments posted, at most 3, each checked for
+        size and real type."""
         files = [
             f
             for f in request.httprequest.files.getlist("attachments")
@@ -66,7 +68,8 @@ class FamilyMessagePortal(FamilyPortal):
     def _prepare_message_values(
         self, household, conversation, page=1, form=None, errors=None
     ):
-        """A conversation: its latest messages (oldest first), the older ones on the next pages."""
+        """A conversation: its latest messages (oldest first), the older ones on the
+        next pages."""
         step = self.family_messages_per_page
         pager = self._family_pager(
             "/my/messages/%s" % conversation.id,
@@ -212,7 +215,8 @@ class FamilyMessagePortal(FamilyPortal):
         attachment = self._family_record(
             conversation._get_portal_messages().attachment_ids, attachment_id
         )
-        # sudo: parents may not read attachments of a chatter; this one belongs to their own conversation
+        # sudo: parents may not read attachments of a chatter; this one belongs to their
+        # own conversation
         attachment_sudo = attachment.sudo()
         return (
             request.env["ir.binary"]

@@ -14,15 +14,16 @@ PLANNING_VIEWS = ("month", "fortnight", "week")
 
 
 class FamilyPlanningPortal(FamilyPortal):
-    """The planning (/my/planning: tick the days to book) and its recap (/my/recap: the changes waiting to be
-    finished). The cart (family.booking.cart) owns the booking rules."""
+    """The planning (/my/planning: tick the days to book) and its recap (/my/recap: the
+    changes waiting to be finished). The cart (family.booking.cart) owns the booking
+    rules."""
 
     # ------------------------------------------------------------------ planning
     @staticmethod
     def _planning_anchor(month, start):
-        """(day, error): the day of the planning asked in the URL, its ``start`` day or the first of its
-        ``month`` ("YYYY-MM"), today's when none is given. A garbled or out-of-range one gives today's and
-        the message saying so."""
+        """(day, error): the day of the planning asked in the URL, its ``start`` day or
+        the first of its ``month`` ("YYYY-MM"), today's when none is given. A garbled or
+        out-of-range one gives today's and the message saying so."""
         today = fields.Date.context_today(request.env.user)
         value = start or ("%s-01" % month if month else None)
         if not value:
@@ -37,7 +38,8 @@ class FamilyPlanningPortal(FamilyPortal):
 
     @staticmethod
     def _planning_range(view, anchor):
-        """(date_from, date_to, previous start, next start) of the planning shown around the day ``anchor``."""
+        """(date_from, date_to, previous start, next start) of the planning shown around
+        the day ``anchor``."""
         if view == "month":
             date_from = anchor.replace(day=1)
             date_to = date_from + relativedelta(months=1, days=-1)
@@ -61,7 +63,8 @@ class FamilyPlanningPortal(FamilyPortal):
         if view not in PLANNING_VIEWS:
             errors.append(
                 _(
-                    'The view "%(value)s" does not exist: the planning shows the month.',
+                    'The view "%(value)s" does not exist: '
+                    "the planning shows the month.",
                     value=str(view)[:30],
                 )
             )
@@ -88,7 +91,8 @@ class FamilyPlanningPortal(FamilyPortal):
         PlanningRenderer(request.env).render(planning)
         values.update(
             {
-                # the record the page edits; website's layout reads its fields_get(), far smaller than the view's
+                # the record the page edits; website's layout reads its fields_get(),
+                # far smaller than the view's
                 "main_object": cart,
                 "page_name": "family_planning",
                 "household": household,
@@ -173,7 +177,8 @@ class FamilyPlanningPortal(FamilyPortal):
         return values
 
     def _prepare_recap_done_values(self, household, results):
-        """The page after the recap is finished: what happened to each day, and the months' costs."""
+        """The page after the recap is finished: what happened to each day, and the
+        months' costs."""
         Reservation = request.env["family.reservation"]
         months = sorted({r["date"].replace(day=1) for r in results})
         values = self._prepare_portal_layout_values()

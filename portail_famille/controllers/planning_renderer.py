@@ -5,10 +5,11 @@ from odoo.tools.misc import babel_locale_parse, get_lang
 
 
 class PlanningRenderer:
-    """The HTML of the planning's cells, built once per page in the user's language. The cells are the bulk of
-    the page (units × days × 2 layouts): built here with escaped values, they cost a fraction of QWeb's
-    per-attribute rendering. The state of a day is always written out (booked, waiting list, full…), never
-    carried by colour alone; a locked day says why."""
+    """The HTML of the planning's cells, built once per page in the user's language. The
+    cells are the bulk of the page (units × days × 2 layouts): built here with escaped
+    values, they cost a fraction of QWeb's per-attribute rendering. The state of a day
+    is always written out (booked, waiting list, full…), never carried by colour alone;
+    a locked day says why."""
 
     def __init__(self, env):
         self.env = env
@@ -28,8 +29,9 @@ class PlanningRenderer:
         self.full_text = env._("full: ticking asks for the waiting list")
 
     def render(self, planning):
-        """Add what the planning template shows to ``planning``: the day labels, the bookable days as a set,
-        and the HTML of each cell for the desktop grid (``grid_html``) and the phone list (``list_html``)."""
+        """Add what the planning template shows to ``planning``: the day labels, the
+        bookable days as a set, and the HTML of each cell for the desktop grid
+        (``grid_html``) and the phone list (``list_html``)."""
         bookable = planning["bookable_set"] = set(planning["bookable_days"])
         labels = planning["day_labels"] = {
             day: (
@@ -70,7 +72,8 @@ class PlanningRenderer:
         return planning
 
     def grid_cell(self, cell, day_label, unit_name, state_html):
-        """One day of the desktop grid: a checkbox with its spoken label, a lock with its reason, or closed."""
+        """One day of the desktop grid: a checkbox with its spoken label, a lock with
+        its reason, or closed."""
         classes = "pf-cell pf-%s%s%s" % (
             cell["status"],
             " pf-pending" if cell["pending"] else "",
@@ -78,12 +81,16 @@ class PlanningRenderer:
         )
         if cell["status"] == "closed":
             inner = Markup(
-                '<span aria-hidden="true">·</span><span class="visually-hidden">%s</span>'
+                '<span aria-hidden="true">·</span>'
+                '<span class="visually-hidden">%s</span>'
             ) % (self.closed_text)
         elif cell["editable"]:
             inner = Markup(
-                '<input type="checkbox" class="form-check-input" name="cell" id="c-%(key)s" value="%(key)s"%(checked)s'
-                ' data-tour-day="%(day)s"/><label class="visually-hidden" for="c-%(key)s">%(label)s – %(unit)s%(full)s'
+                '<input type="checkbox" class="form-check-input" name="cell" '
+                'id="c-%(key)s" value="%(key)s"%(checked)s'
+                ' data-tour-day="%(day)s"/>'
+                '<label class="visually-hidden" for="c-%(key)s">'
+                "%(label)s – %(unit)s%(full)s"
                 "</label>%(state)s"
             ) % {
                 "key": cell["key"],
@@ -98,7 +105,8 @@ class PlanningRenderer:
             }
         else:
             inner = Markup(
-                '<span title="%(reason)s"><i class="fa fa-lock" aria-hidden="true"></i>%(check)s'
+                '<span title="%(reason)s"><i class="fa fa-lock" '
+                'aria-hidden="true"></i>%(check)s'
                 '<span class="visually-hidden">%(reason)s</span></span>%(state)s'
             ) % {
                 "reason": cell["reason"] or "",
@@ -111,12 +119,16 @@ class PlanningRenderer:
 
     @staticmethod
     def list_cell(cell, row, state_html):
-        """One unit of a day in the phone list: the checkbox (disabled when locked, with the reason)."""
+        """One unit of a day in the phone list: the checkbox (disabled when locked, with
+        the reason)."""
         return Markup(
             '<div class="form-check d-flex align-items-center gap-2 py-1">'
-            '<input type="checkbox" class="form-check-input" name="cell" id="m-%(key)s" value="%(key)s"%(checked)s'
-            '%(disabled)s data-tour-day="%(day)s"/><label class="form-check-label" for="m-%(key)s">%(unit)s'
-            '<span class="small text-muted"> (%(activity)s)</span></label>%(state)s%(lock)s</div>'
+            '<input type="checkbox" class="form-check-input" name="cell" '
+            'id="m-%(key)s" value="%(key)s"%(checked)s'
+            '%(disabled)s data-tour-day="%(day)s"/>'
+            '<label class="form-check-label" for="m-%(key)s">%(unit)s'
+            '<span class="small text-muted"> (%(activity)s)</span></label>'
+            "%(state)s%(lock)s</div>"
         ) % {
             "key": cell["key"],
             "checked": Markup(' checked="checked"') if cell["checked"] else "",
@@ -128,7 +140,8 @@ class PlanningRenderer:
             "lock": ""
             if cell["editable"]
             else Markup(
-                '<span class="small text-muted"><i class="fa fa-lock" aria-hidden="true"></i> %s</span>'
+                '<span class="small text-muted"><i class="fa fa-lock" '
+                'aria-hidden="true"></i> %s</span>'
             )
             % (cell["reason"] or ""),
         }

@@ -15,22 +15,25 @@ from ..tools import FieldValidationError, to_date, to_record_id
 
 
 class FamilyPortal(CustomerPortal):
-    """The base of the parents' pages under /my, one controller per feature extending it (planning.py,
-    registration.py, absence.py, family_file.py, child.py, message.py, document.py, accessibility.py): the
-    household and record lookups, the reading of posted files and dates, the running of a form's model calls
-    with each error put beside its field, the pager. Each route works as the logged-in parent (record rules
-    for base.group_portal are the boundary) and checks that the ids it receives are of that parent's
-    household; the business rules are the models'."""
+    """The base of the parents' pages under /my, one controller per feature extending it
+    (planning.py, registration.py, absence.py, family_file.py, child.py, message.py,
+    document.py, accessibility.py): the household and record lookups, the reading of
+    posted files and dates, the running of a form's model calls with each error put
+    beside its field, the pager. Each route works as the logged-in parent (record rules
+    for base.group_portal are the boundary) and checks that the ids it receives are of
+    that parent's household; the business rules are the models'."""
 
-    # the family's lists, a page each (not _items_per_page: every controller extending CustomerPortal is
-    # merged into one class, whose _items_per_page the other portal lists use)
+    # the family's lists, a page each (not _items_per_page: every controller extending
+    # CustomerPortal is merged into one class, whose _items_per_page the other portal
+    # lists use)
     family_items_per_page = 20
 
-    # ------------------------------------------------------------------ the parent's household and records
+    # ----------------------------------------------- the parent's household and records
     @staticmethod
     def _find_family_household():
-        """The household of the logged-in user, empty for an account with no family file (or no right to
-        read one, such as an internal user outside the family services)."""
+        """The household of the logged-in user, empty for an account with no family file
+        (or no right to read one, such as an internal user outside the family
+        services)."""
         Household = request.env["family.household"]
         if not Household.has_access("read"):
             return Household
@@ -39,21 +42,24 @@ class FamilyPortal(CustomerPortal):
         )
 
     def _family_household(self):
-        """The household of the logged-in parent, or 404 for an account with no family file."""
+        """The household of the logged-in parent, or 404 for an account with no family
+        file."""
         household = self._find_family_household()
         if not household:
             raise NotFound()
         return household
 
     def _family_child(self, household, child_id):
-        """One of the household's children (the first one by default); 404 for any other id."""
+        """One of the household's children (the first one by default); 404 for any other
+        id."""
         children = household.child_ids
         if child_id in (None, ""):
             return children[:1]
         return self._family_record(children, child_id)
 
     def _form_child(self, household, child_id):
-        """The household's child posted in a form, or None (missing, garbled or another family's id)."""
+        """The household's child posted in a form, or None (missing, garbled or another
+        family's id)."""
         try:
             return self._family_child(household, child_id) if child_id else None
         except NotFound:
@@ -61,8 +67,9 @@ class FamilyPortal(CustomerPortal):
 
     @staticmethod
     def _family_record(records, record_id):
-        """The record of ``records`` (the household's children, persons, lines…) whose id is ``record_id``
-        (as posted or typed in the URL); 404 for any other id, garbled or too large for the database."""
+        """The record of ``records`` (the household's children, persons, lines…) whose
+        id is ``record_id`` (as posted or typed in the URL); 404 for any other id,
+        garbled or too large for the database."""
         record_id = to_record_id(record_id)
         record = (
             records.filtered(lambda r: r.id == record_id)
@@ -75,8 +82,9 @@ class FamilyPortal(CustomerPortal):
 
     @staticmethod
     def _family_search(model, record_id, domain):
-        """The record ``record_id`` of ``model`` among those of ``domain`` (the parent's own), or 404: for an
-        unknown, garbled or too large id as for another family's."""
+        """The record ``record_id`` of ``model`` among those of ``domain`` (the parent's
+        own), or 404: for an unknown, garbled or too large id as for another
+        family's."""
         record_id = to_record_id(record_id)
         record = (
             request.env[model].search([("id", "=", record_id), *domain])
@@ -87,7 +95,7 @@ class FamilyPortal(CustomerPortal):
             raise NotFound()
         return record
 
-    # ------------------------------------------------------------------ values of the pages
+    # -------------------------------------------------------------- values of the pages
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if (
@@ -127,8 +135,9 @@ class FamilyPortal(CustomerPortal):
         )
 
     def _prepare_form_page_values(self, household, page_name, **extra):
-        """Values of a page with a form: the household, its children, the form typed and its errors
-        (kept when the form is refused), and the notice left by the last successful post."""
+        """Values of a page with a form: the household, its children, the form typed and
+        its errors (kept when the form is refused), and the notice left by the last
+        successful post."""
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -144,17 +153,19 @@ class FamilyPortal(CustomerPortal):
         return values
 
     def _family_pager(self, url, total, page, step=None):
-        """Odoo's portal pager (``portal.pager``) of a list of ``total`` records at ``url`` (its pages at
-        ``url/page/<n>``): a page beyond the last shows the last."""
+        """Odoo's portal pager (``portal.pager``) of a list of ``total`` records at
+        ``url`` (its pages at ``url/page/<n>``): a page beyond the last shows the
+        last."""
         return portal_pager(
             url=url, total=total, page=page, step=step or self.family_items_per_page
         )
 
-    # ------------------------------------------------------------------ reading and applying a posted form
+    # ----------------------------------------------- reading and applying a posted form
     @staticmethod
     def _read_upload(name, errors, required=False, types=None):
-        """(base64 content, file name) of an uploaded file checked for size and real type (one of ``types``,
-        the models' rule, PDF/JPEG/PNG by default), or (None, None) with the error put on the field."""
+        """(base64 content, file name) of an uploaded file checked for size and real
+        type (one of ``types``, the models' rule, PDF/JPEG/PNG by default), or
+        (None, None) with the error put on the field."""
         upload = request.httprequest.files.get(name)
         if not upload or not upload.filename:
             if required:
@@ -170,8 +181,8 @@ class FamilyPortal(CustomerPortal):
 
     @staticmethod
     def _read_date(value, fname, errors, required=True):
-        """The date typed in the field ``fname``, or None with the error put on the field (a garbled date,
-        or a year no family file has, such as 0001 or 9999)."""
+        """The date typed in the field ``fname``, or None with the error put on the
+        field (a garbled date, or a year no family file has, such as 0001 or 9999)."""
         if not value:
             if required:
                 errors[fname] = _("Give a date.")
@@ -185,11 +196,12 @@ class FamilyPortal(CustomerPortal):
     def _apply_form(
         errors, apply, page_name, notice, redirect, form=None, error_field="__form__"
     ):
-        """Run ``apply()`` (the model calls of a posted form) unless the fields could not be read (``errors``
-        already set). A model's error about fields of ``form`` (a FieldValidationError) is put beside each
-        of them; any other goes to ``error_field`` (the form itself by default). ``apply()`` may return a
-        notice replacing ``notice``. Returns the redirect after success, or None: the caller shows the page
-        again with the input kept."""
+        """Run ``apply()`` (the model calls of a posted form) unless the fields could
+        not be read (``errors`` already set). A model's error about fields of ``form``
+        (a FieldValidationError) is put beside each of them; any other goes to
+        ``error_field`` (the form itself by default). ``apply()`` may return a notice
+        replacing ``notice``. Returns the redirect after success, or None: the caller
+        shows the page again with the input kept."""
         if errors:
             return None
         try:

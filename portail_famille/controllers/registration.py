@@ -8,11 +8,13 @@ from .portal import FamilyPortal
 
 
 class FamilyRegistrationPortal(FamilyPortal):
-    """The registrations (/my/registrations): each child's registrations, a request to a new activity, the
-    certificate of a validated one. family.registration owns the rules (age, window, places)."""
+    """The registrations (/my/registrations): each child's registrations, a request to a
+    new activity, the certificate of a validated one. family.registration owns the rules
+    (age, window, places)."""
 
     def _prepare_registrations_values(self, household, **extra):
-        # a family has a few registrations per child and school year: shown per child, without pages
+        # a family has a few registrations per child and school year: shown per child,
+        # without pages
         return self._prepare_form_page_values(
             household,
             "family_registrations",
@@ -102,7 +104,8 @@ class FamilyRegistrationPortal(FamilyPortal):
         )
         if registration.state != "validated":
             raise NotFound()
-        # sudo: parents may not read report actions; the registration was checked as theirs above
+        # sudo: parents may not read report actions; the registration was checked as
+        # theirs above
         report_sudo = request.env["ir.actions.report"].sudo()
         pdf, _report_type = report_sudo._render_qweb_pdf(
             "portail_famille.action_report_registration_attestation", registration.ids

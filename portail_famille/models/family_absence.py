@@ -3,10 +3,11 @@ from odoo.exceptions import UserError, ValidationError
 
 
 class FamilyAbsence(models.Model):
-    """An absence declared by the family (or staff) for a child over dates: the booked days become
-    absent, justified when a certificate is attached. Which absent days are still invoiced is the
-    activity's setting (``absence_billing``). The certificate is health data: only the health staff and the
-    family read it (the field's groups); other staff see whether the absence is justified."""
+    """An absence declared by the family (or staff) for a child over dates: the booked
+    days become absent, justified when a certificate is attached. Which absent days are
+    still invoiced is the activity's setting (``absence_billing``). The certificate is
+    health data: only the health staff and the family read it (the field's groups);
+    other staff see whether the absence is justified."""
 
     _name = "family.absence"
     _description = "Absence"
@@ -83,8 +84,9 @@ class FamilyAbsence(models.Model):
 
     @api.model
     def _portal_declare(self, child, vals):
-        """A parent declares an absence of ``child`` (of their own family). Only the fields a family fills in
-        are kept; whether it is justified follows the certificate."""
+        """A parent declares an absence of ``child`` (of their own family). Only the
+        fields a family fills in are kept; whether it is justified follows the
+        certificate."""
         child.ensure_one()
         child.check_access("read")
         allowed = (
@@ -97,7 +99,8 @@ class FamilyAbsence(models.Model):
         )
         values = {fname: vals[fname] for fname in allowed if fname in vals}
         values["comment"] = (values.get("comment") or "").strip()[:2000]
-        # sudo: parents have no create right; the create still applies the family rules (self.env.user)
+        # sudo: parents have no create right; the create still applies the family rules
+        # (self.env.user)
         return self.sudo().create({**values, "child_id": child.id}).with_env(self.env)
 
     def _apply_to_reservations(self):

@@ -84,7 +84,10 @@ class FamilyActivity(models.Model):
         "family.period",
         string="Holiday Periods",
         domain="[('school_year_id', '=', school_year_id), ('kind', '!=', 'term')]",
-        help="For holiday activities: the holiday periods it runs in (all of them if empty).",
+        help=(
+            "For holiday activities: the holiday periods it runs in (all of them if "
+            "empty)."
+        ),
     )
     # -- units and places
     unit_ids = fields.One2many(
@@ -100,7 +103,10 @@ class FamilyActivity(models.Model):
     )
     preregistration = fields.Boolean(
         string="Pre-registration",
-        help="Early childhood: a registration is a pre-registration (!) until staff accept it.",
+        help=(
+            "Early childhood: a registration is a pre-registration (!) until staff "
+            "accept it."
+        ),
     )
     book_whole_year = fields.Boolean(
         string="Registration Books the Whole Year",
@@ -126,7 +132,10 @@ class FamilyActivity(models.Model):
         ],
         required=True,
         default="unjustified",
-        help="Which absent days are still invoiced (e.g. an absence justified by a medical certificate is not).",
+        help=(
+            "Which absent days are still invoiced (e.g. an absence justified by a "
+            "medical certificate is not)."
+        ),
     )
     registration_ids = fields.One2many(
         "family.registration", "activity_id", string="Registrations"
@@ -175,7 +184,8 @@ class FamilyActivity(models.Model):
             ):
                 raise ValidationError(
                     _(
-                        "The registration window of %(activity)s must close after it opens.",
+                        "The registration window of %(activity)s must close after it "
+                        "opens.",
                         activity=activity.name,
                     )
                 )
@@ -192,7 +202,8 @@ class FamilyActivity(models.Model):
             if activity.period_ids.school_year_id - activity.school_year_id:
                 raise ValidationError(
                     _(
-                        "The holiday periods of %(activity)s must belong to its school year.",
+                        "The holiday periods of %(activity)s must belong to its school "
+                        "year.",
                         activity=activity.name,
                     )
                 )
@@ -200,12 +211,14 @@ class FamilyActivity(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "capacity" in vals:
-            # bookings made while there was no limit count from now on: the limit applies to them too
+            # bookings made while there was no limit count from now on: the limit
+            # applies to them too
             self.env["family.activity.day"].sudo()._recount_activities(self)
         return result
 
     def action_recount_places(self):
-        """Staff: recount the places of every day from the bookings (managers only, as they set capacities)."""
+        """Staff: recount the places of every day from the bookings (managers only, as
+        they set capacities)."""
         self.check_access("write")
         wrong = self.env["family.activity.day"].sudo()._recount_activities(self)
         if wrong:
@@ -244,8 +257,9 @@ class FamilyActivity(models.Model):
         ) and (not self.registration_date_end or day <= self.registration_date_end)
 
     def _get_open_dates(self, date_from=None, date_to=None):
-        """Days this activity runs between the two dates (school year bounds by default): its weekdays,
-        in the periods it runs in, without public holidays and closures. Returns a sorted list."""
+        """Days this activity runs between the two dates (school year bounds by
+        default): its weekdays, in the periods it runs in, without public holidays and
+        closures. Returns a sorted list."""
         self.ensure_one()
         year = self.school_year_id
         date_from = max(date_from or year.date_start, year.date_start)

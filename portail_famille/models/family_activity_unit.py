@@ -5,7 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 
 
 class FamilyActivityUnit(models.Model):
-    """A unit (modality) a parent books for a day, e.g. "Après-midi AVEC repas"; invoiced via its product."""
+    """A unit (modality) a parent books for a day, e.g. "Après-midi AVEC repas";
+    invoiced via its product."""
 
     _name = "family.activity.unit"
     _description = "Activity Unit"
@@ -76,7 +77,8 @@ class FamilyActivityUnit(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "capacity" in vals:
-            # bookings made while the unit had no limit count from now on: the limit applies to them too
+            # bookings made while the unit had no limit count from now on: the limit
+            # applies to them too
             self.env["family.activity.day"].sudo()._recount_activities(self.activity_id)
         return result
 
@@ -92,7 +94,8 @@ class FamilyActivityUnit(models.Model):
                     if not low.qf_max or low.qf_max > high.qf_min:
                         raise ValidationError(
                             _(
-                                "The tariff brackets %(a)s and %(b)s of %(unit)s overlap.",
+                                "The tariff brackets %(a)s and %(b)s of %(unit)s "
+                                "overlap.",
                                 a=low.display_name,
                                 b=high.display_name,
                                 unit=unit.display_name,
@@ -102,16 +105,18 @@ class FamilyActivityUnit(models.Model):
     def _get_tariff(self, household, day):
         """The tariff line that prices this unit for ``household`` on ``day``.
 
-        The family's validated QF in force that day picks the bracket (``qf_min <= QF < qf_max``); a family
-        without a validated QF pays the highest bracket. Lines for the family's residence (inside/outside
-        the town) win over lines for any residence."""
+        The family's validated QF in force that day picks the bracket
+        (``qf_min <= QF < qf_max``); a family without a validated QF pays the highest
+        bracket. Lines for the family's residence (inside/outside the town) win over
+        lines for any residence."""
         self.ensure_one()
         return self._get_tariff_for(
             household.is_resident, household._get_quotient_value(day)
         )
 
     def _get_tariff_for(self, is_resident, qf):
-        """The tariff line for a family living in the town or not, with quotient ``qf`` (None: no QF)."""
+        """The tariff line for a family living in the town or not, with quotient ``qf``
+        (None: no QF)."""
         self.ensure_one()
         residence = "resident" if is_resident else "non_resident"
         tariffs = self.tariff_ids.filtered(
@@ -131,7 +136,8 @@ class FamilyActivityUnit(models.Model):
                 return tariff
         raise UserError(
             _(
-                "No tariff of %(unit)s covers a quotient of %(qf)s: please contact the town.",
+                "No tariff of %(unit)s covers a quotient of %(qf)s: please contact the "
+                "town.",
                 unit=self.display_name,
                 qf=qf,
             )

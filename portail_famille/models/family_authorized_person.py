@@ -24,7 +24,8 @@ class FamilyAuthorizedPerson(models.Model):
 
     @api.model
     def _portal_add(self, household, vals):
-        """A parent adds a person allowed to pick up the children of their own ``household``."""
+        """A parent adds a person allowed to pick up the children of their own
+        ``household``."""
         household.ensure_one()
         household.check_access("read")
         values = {
@@ -47,8 +48,8 @@ class FamilyAuthorizedPerson(models.Model):
 
     @api.model
     def _get_field_errors(self, vals):
-        """{field: message} for the values of ``vals`` a person cannot have: a name, and a phone number
-        (the family file's phone rule) are required."""
+        """{field: message} for the values of ``vals`` a person cannot have: a name, and
+        a phone number (the family file's phone rule) are required."""
         errors = {}
         if "name" in vals and not (vals["name"] or "").strip():
             errors["name"] = _("Give the person's full name.")
@@ -69,6 +70,7 @@ class FamilyAuthorizedPerson(models.Model):
             if person.child_ids.household_id - person.household_id:
                 raise ValidationError(
                     _(
-                        "A person authorised to pick up can only be linked to the family's children."
+                        "A person authorised to pick up can only be linked to the "
+                        "family's children."
                     )
                 )

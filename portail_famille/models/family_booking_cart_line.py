@@ -2,7 +2,8 @@ from odoo import _, api, fields, models
 
 
 class FamilyBookingCartLine(models.Model):
-    """One pending change of a family's booking recap: a day to book or a reservation to cancel."""
+    """One pending change of a family's booking recap: a day to book or a reservation to
+    cancel."""
 
     _name = "family.booking.cart.line"
     _description = "Booking Recap Line"
@@ -73,7 +74,8 @@ class FamilyBookingCartLine(models.Model):
         return (self.operation, self.child_id.id, self.activity_id.id, self.date)
 
     def _get_result(self):
-        """What "Terminer" did with this line, as plain values for the confirmation page."""
+        """What "Terminer" did with this line, as plain values for the confirmation
+        page."""
         self.ensure_one()
         messages = {
             "done": _("Booked") if self.operation == "book" else _("Cancelled"),

@@ -8,10 +8,11 @@ from odoo.tools import format_date
 
 from ..tools import check_field_errors, to_date, to_record_id
 
-# What a parent may change from the portal, per kind of record: the direct fields are written at once;
-# the sensitive ones become a request that staff validate. A responsable's address decides the residence
-# (hence the prices) and the school sector; a child's identity, birth date, school and class decide the age
-# group and which activities are open.
+# What a parent may change from the portal, per kind of record: the direct fields are
+# written at once; the sensitive ones become a request that staff validate. A
+# responsable's address decides the residence (hence the prices) and the school sector;
+# a child's identity, birth date, school and class decide the age group and which
+# activities are open.
 DIRECT_FIELDS = {
     "res.partner": (
         "phone",
@@ -35,8 +36,9 @@ REQUEST_FIELDS = {
 
 
 class FamilyChangeRequest(models.Model):
-    """A change of the family file asked by a parent on the portal, applied once staff validate it. It is
-    about a responsable (a contact) or a child; the family is told by e-mail when it is applied or not."""
+    """A change of the family file asked by a parent on the portal, applied once staff
+    validate it. It is about a responsable (a contact) or a child; the family is told by
+    e-mail when it is applied or not."""
 
     _name = "family.change.request"
     _description = "Family File Change Request"
@@ -136,9 +138,9 @@ class FamilyChangeRequest(models.Model):
 
     @api.model
     def _clean_child_values(self, child, vals):
-        """Check the identity a parent types for a child: names required, a plausible birth date (a date, or
-        its ISO text), a school and class of the town's lists. Raises one FieldValidationError naming every
-        field that is wrong."""
+        """Check the identity a parent types for a child: names required, a plausible
+        birth date (a date, or its ISO text), a school and class of the town's lists.
+        Raises one FieldValidationError naming every field that is wrong."""
         clean, errors = {}, {}
         for fname in ("first_name", "last_name"):
             if fname in vals:
@@ -154,7 +156,8 @@ class FamilyChangeRequest(models.Model):
                 errors["birth_date"] = _("Give a valid date.")
             elif not earliest <= day <= latest:
                 errors["birth_date"] = _(
-                    "The birth date of %(child)s must be a past date, less than 25 years ago.",
+                    "The birth date of %(child)s must be a past date, less than 25 "
+                    "years ago.",
                     child=child.first_name,
                 )
             else:
@@ -179,9 +182,9 @@ class FamilyChangeRequest(models.Model):
 
     @api.model
     def _submit(self, household, target, vals):
-        """A parent's change of ``target``, a responsable (res.partner) or a child of ``household``: the
-        direct fields are written at once, the sensitive ones become a request to validate. Returns the
-        request (or an empty recordset)."""
+        """A parent's change of ``target``, a responsable (res.partner) or a child of
+        ``household``: the direct fields are written at once, the sensitive ones become
+        a request to validate. Returns the request (or an empty recordset)."""
         household.check_access("read")
         if target._name == "res.partner":
             allowed = household.responsible_partner_id | household.spouse_partner_id
@@ -200,7 +203,8 @@ class FamilyChangeRequest(models.Model):
                 for fname in DIRECT_FIELDS[target._name] + REQUEST_FIELDS[target._name]
                 if fname in vals
             }
-            # the address waits for staff: its rules are checked now, with the phones written at once
+            # the address waits for staff: its rules are checked now, with the phones
+            # written at once
             check_field_errors(target._get_family_field_errors(clean))
         else:
             clean = self._clean_child_values(target, vals)
@@ -258,7 +262,8 @@ class FamilyChangeRequest(models.Model):
         return True
 
     def action_refuse(self, reason=None):
-        """Do not apply the change; the family is told why (the reason is asked when not given)."""
+        """Do not apply the change; the family is told why (the reason is asked when not
+        given)."""
         self._check_pending()
         if not reason:
             return self.env["family.refusal.wizard"]._open_for(self)

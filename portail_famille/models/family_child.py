@@ -35,7 +35,8 @@ class FamilyChild(models.Model):
         "family.upload.mixin",
     ]
     _order = "household_id, birth_date, id"
-    # the photo, and the stored sizes of it that a write could set directly (the portal shows image_128)
+    # the photo, and the stored sizes of it that a write could set directly (the portal
+    # shows image_128)
     _family_upload_fields = dict.fromkeys(
         ("image_1920", "image_1024", "image_512", "image_256", "image_128")
     )
@@ -106,8 +107,8 @@ class FamilyChild(models.Model):
 
     @api.model
     def _birth_date_bounds(self):
-        """(earliest, latest) birth date a child of the town's services may have today: not in the future,
-        less than 25 years ago."""
+        """(earliest, latest) birth date a child of the town's services may have today:
+        not in the future, less than 25 years ago."""
         today = fields.Date.context_today(self)
         return today - relativedelta(years=25), today
 
@@ -126,7 +127,8 @@ class FamilyChild(models.Model):
             if child.birth_date < earliest:
                 raise ValidationError(
                     _(
-                        "The birth date of %(child)s (%(date)s) is more than 25 years ago.",
+                        "The birth date of %(child)s (%(date)s) is more than 25 years "
+                        "ago.",
                         child=child.name,
                         date=format_date(self.env, child.birth_date),
                     )
@@ -145,15 +147,17 @@ class FamilyChild(models.Model):
             if vals.get("image_rights_consent") and not vals.get("image_rights_date"):
                 vals["image_rights_date"] = today
         children = super().create(vals_list)
-        # every child has a health sheet, created empty; only the health group and the family see it
+        # every child has a health sheet, created empty; only the health group and the
+        # family see it
         self.env["family.health.sheet"].sudo().create(
             [{"child_id": child.id} for child in children]
         )
         return children
 
     def write(self, vals):
-        # a parent's own changes go through family.change.request._submit(): identity, birth date, school
-        # and class are validated by staff first, whatever the route a portal session finds
+        # a parent's own changes go through family.change.request._submit(): identity,
+        # birth date, school and class are validated by staff first, whatever the route
+        # a portal session finds
         if (
             self.env.user.share
             and not self.env.su
@@ -161,8 +165,8 @@ class FamilyChild(models.Model):
         ):
             raise AccessError(
                 _(
-                    "The identity, school and class of a child are changed by the town's staff: "
-                    "ask for the change from your family file."
+                    "The identity, school and class of a child are changed by the "
+                    "town's staff: ask for the change from your family file."
                 )
             )
         if "image_rights_consent" in vals and "image_rights_date" not in vals:
@@ -174,8 +178,9 @@ class FamilyChild(models.Model):
         return super().write(vals)
 
     def unlink(self):
-        # the database would delete the child's reservations by cascade, behind the back of the day's
-        # places: they go through the ORM, which gives their places back (to the waiting list first)
+        # the database would delete the child's reservations by cascade, behind the back
+        # of the day's places: they go through the ORM, which gives their places back
+        # (to the waiting list first)
         self.check_access("unlink")
         self.env["family.reservation"].sudo().search(
             [("child_id", "in", self.ids)]
@@ -183,8 +188,9 @@ class FamilyChild(models.Model):
         return super().unlink()
 
     def _get_offered_activities(self):
-        """Activities this child can be registered to today from the portal: right age group, school year
-        not over, registration window open, and no active registration to them yet."""
+        """Activities this child can be registered to today from the portal: right age
+        group, school year not over, registration window open, and no active
+        registration to them yet."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         activities = self.env["family.activity"].search(

@@ -8,10 +8,11 @@ HEALTH_DOCUMENT_TYPES = ("medical", "vaccination")
 
 
 class FamilyDocument(models.Model):
-    """A document of the family file. The file of a medical certificate or a vaccination record is health
-    data: it is kept in ``health_file``, which only the health staff and the family read (the field's groups;
-    Odoo applies them to /web/content, /web/image, RPC reads and exports, and to the attachment holding the
-    file). Other staff see that the document exists (name, type, date), not its content."""
+    """A document of the family file. The file of a medical certificate or a vaccination
+    record is health data: it is kept in ``health_file``, which only the health staff
+    and the family read (the field's groups; Odoo applies them to /web/content,
+    /web/image, RPC reads and exports, and to the attachment holding the file). Other
+    staff see that the document exists (name, type, date), not its content."""
 
     _name = "family.document"
     _description = "Family Document"
@@ -49,7 +50,10 @@ class FamilyDocument(models.Model):
         string="File (health data)",
         attachment=True,
         groups="portail_famille.group_family_health,base.group_portal",
-        help="The file of a medical certificate or a vaccination record: health staff and the family only.",
+        help=(
+            "The file of a medical certificate or a vaccination record: health staff "
+            "and the family only."
+        ),
     )
     file_name = fields.Char()
     mimetype = fields.Char(compute="_compute_mimetype", store=True)
@@ -58,7 +62,8 @@ class FamilyDocument(models.Model):
 
     @api.model
     def _portal_upload(self, household, vals):
-        """A parent sends a document of their own ``household`` (about one of its children, or the family)."""
+        """A parent sends a document of their own ``household`` (about one of its
+        children, or the family)."""
         household.ensure_one()
         household.check_access("read")
         child = vals.get("child_id") and household.child_ids.filtered(
@@ -135,8 +140,9 @@ class FamilyDocument(models.Model):
         return res
 
     def _sort_health_files(self):
-        """Keep the file of a health document in ``health_file`` and any other document's in ``file``, whatever
-        field it was written to (the portal writes ``file``): the attachment holding it changes field."""
+        """Keep the file of a health document in ``health_file`` and any other
+        document's in ``file``, whatever field it was written to (the portal writes
+        ``file``): the attachment holding it changes field."""
         health = self.filtered(
             lambda document: document.document_type in HEALTH_DOCUMENT_TYPES
         )

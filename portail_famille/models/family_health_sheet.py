@@ -5,8 +5,9 @@ from ..tools import check_field_errors, phone_error
 
 
 class FamilyHealthSheet(models.Model):
-    """Fiche sanitaire: sensitive health data. Readable only by the health-data staff group and by
-    the child's own family (record rules + access rights, no other staff)."""
+    """Fiche sanitaire: sensitive health data. Readable only by the health-data staff
+    group and by the child's own family (record rules + access rights, no other
+    staff)."""
 
     _name = "family.health.sheet"
     _description = "Child Health Sheet"
@@ -37,7 +38,8 @@ class FamilyHealthSheet(models.Model):
         ("child_uniq", "unique(child_id)", "A child has only one health sheet."),
     ]
 
-    # what a family fills in on the portal; the rest (e.g. the last update) is the town's
+    # what a family fills in on the portal; the rest (e.g. the last update) is the
+    # town's
     PORTAL_FIELDS = {
         "doctor_name": 200,
         "doctor_phone": 40,
@@ -49,7 +51,8 @@ class FamilyHealthSheet(models.Model):
     }
 
     def _portal_update(self, vals):
-        """A parent updates their own child's health sheet (only the fields a family fills in)."""
+        """A parent updates their own child's health sheet (only the fields a family
+        fills in)."""
         self.ensure_one()
         self.check_access("read")
         values = {}
@@ -64,14 +67,15 @@ class FamilyHealthSheet(models.Model):
         if values.get("has_pai") and not values.get("pai_details"):
             # the form has no message beside the details: said on the form
             raise ValidationError(_("Describe the PAI, or untick it."))
-        # sudo: parents have no write right on health data; only the whitelisted fields follow
+        # sudo: parents have no write right on health data; only the whitelisted fields
+        # follow
         self.sudo().write(values)
         return True
 
     @api.model
     def _get_field_errors(self, vals):
-        """{field: message} for the values of ``vals`` a health sheet cannot have: a doctor's phone that
-        breaks the family file's phone rule."""
+        """{field: message} for the values of ``vals`` a health sheet cannot have: a
+        doctor's phone that breaks the family file's phone rule."""
         message = phone_error(self.env, vals.get("doctor_phone"))
         return {"doctor_phone": message} if message else {}
 

@@ -3,8 +3,9 @@ from odoo.exceptions import ValidationError
 
 
 class FamilyHousehold(models.Model):
-    """A family (foyer): the billing entity. It *is* a company-type partner (``_inherits``), so
-    invoices, payments and portal access work natively; its responsables are contacts of it."""
+    """A family (foyer): the billing entity. It *is* a company-type partner
+    (``_inherits``), so invoices, payments and portal access work natively; its
+    responsables are contacts of it."""
 
     _name = "family.household"
     _description = "Household"
@@ -27,7 +28,10 @@ class FamilyHousehold(models.Model):
         "res.partner",
         string="Responsable",
         tracking=True,
-        help="First legal guardian: identity, address, phones, profession. Logs in with this e-mail.",
+        help=(
+            "First legal guardian: identity, address, phones, profession. Logs in with "
+            "this e-mail."
+        ),
     )
     spouse_partner_id = fields.Many2one("res.partner", string="Conjoint", tracking=True)
     child_ids = fields.One2many("family.child", "household_id", string="Children")
@@ -134,8 +138,9 @@ class FamilyHousehold(models.Model):
         return res
 
     def unlink(self):
-        # the database would delete the family's reservations by cascade (with its children), behind the
-        # back of the day's places: they go through the ORM, which gives their places back
+        # the database would delete the family's reservations by cascade (with its
+        # children), behind the back of the day's places: they go through the ORM, which
+        # gives their places back
         self.check_access("unlink")
         self.env["family.reservation"].sudo().with_context(active_test=False).search(
             [
@@ -147,8 +152,9 @@ class FamilyHousehold(models.Model):
         return super().unlink()
 
     def _sync_responsables(self):
-        """Responsables are contacts of the household partner, so their commercial partner is the
-        household: that is what portal access rules and invoices rely on."""
+        """Responsables are contacts of the household partner, so their commercial
+        partner is the household: that is what portal access rules and invoices rely
+        on."""
         for household in self:
             responsables = (
                 household.responsible_partner_id | household.spouse_partner_id
@@ -160,7 +166,8 @@ class FamilyHousehold(models.Model):
 
     # ------------------------------------------------------------------ quotient
     def _get_quotients_on(self, day):
-        """The validated quotient in force on ``day`` per household: {household_id: quotient}."""
+        """The validated quotient in force on ``day`` per household:
+        {household_id: quotient}."""
         quotients = (
             self.env["family.quotient"]
             .sudo()
@@ -180,17 +187,20 @@ class FamilyHousehold(models.Model):
         return result
 
     def _get_quotient_value(self, day):
-        """QF value in force on ``day``, or None when the family has no validated QF then."""
+        """QF value in force on ``day``, or None when the family has no validated QF
+        then."""
         self.ensure_one()
         quotient = self._get_quotients_on(day).get(self.id)
         return quotient.value if quotient else None
 
     # ------------------------------------------------------------------ dashboard
     def _get_request_history(self, limit=10):
-        """The family's latest requests with their state, newest first, as the portal dashboard lists them
-        (seed 001 "tableau de bord"): registrations, changes of the file, quotients, messages.
-        Read with the caller's rights. Returns [{"date", "kind", "title", "state", "tone", "url"}], ``tone``
-        being ok / wait / ko / info / muted (the state is always written out, never carried by colour alone)."""
+        """The family's latest requests with their state, newest first, as the portal
+        dashboard lists them (seed 001 "tableau de bord"): registrations, changes of the
+        file, quotients, messages. Read with the caller's rights. Returns
+        [{"date", "kind", "title", "state", "tone", "url"}], ``tone`` being ok / wait /
+        ko / info / muted (the state is always written out, never carried by colour
+        alone)."""
         self.ensure_one()
         env = self.env
         domain = [("household_id", "=", self.id)]
@@ -291,7 +301,8 @@ class FamilyHousehold(models.Model):
         return action
 
     def action_grant_portal_access(self):
-        """Create (or re-enable) the portal login of each responsable having an e-mail."""
+        """Create (or re-enable) the portal login of each responsable having an
+        e-mail."""
         self.check_access("write")
         wizard = (
             self.env["portal.wizard"]

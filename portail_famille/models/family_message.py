@@ -21,9 +21,10 @@ MAX_ATTACHMENTS = 3
 
 
 class FamilyMessage(models.Model):
-    """Messagerie: a conversation between a family and one of the town's services. The parent writes from
-    the portal (subject, theme, text, up to 3 attachments), staff answer in the chatter; each answer
-    shows in the parent's inbox as unread until the parent opens the conversation."""
+    """Messagerie: a conversation between a family and one of the town's services. The
+    parent writes from the portal (subject, theme, text, up to 3 attachments), staff
+    answer in the chatter; each answer shows in the parent's inbox as unread until the
+    parent opens the conversation."""
 
     _name = "family.message"
     _description = "Family Message"
@@ -56,8 +57,9 @@ class FamilyMessage(models.Model):
 
     @api.model
     def _portal_create(self, household, service, theme, subject, body, uploads):
-        """A parent's new message: ``uploads`` is a list of (file name, raw bytes), checked by
-        _check_family_attachments. The family gets an e-mail confirmation through the mail queue."""
+        """A parent's new message: ``uploads`` is a list of (file name, raw bytes),
+        checked by _check_family_attachments. The family gets an e-mail confirmation
+        through the mail queue."""
         household.check_access("read")
         services, themes = dict(SERVICES), dict(THEMES)
         if service not in services:
@@ -69,7 +71,8 @@ class FamilyMessage(models.Model):
             raise ValidationError(_("Give a subject and a message."))
         uploads = self._check_family_attachments(uploads)
         partner = self.env.user.partner_id
-        # sudo: parents may not create chatter records nor attachments themselves; the values are checked above
+        # sudo: parents may not create chatter records nor attachments themselves; the
+        # values are checked above
         message = self.sudo().create(
             {
                 "household_id": household.id,
@@ -101,8 +104,9 @@ class FamilyMessage(models.Model):
 
     @api.model
     def _check_family_attachments(self, uploads):
-        """A parent's attachments, a list of (file name, raw bytes): at most 3, each checked for size and real
-        type. Returns them with safe file names, whose extension is the type read from the bytes."""
+        """A parent's attachments, a list of (file name, raw bytes): at most 3, each
+        checked for size and real type. Returns them with safe file names, whose
+        extension is the type read from the bytes."""
         if len(uploads) > MAX_ATTACHMENTS:
             raise ValidationError(
                 _("At most %(count)s attachments.", count=MAX_ATTACHMENTS)
@@ -148,9 +152,10 @@ class FamilyMessage(models.Model):
         ]
 
     def _get_portal_messages(self, limit=None, offset=0):
-        """The conversation as the parent reads it: comments only, oldest first; with ``limit``, only the
-        ``limit`` latest after the ``offset`` latest (sudo: the parent may not read mail.message of a model
-        directly; the record itself was read with the parent's rights)."""
+        """The conversation as the parent reads it: comments only, oldest first; with
+        ``limit``, only the ``limit`` latest after the ``offset`` latest (sudo: the
+        parent may not read mail.message of a model directly; the record itself was read
+        with the parent's rights)."""
         messages_sudo = (
             self.env["mail.message"]
             .sudo()

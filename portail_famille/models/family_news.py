@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class FamilyNews(models.Model):
-    """Actualités: news the town's staff publish on the parents' portal, between two dates."""
+    """Actualités: news the town's staff publish on the parents' portal, between two
+    dates."""
 
     _name = "family.news"
     _description = "Family Portal News"

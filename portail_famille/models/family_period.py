@@ -26,11 +26,16 @@ class FamilyPeriod(models.Model):
     date_end = fields.Date(string="End", required=True)
     window_date_start = fields.Date(
         string="Window Opens",
-        help="Holiday periods: first day families may register and book for this period.",
+        help=(
+            "Holiday periods: first day families may register and book for this period."
+        ),
     )
     window_date_end = fields.Date(
         string="Window Closes",
-        help="Holiday periods: last day families may register, book or cancel for this period.",
+        help=(
+            "Holiday periods: last day families may register, book or cancel for this "
+            "period."
+        ),
     )
 
     @api.depends("kind")
@@ -58,8 +63,8 @@ class FamilyPeriod(models.Model):
             if period.date_start < year.date_start or period.date_end > year.date_end:
                 raise ValidationError(
                     _(
-                        "The period %(period)s (%(start)s – %(end)s) is outside the school year %(year)s "
-                        "(%(year_start)s – %(year_end)s).",
+                        "The period %(period)s (%(start)s – %(end)s) is outside the "
+                        "school year %(year)s (%(year_start)s – %(year_end)s).",
                         period=period.name,
                         start=period.date_start,
                         end=period.date_end,
@@ -105,7 +110,8 @@ class FamilyPeriod(models.Model):
                     )
 
     def _window_contains(self, day):
-        """True when ``day`` is inside this period's booking/registration window (open if unset)."""
+        """True when ``day`` is inside this period's booking/registration window (open
+        if unset)."""
         self.ensure_one()
         return (not self.window_date_start or self.window_date_start <= day) and (
             not self.window_date_end or day <= self.window_date_end

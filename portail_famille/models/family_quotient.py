@@ -8,8 +8,8 @@ from ..tools import check_field_errors
 
 
 class FamilyQuotient(models.Model):
-    """A quotient familial (QF) declared by the family with its proof, validated by staff.
-    The validated QF in force on a date is the one pricing uses."""
+    """A quotient familial (QF) declared by the family with its proof, validated by
+    staff. The validated QF in force on a date is the one pricing uses."""
 
     _name = "family.quotient"
     _description = "Quotient Familial"
@@ -39,12 +39,14 @@ class FamilyQuotient(models.Model):
 
     @api.model
     def _portal_declare(self, household, vals):
-        """A parent declares the quotient familial of their own ``household`` with its proof; staff validate it."""
+        """A parent declares the quotient familial of their own ``household`` with its
+        proof; staff validate it."""
         household.ensure_one()
         household.check_access("read")
         allowed = ("value", "date_from", "date_to", "proof", "proof_filename")
         values = {fname: vals[fname] for fname in allowed if fname in vals}
-        # sudo: parents have no create right; the create still applies the family rules (self.env.user)
+        # sudo: parents have no create right; the create still applies the family rules
+        # (self.env.user)
         return (
             self.sudo()
             .create({**values, "household_id": household.id})
@@ -66,7 +68,8 @@ class FamilyQuotient(models.Model):
                 )
             if not quotient.proof:
                 errors["proof"] = _(
-                    "Please attach the proof of your quotient familial (CAF or MSA certificate)."
+                    "Please attach the proof of your quotient familial (CAF or MSA "
+                    "certificate)."
                 )
             check_field_errors(errors)
 
@@ -94,8 +97,8 @@ class FamilyQuotient(models.Model):
                 ):
                     raise ValidationError(
                         _(
-                            "Another validated quotient (%(value)s, %(start)s – %(end)s) already covers these dates: "
-                            "shorten it first.",
+                            "Another validated quotient (%(value)s, %(start)s – "
+                            "%(end)s) already covers these dates: shorten it first.",
                             value=other.value,
                             start=format_date(self.env, other.date_from),
                             end=format_date(self.env, other.date_to),
@@ -121,13 +124,15 @@ class FamilyQuotient(models.Model):
             ):
                 raise UserError(
                     _(
-                        "Only the town's staff can validate or refuse a quotient familial."
+                        "Only the town's staff can validate or refuse a quotient "
+                        "familial."
                     )
                 )
             if self.filtered(lambda q: q.state != "declared"):
                 raise UserError(
                     _(
-                        "A quotient already checked by the town cannot be changed: declare a new one."
+                        "A quotient already checked by the town cannot be changed: "
+                        "declare a new one."
                     )
                 )
         return super().write(vals)

@@ -10,8 +10,9 @@ from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
-# Official names in the Ministry's open data (casefolded: the capitalisation varies between
-# versions of the data, "Vacances d'hiver" / "Vacances d'Hiver") -> our period kinds
+# Official names in the Ministry's open data (casefolded: the capitalisation varies
+# between versions of the data, "Vacances d'hiver" / "Vacances d'Hiver") -> our period
+# kinds
 HOLIDAY_KINDS = {
     "vacances de la toussaint": "autumn",
     "vacances de noël": "christmas",
@@ -23,8 +24,9 @@ HOLIDAY_KINDS = {
 
 @functools.lru_cache(maxsize=64)
 def _french_holidays(first_year, last_year, lang, alsace_moselle):
-    """French public holidays of whole years, sorted: ((date, name), ...). Pure computation of the
-    ``holidays`` library, cached: every booking grid and every generated week asks for it."""
+    """French public holidays of whole years, sorted: ((date, name), ...). Pure
+    computation of the ``holidays`` library, cached: every booking grid and every
+    generated week asks for it."""
     kwargs = {"years": range(first_year, last_year + 1), "language": lang}
     if alsace_moselle:
         kwargs["subdiv"] = "57"
@@ -92,7 +94,8 @@ class FamilySchoolYear(models.Model):
 
     # ------------------------------------------------------------------ calendar
     def _get_public_holidays(self):
-        """French public holidays (Easter-based ones included) over the school year: {date: name}."""
+        """French public holidays (Easter-based ones included) over the school year:
+        {date: name}."""
         self.ensure_one()
         lang = "fr" if (self.env.lang or "").startswith("fr") else "en_US"
         calendar = _french_holidays(
@@ -105,7 +108,8 @@ class FamilySchoolYear(models.Model):
         }
 
     def _get_official_holiday_periods(self):
-        """The Ministry's holiday dates for this year's zone: [(kind, name, start, end)]."""
+        """The Ministry's holiday dates for this year's zone:
+        [(kind, name, start, end)]."""
         self.ensure_one()
         from vacances_scolaires_france import SchoolHolidayDates
 
@@ -149,7 +153,8 @@ class FamilySchoolYear(models.Model):
             if not periods:
                 raise UserError(
                     _(
-                        "No official school holiday dates are known for %(year)s (zone %(zone)s).",
+                        "No official school holiday dates are known for %(year)s (zone "
+                        "%(zone)s).",
                         year=year.name,
                         zone=year.zone,
                     )
@@ -166,7 +171,8 @@ class FamilySchoolYear(models.Model):
                         "school_year_id": year.id,
                         "kind": kind,
                         "name": "%s %s" % (kind_labels[kind], start.year),
-                        # the official data include the weekend before school starts again
+                        # the official data include the weekend before school starts
+                        # again
                         "date_start": start,
                         "date_end": end,
                     }

@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class FamilyTariff(models.Model):
-    """One bracket of a unit's tariff grid: price for families whose QF is in [qf_min, qf_max)."""
+    """One bracket of a unit's tariff grid: price for families whose QF is in
+    [qf_min, qf_max)."""
 
     _name = "family.tariff"
     _description = "Tariff Bracket"
@@ -45,7 +46,8 @@ class FamilyTariff(models.Model):
             if tariff.qf_max and tariff.qf_max <= tariff.qf_min:
                 raise ValidationError(
                     _(
-                        "The quotient bracket %(min)s – %(max)s is empty: its upper bound must be above its lower bound.",
+                        "The quotient bracket %(min)s – %(max)s is empty: its upper "
+                        "bound must be above its lower bound.",
                         min=tariff.qf_min,
                         max=tariff.qf_max,
                     )
@@ -53,7 +55,8 @@ class FamilyTariff(models.Model):
 
     @api.constrains("unit_id", "residence", "qf_min", "qf_max")
     def _check_unit_overlap(self):
-        # the unit's constraint only runs when its tariff_ids are written: check brackets edited directly too
+        # the unit's constraint only runs when its tariff_ids are written: check
+        # brackets edited directly too
         self.unit_id._check_tariff_overlap()
 
     @api.depends("name", "qf_min", "qf_max")

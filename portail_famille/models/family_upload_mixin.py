@@ -28,10 +28,10 @@ UNSAFE_CHARACTERS = re.compile(r'[<>:"|?*]')
 
 
 def safe_file_name(filename, mimetype=None):
-    """``filename`` as it can be stored and sent back in a download: no folder, no control or invisible
-    character (tabs and line breaks become spaces), at most 100 characters. With ``mimetype`` (the type read
-    from the bytes), the extension is that type's: ``facture.pdf`` holding a PNG image becomes
-    ``facture.png``."""
+    """``filename`` as it can be stored and sent back in a download: no folder, no
+    control or invisible character (tabs and line breaks become spaces), at most 100
+    characters. With ``mimetype`` (the type read from the bytes), the extension is that
+    type's: ``facture.pdf`` holding a PNG image becomes ``facture.png``."""
     name = re.split(r"[/\\]", filename or "")[-1]
     name = "".join(
         " " if char.isspace() else char
@@ -54,9 +54,10 @@ def safe_file_name(filename, mimetype=None):
 
 
 def check_upload(content, filename, types=None, env=None):
-    """Raise a ValidationError unless ``content`` (raw bytes) is a file of one of ``types`` (read from the
-    bytes, not from the file name; DOCUMENT_TYPES by default) of at most 6 MB; return its type. The message is
-    in the language of ``env``, or of the request without it."""
+    """Raise a ValidationError unless ``content`` (raw bytes) is a file of one of
+    ``types`` (read from the bytes, not from the file name; DOCUMENT_TYPES by default)
+    of at most 6 MB; return its type. The message is in the language of ``env``, or of
+    the request without it."""
     types = types or DOCUMENT_TYPES
     name = safe_file_name(filename)
     mimetype = guess_mimetype(content) if content else None
@@ -92,11 +93,12 @@ def check_upload(content, filename, types=None, env=None):
 
 
 class FamilyUploadMixin(models.AbstractModel):
-    """The files a family supplies (documents, proofs, certificates, photos) are checked on their bytes (type,
-    size, not empty) whatever the route that writes them: portal form, RPC, backend, sudo code. The file name
-    given with a file is made safe and takes the extension of the type read from the bytes. A model lists its
-    files in ``_family_upload_fields`` ({binary field: field holding its file name, or None}) and the types it
-    accepts in ``_family_upload_types``."""
+    """The files a family supplies (documents, proofs, certificates, photos) are checked
+    on their bytes (type, size, not empty) whatever the route that writes them: portal
+    form, RPC, backend, sudo code. The file name given with a file is made safe and
+    takes the extension of the type read from the bytes. A model lists its files in
+    ``_family_upload_fields`` ({binary field: field holding its file name, or None}) and
+    the types it accepts in ``_family_upload_types``."""
 
     _name = "family.upload.mixin"
     _description = "Files Supplied by Families"
@@ -117,8 +119,9 @@ class FamilyUploadMixin(models.AbstractModel):
 
     @api.model
     def _check_family_uploads(self, vals, creating=False):
-        """Check the files of ``vals`` (base64, as create/write get them) and make their file names safe, in
-        place. A file written without its name keeps the name stored with the record, except at creation."""
+        """Check the files of ``vals`` (base64, as create/write get them) and make their
+        file names safe, in place. A file written without its name keeps the name stored
+        with the record, except at creation."""
         named = set()
         for fname, name_field in self._family_upload_fields.items():
             if not vals.get(fname):

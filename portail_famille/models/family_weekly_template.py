@@ -4,8 +4,9 @@ from odoo.tools import format_date
 
 
 class FamilyWeeklyTemplate(models.Model):
-    """Semaine type: the units a child attends on each weekday, applied over a chosen period to
-    generate the reservations at once (closed days skipped, refused days reported)."""
+    """Semaine type: the units a child attends on each weekday, applied over a chosen
+    period to generate the reservations at once (closed days skipped, refused days
+    reported)."""
 
     _name = "family.weekly.template"
     _description = "Weekly Template"
@@ -46,8 +47,8 @@ class FamilyWeeklyTemplate(models.Model):
             ):
                 raise ValidationError(
                     _(
-                        "The weekly template (%(start)s – %(end)s) must stay inside the registration "
-                        "(%(reg_start)s – %(reg_end)s).",
+                        "The weekly template (%(start)s – %(end)s) must stay inside "
+                        "the registration (%(reg_start)s – %(reg_end)s).",
                         start=format_date(self.env, template.date_from),
                         end=format_date(self.env, template.date_to),
                         reg_start=format_date(self.env, registration.date_start),
@@ -56,7 +57,8 @@ class FamilyWeeklyTemplate(models.Model):
                 )
 
     def _get_requests(self):
-        """The booking requests of these templates: one per open day of the activity whose weekday has a unit."""
+        """The booking requests of these templates: one per open day of the activity
+        whose weekday has a unit."""
         requests = []
         open_dates = {}
         for template in self:
@@ -81,8 +83,8 @@ class FamilyWeeklyTemplate(models.Model):
         return requests
 
     def action_apply(self):
-        """Book every day of the templates; returns the refused days (also kept in ``last_result``).
-        Staff only: a family's own days go through its recap."""
+        """Book every day of the templates; returns the refused days (also kept in
+        ``last_result``). Staff only: a family's own days go through its recap."""
         self.check_access("write")
         if self.registration_id.filtered(lambda r: r.state != "validated"):
             raise UserError(

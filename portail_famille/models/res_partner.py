@@ -19,13 +19,15 @@ class ResPartner(models.Model):
         "family.household", "partner_id", string="Households"
     )
 
-    # a responsable's contact details the family file checks: the phone rule, a French postcode
+    # a responsable's contact details the family file checks: the phone rule, a French
+    # postcode
     FAMILY_PHONE_FIELDS = ("phone", "mobile", "family_work_phone")
 
     @api.model
     def _get_family_field_errors(self, vals):
-        """{field: message} for the contact details of ``vals`` a family's responsable cannot have: phones
-        that break the family file's phone rule, a postcode that is not French."""
+        """{field: message} for the contact details of ``vals`` a family's responsable
+        cannot have: phones that break the family file's phone rule, a postcode that is
+        not French."""
         errors = {
             fname: phone_error(self.env, vals[fname])
             for fname in self.FAMILY_PHONE_FIELDS
@@ -37,7 +39,8 @@ class ResPartner(models.Model):
 
     @api.constrains("phone", "mobile", "family_work_phone", "zip")
     def _check_family_contact(self):
-        """The responsables of a family file (not every contact of the database) follow its rules."""
+        """The responsables of a family file (not every contact of the database) follow
+        its rules."""
         responsables = (
             self.env["family.household"]
             .sudo()

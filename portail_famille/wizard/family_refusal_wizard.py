@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class FamilyRefusalWizard(models.TransientModel):
-    """Asks the reason before refusing a registration, a quotient or a file change: the family reads it."""
+    """Asks the reason before refusing a registration, a quotient or a file change: the
+    family reads it."""
 
     _name = "family.refusal.wizard"
     _description = "Refusal Reason"
