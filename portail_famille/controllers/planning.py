@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
 from odoo import _, fields, http
+from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..tools import to_date
@@ -227,12 +228,12 @@ class FamilyPlanningPortal(FamilyPortal):
     def family_recap_confirm(self, **kw):
         household = self._family_household()
         cart = request.env["family.booking.cart"]._get_for_household(household)
-        if not cart.line_ids:
-            request.session["family_recap_errors"] = [
-                _("Your recap is empty: there is nothing to finish.")
-            ]
+        try:
+            results = cart.action_confirm()
+        except UserError as error:
+            # an empty recap (a second "Terminer" from another tab): the cart says so
+            request.session["family_recap_errors"] = [error.args[0]]
             return request.redirect("/my/recap")
-        results = cart.action_confirm()
         return request.render(
             "portail_famille.portal_my_recap_done",
             self._prepare_recap_done_values(household, results),

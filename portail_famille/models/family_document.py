@@ -66,13 +66,6 @@ class FamilyDocument(models.Model):
         children, or the family)."""
         household.ensure_one()
         household.check_access("read")
-        child = vals.get("child_id") and household.child_ids.filtered(
-            lambda c: c.id == vals["child_id"]
-        )
-        if vals.get("child_id") and not child:
-            raise ValidationError(
-                _("A document can only concern a child of the family.")
-            )
         values = {
             fname: vals[fname]
             for fname in ("document_type", "file", "file_name")
@@ -90,7 +83,8 @@ class FamilyDocument(models.Model):
                 {
                     **values,
                     "household_id": household.id,
-                    "child_id": child.id if child else False,
+                    # another family's child is refused by _check_child
+                    "child_id": vals.get("child_id") or False,
                 }
             )
             .with_env(self.env)
@@ -104,9 +98,8 @@ class FamilyDocument(models.Model):
 
     @api.constrains("file", "health_file")
     def _check_file(self):
-        for document in self.sudo().with_context(
-            bin_size=True
-        ):  # sudo: whether the health file is set, only
+        # sudo: whether the health file is set, only
+        for document in self.sudo().with_context(bin_size=True):
             if not document.file and not document.health_file:
                 raise ValidationError(
                     _("Attach the file of the document %(name)s.", name=document.name)
@@ -126,9 +119,8 @@ class FamilyDocument(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            vals.setdefault(
-                "file", False
-            )  # a document without any file meets _check_file
+            # a document without any file meets _check_file
+            vals.setdefault("file", False)
         documents = super().create(vals_list)
         documents._sort_health_files()
         return documents
