@@ -14,9 +14,8 @@ from datetime import date
 from odoo import fields
 from odoo.exceptions import ValidationError
 
-MAX_RECORD_ID = (
-    2**31 - 1
-)  # ids are PostgreSQL integers: a larger one is "integer out of range" in SQL
+# ids are PostgreSQL integers: a larger one is "integer out of range" in SQL
+MAX_RECORD_ID = 2**31 - 1
 # the dates a parent may type: years that make sense for a family file, far enough from
 # date.min and date.max that a month or a fortnight can always be added or taken away
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2999, 12, 31)

@@ -98,9 +98,8 @@ class FamilyPortal(CustomerPortal):
     # -------------------------------------------------------------- values of the pages
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if (
-            not counters
-        ):  # the dashboard page itself (the counters are fetched by a later JSON call)
+        # the dashboard page itself (the counters are fetched by a later JSON call)
+        if not counters:
             household = self._find_family_household()
             values["family_history"] = (
                 household._get_request_history() if household else []

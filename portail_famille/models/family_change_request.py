@@ -194,9 +194,8 @@ class FamilyChangeRequest(models.Model):
             raise UserError(
                 _("You can only change the people of your own family file.")
             )
-        target_sudo = (
-            target.sudo()
-        )  # portal parents may not write partners: only whitelisted fields follow
+        # portal parents may not write partners: only whitelisted fields follow
+        target_sudo = target.sudo()
         if target._name == "res.partner":
             clean = {
                 fname: (vals.get(fname) or "").strip()[:200]

@@ -143,9 +143,8 @@ class FamilyUploadMixin(models.AbstractModel):
                 if field_name == name_field
             ]
             if vals.get(name_field) and any(fname in vals for fname in files):
-                check_upload(
-                    b"", vals[name_field], env=self.env
-                )  # a name with an empty file: an empty upload
+                # a name with an empty file: an empty upload
+                check_upload(b"", vals[name_field], env=self.env)
             if vals.get(name_field):
                 vals[name_field] = safe_file_name(vals[name_field]) or False
         return vals

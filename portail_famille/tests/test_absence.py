@@ -63,9 +63,8 @@ class TestAbsence(ReservationCommon):
         self.assertEqual(self.days[0].state, "absent_unjustified")
         self.assertEqual(self.days[1].state, "reserved")
         self.assertEqual(absence.reservation_ids, self.days[0])
-        self.assertAlmostEqual(
-            self._november_cost(), 8.00
-        )  # default: unjustified absences are billed
+        # default: unjustified absences are billed
+        self.assertAlmostEqual(self._november_cost(), 8.00)
 
     def test_absence_with_certificate_is_justified_and_not_billed(self):
         self._declare(

@@ -77,9 +77,8 @@ class TestBookingCart(ReservationCommon):
         results = cart.add_bookings(
             [
                 self._req(self.reg_a1_resto, "2025-11-11"),  # Armistice day: closed
-                self._req(
-                    self.reg_a1_wed, "2025-11-05"
-                ),  # Wednesday inside the 6-day deadline
+                # Wednesday inside the 6-day deadline
+                self._req(self.reg_a1_wed, "2025-11-05"),
                 self._req(self.reg_a2_wed, "2025-11-26"),  # already booked
                 self._req(self.reg_a1_wed, "2026-09-09"),  # outside the school year
                 self._req(self.reg_b1_wed, "2025-11-19"),  # another family's child
@@ -95,9 +94,8 @@ class TestBookingCart(ReservationCommon):
         self.assertIn("déjà réservé", errors[2])
         self.assertIn("en dehors de l'année scolaire", errors[3])
         self.assertIn("n'est pas inscrit", errors[4])
-        self.assertNotIn(
-            self.child_b1.name, errors[4]
-        )  # nothing leaks about the other family
+        # nothing leaks about the other family
+        self.assertNotIn(self.child_b1.name, errors[4])
         self.assertIn("déjà dans votre récapitulatif", errors[5])
         self.assertIsNone(errors[6])
         # a full day is said at once, and a garbled date too
@@ -217,9 +215,8 @@ class TestBookingCart(ReservationCommon):
         cart.add_bookings([self._req(self.reg_a2_wed, "2025-11-19")])
         results = cart.action_confirm()
         self.assertEqual([r["ok"] for r in results], [True, True])
-        self.assertEqual(
-            results[0]["operation"], "cancel"
-        )  # cancellations first: the place is freed
+        # cancellations first: the place is freed
+        self.assertEqual(results[0]["operation"], "cancel")
         self.assertEqual(reservation.state, "cancelled")
         self.assertEqual(self._reserved(self.child_a2, "2025-11-19").price_unit, 4.0)
 
@@ -298,22 +295,21 @@ class TestBookingCart(ReservationCommon):
         )
         cart.add_cancellations(reservation.with_user(self.parent_a))
         with freeze_time("2025-11-07 09:00:00"):  # the 12th is now past its deadline
-            cart.with_context(
-                lang="fr_FR"
-            ).action_confirm()  # the portal runs in the parent's language
+            # the portal runs in the parent's language
+            cart.with_context(lang="fr_FR").action_confirm()
         mail = self.env["mail.mail"].search(
             [("model", "=", "family.booking.cart"), ("res_id", "=", cart.id)]
         )
         self.assertEqual(len(mail), 1)
-        self.assertEqual(
-            mail.state, "outgoing"
-        )  # in Odoo's mail queue, sent by its cron
+        # in Odoo's mail queue, sent by its cron
+        self.assertEqual(mail.state, "outgoing")
         self.assertIn(self.parent_a.partner_id, mail.recipient_ids)
         self.assertIn(self.spouse_a, mail.recipient_ids)
         self.assertIn("Récapitulatif de vos réservations", mail.subject)
         body = mail.body_html
         # like seed 002: day, child, activity/unit, booking or cancellation, amount,
         # tariff
+        # when "Terminer" was clicked, Paris time
         for expected in (
             "mer. 19/11/2025",
             "mer. 26/11/2025",
@@ -325,7 +321,7 @@ class TestBookingCart(ReservationCommon):
             "Après-midi AVEC repas",
             "4,00",
             "07/11/2025 10:00",
-        ):  # when "Terminer" was clicked, Paris time
+        ):
             self.assertIn(expected, body)
         # the refused day is listed apart, with its reason, in French too
         self.assertIn("mer. 12/11/2025", body)
@@ -336,9 +332,8 @@ class TestBookingCart(ReservationCommon):
         cart = self._cart()
         cart.add_bookings([self._req(self.reg_a1_wed, "2025-11-26")])
         self.act_wednesday.capacity = 0  # keep the rule simple: no place limit...
-        self._book(
-            self.reg_a1_wed, "2025-11-26", user=self.parent_a
-        )  # ...but booked meanwhile elsewhere
+        # ...but booked meanwhile elsewhere
+        self._book(self.reg_a1_wed, "2025-11-26", user=self.parent_a)
         results = cart.action_confirm()
         self.assertFalse(results[0]["ok"])
         self.assertIn("déjà réservé", results[0]["message"])

@@ -40,9 +40,8 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
             cls.child_a1, activity, date_start=year.date_start, date_end=year.date_end
         )
         registration.action_validate()
-        cls.day = today + timedelta(
-            days=14 + (0 - today.weekday()) % 7
-        )  # a Monday two weeks ahead or more
+        # a Monday two weeks ahead or more
+        cls.day = today + timedelta(days=14 + (0 - today.weekday()) % 7)
         result = (
             cls.env["family.reservation"]
             .with_context(booking_override=True)
@@ -98,11 +97,12 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
         }
         cases = [
             ({**good, "child_id": ""}, None, "pf-child_id-error"),
+            # another family's child
             (
                 {**good, "child_id": self.child_b1.id},
                 None,
                 "pf-child_id-error",
-            ),  # another family's child
+            ),
             ({**good, "date_from": ""}, None, "pf-date_from-error"),
             ({**good, "date_to": "2026-02-30"}, None, "pf-date_to-error"),  # not a date
             (
@@ -110,11 +110,12 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
                 None,
                 "pf-date_to-error",
             ),
+            # tampered choice
             (
                 {**good, "reason": "holidays"},
                 None,
                 "pf-reason-error",
-            ),  # tampered choice
+            ),
             (
                 good,
                 {

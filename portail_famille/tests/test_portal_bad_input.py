@@ -213,9 +213,8 @@ class TestPortalBadInput(LivePlanningCase):
         before = self._snapshot()
         token = self._csrf(self.url_open("/my").text)
         routes = set()
-        for controller in (
-            FamilyPortal.__subclasses__()
-        ):  # one controller per feature, on the shared base
+        # one controller per feature, on the shared base
+        for controller in FamilyPortal.__subclasses__():
             for _name, method in controller.__dict__.items():
                 routing = getattr(method, "original_routing", None)
                 for route in (routing or {}).get("routes", ()):
@@ -225,10 +224,11 @@ class TestPortalBadInput(LivePlanningCase):
                         )
         self.assertGreaterEqual(len(routes), 8)
         for route, methods in sorted(routes):
+            # the attachment of one's own conversation too
             for ids in (
                 {"message_id": self.message_a.id},
                 {},
-            ):  # the attachment of one's own conversation too
+            ):
                 if ids and set(re.findall(r"<int:(\w+)>", route)) <= set(ids):
                     continue  # every id of the URL would be a real one
                 url = re.sub(
@@ -451,9 +451,8 @@ class TestPortalBadInput(LivePlanningCase):
         self.assertNotIn(self.child_b1.first_name, errors[7])
         self.assertEqual(errors[8], "Un jour à réserver n'a pas de date.")
         self.assertIsNone(errors[9])
-        self.assertEqual(
-            len(self.cart_a.line_ids), 2
-        )  # the line already there and the good one
+        # the line already there and the good one
+        self.assertEqual(len(self.cart_a.line_ids), 2)
 
         reservation_b = (
             self.env["family.reservation"]
@@ -606,9 +605,8 @@ class TestRecapBadRequests(ReservationCommon):
             },
         )
         self.assertEqual(cart.line_ids.reservation_id, own)
-        self.assertNotIn(
-            "19/11/2025", refused
-        )  # nothing said about the other family's day
+        # nothing said about the other family's day
+        self.assertNotIn("19/11/2025", refused)
 
         # a recordset of the other family, as the parent's own code could pass it
         results = cart.add_cancellations(other.with_user(self.parent_a))

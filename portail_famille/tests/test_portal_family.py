@@ -246,9 +246,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         tomorrow = (date.today() + timedelta(days=1)).isoformat()
         response = self._post(url + "/vaccine", {"vaccine": "mmr", "date": tomorrow})
         self.assertEqual(response.status_code, 400)
-        self.assertIn(
-            tomorrow[8:10] + "/" + tomorrow[5:7], response.text
-        )  # the refused date is named
+        # the refused date is named
+        self.assertIn(tomorrow[8:10] + "/" + tomorrow[5:7], response.text)
         self.assertFalse(sheet.vaccine_ids)
         response = self._post(
             url + "/vaccine", {"vaccine": "mmr", "date": "2019-05-01"}
@@ -323,9 +322,8 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         self.assertEqual(change.state, "pending")
         self.assertIn("Léonie", change.summary)
         self.assertIn("École Jules Ferry", change.summary)
-        self.assertIn(
-            "attente", self.url_open("/my/children/%s" % child.id).text
-        )  # "waiting for the town's check"
+        # "waiting for the town's check"
+        self.assertIn("attente", self.url_open("/my/children/%s" % child.id).text)
 
         # staff refuse: the reason is asked, then told to the family by e-mail
         action = change.with_user(self.agent).action_refuse()
@@ -575,6 +573,5 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
             )["pending"],
             history,
         )
-        self.assertNotIn(
-            self.child_b1.first_name, history
-        )  # another family's registration
+        # another family's registration
+        self.assertNotIn(self.child_b1.first_name, history)

@@ -101,9 +101,8 @@ class TestPortalNewsDocuments(HttpCase, FamilyCommon):
         self.assertEqual(len(re.findall(r"<article ", first)), 20)
         self.assertIn('href="/my/news/page/2"', first)
         second = self.url_open("/my/news/page/2").text
-        total = len(
-            self.env["family.news"]._get_current()
-        )  # with the demo town's own news
+        # with the demo town's own news
+        total = len(self.env["family.news"]._get_current())
         self.assertEqual(len(re.findall(r"<article ", second)), total - 20)
         self.assertEqual(len(set(re.findall(r"Nouvelle n°\d\d", first + second))), 24)
         self.assertEqual(

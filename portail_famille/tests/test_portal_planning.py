@@ -66,9 +66,8 @@ class LivePlanningCase(HttpCase, FamilyCommon):
         # a Wednesday three weeks ahead (open), and the next Wednesday within 6 days
         # (locked)
         cls.open_day = today + timedelta(days=21 + (2 - today.weekday()) % 7)
-        cls.locked_day = today + timedelta(
-            days=(2 - today.weekday()) % 7
-        )  # today when it is a Wednesday
+        # today when it is a Wednesday
+        cls.locked_day = today + timedelta(days=(2 - today.weekday()) % 7)
 
     def _key(self, registration, day):
         return "%s-%s-%s" % (registration.id, self.unit_live.id, day.isoformat())
@@ -93,18 +92,18 @@ class TestPortalPlanning(LivePlanningCase):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self.url_open(self._week_url(self.child_a1, self.open_day))
         self.assertEqual(page.status_code, 200)
+        # the views, in the town's language
         for label in (
             "Mois",
             "Quinzaine",
             "Semaine",
-        ):  # the views, in the town's language
+        ):
             self.assertIn(">%s</a>" % label, page.text)
         key = self._key(self.reg_a1, self.open_day)
         self.assertIn('value="%s"' % key, page.text)
         self.assertIn("CL Mercredis (live)", page.text)
-        self.assertNotIn(
-            self.child_b1.first_name, page.text
-        )  # only this family's children are offered
+        # only this family's children are offered
+        self.assertNotIn(self.child_b1.first_name, page.text)
 
         response = self._post(
             "/my/planning",
@@ -129,9 +128,8 @@ class TestPortalPlanning(LivePlanningCase):
 
         done = self._post("/my/recap/confirm", {})
         self.assertEqual(done.status_code, 200)
-        self.assertIn(
-            "text-success", done.text
-        )  # the line's result, with its check mark
+        # the line's result, with its check mark
+        self.assertIn("text-success", done.text)
         reservation = self.env["family.reservation"].search(
             [("child_id", "=", self.child_a1.id)]
         )
@@ -178,9 +176,8 @@ class TestPortalPlanning(LivePlanningCase):
                 re.search(r'value="%s"(?![^>]*disabled)' % locked_key, page.text)
             )
             limit = self.locked_day - timedelta(days=6)
-            self.assertIn(
-                limit.strftime("%d/%m/%Y"), page.text
-            )  # the reason names the last day to book
+            # the reason names the last day to book
+            self.assertIn(limit.strftime("%d/%m/%Y"), page.text)
         response = self._post(
             "/my/planning",
             {

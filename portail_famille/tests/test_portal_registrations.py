@@ -97,9 +97,8 @@ class TestPortalRegistrations(HttpCase, FamilyCommon):
             r'id="pf-activity-%s".*?</select>' % self.child_a1.id, page, re.S
         ).group(0)
         self.assertNotIn('value="%s"' % self.act_open.id, select_a1)
-        self.assertIn(
-            "Atelier théâtre (open)", page
-        )  # listed among Léa's registrations, still offered to Tom
+        # listed among Léa's registrations, still offered to Tom
+        self.assertIn("Atelier théâtre (open)", page)
 
     def test_bad_registration_forms_are_refused_next_to_the_field(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

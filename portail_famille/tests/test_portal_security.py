@@ -188,9 +188,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             if "GET" in methods:
                 response = self.url_open(url)
                 self._assert_nothing_of_family_a(response, "GET %s" % url)
-                if re.search(
-                    r"<int:(?!page>)", route
-                ):  # an id of the first family in the URL
+                # an id of the first family in the URL
+                if re.search(r"<int:(?!page>)", route):
                     self.assertEqual(response.status_code, 404, "GET %s" % url)
             if "POST" in methods:
                 response = self.url_open(

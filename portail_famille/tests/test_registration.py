@@ -191,10 +191,11 @@ class TestRegistration(FamilyCommon):
             self.assertRaisesRegex(UserError, "Choisissez une activité"),
         ):
             self._portal_request(self.child_a1, self.act_restaurant)
+        # the model's own rule, any route
         with (
             freeze_time("2025-08-21"),
             self.assertRaises(ValidationError),
-        ):  # the model's own rule, any route
+        ):
             self.env["family.registration"].with_user(self.parent_a).sudo().create(
                 {"child_id": self.child_a1.id, "activity_id": self.act_restaurant.id}
             )

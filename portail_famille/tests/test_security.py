@@ -226,9 +226,8 @@ class TestSecurity(FamilyCommon):
                 self.sheet_b.with_user(self.parent_a),
                 {"vaccine": "dtp", "date": "2018-09-01"},
             )
-        with self.assertRaises(
-            ValidationError
-        ):  # another family's child on the parent's own document
+        # another family's child on the parent's own document
+        with self.assertRaises(ValidationError):
             self.env["family.document"].with_user(self.parent_a)._portal_upload(
                 self.household_a.with_user(self.parent_a),
                 {

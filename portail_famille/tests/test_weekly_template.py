@@ -116,9 +116,8 @@ class TestWeeklyTemplate(ReservationCommon):
         )
 
     def test_template_checks(self):
-        with self.assertRaises(
-            ValidationError
-        ):  # Tuesday: the Wednesday activity does not run
+        # Tuesday: the Wednesday activity does not run
+        with self.assertRaises(ValidationError):
             self._template(
                 self.reg_a1_wed, "2025-11-12", "2025-11-26", [(1, self.unit_wed)]
             )
