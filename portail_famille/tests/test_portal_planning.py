@@ -136,6 +136,16 @@ class TestPortalPlanning(LivePlanningCase):
         self.assertEqual(reservation.date, self.open_day)
         self.assertEqual(reservation.price_unit, 4.0)
         self.assertFalse(cart.line_ids)
+        # "Terminer" again (a second tab): the recap says it is empty, nothing changes
+        again = self._post("/my/recap/confirm", {})
+        self.assertTrue(again.url.endswith("/my/recap"), again.url)
+        self.assertIn("rien à terminer", again.text)
+        self.assertEqual(
+            self.env["family.reservation"].search_count(
+                [("child_id", "=", self.child_a1.id)]
+            ),
+            1,
+        )
 
         # the planning now shows the day ticked; unticking it puts a cancellation in the
         # recap
