@@ -6,7 +6,7 @@
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "website", "account", "payment"],
+    "depends": ["mail", "portal", "website", "account", "payment", "l10n_fr_account"],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
         "security/portail_famille_groups.xml",
@@ -38,6 +38,7 @@
         "views/website_templates.xml",
     ],
     "demo": [
+        "demo/account_chart_fr_demo.xml",
         "demo/portail_famille_demo.xml",
     ],
     "assets": {
