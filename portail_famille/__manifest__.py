@@ -16,6 +16,7 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/family_billing_data.xml",
         "wizard/family_refusal_wizard_views.xml",
         "report/family_registration_reports.xml",
         "report/family_registration_templates.xml",
@@ -34,12 +35,14 @@
         "views/family_change_request_views.xml",
         "views/family_message_views.xml",
         "views/family_news_views.xml",
+        "views/family_billing_run_views.xml",
         "views/portal_templates.xml",
         "views/website_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",
         "demo/portail_famille_demo.xml",
+        "demo/family_billing_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -80,7 +80,8 @@ class FamilyAbsence(models.Model):
                 ("date", ">=", absence.date_from),
                 ("date", "<=", absence.date_to),
                 ("state", "in", ("reserved", "absent_justified", "absent_unjustified")),
-                ("invoiced", "=", False),
+                # staff may still justify an invoiced day: the next billing run credits it
+                *([] if self.env.user._is_internal() else [("invoiced", "=", False)]),
             ])
             reservations.write({
                 "state": "absent_justified" if absence.justified else "absent_unjustified",
