@@ -2,6 +2,7 @@ import logging
 import threading
 from collections import defaultdict
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models, modules
@@ -267,6 +268,7 @@ class FamilyBillingRun(models.Model):
     def _bill_households(self, households, new_days, corrections, billing):
         """Create, post and queue for sending the invoices and credit notes of ``households``; mark the days.
         Returns the result lines' values. Raises on the first household that cannot be billed."""
+        self._lock_days(households, new_days, corrections)
         move_vals, links, owners = [], [], []
         for household in households:
             invoice_groups = list(new_days.get(household.id, ()))
@@ -323,6 +325,26 @@ class FamilyBillingRun(models.Model):
                 message=False if sent else _("Posted but not sent: the household has no e-mail address."),
             ))
         return results
+
+    def _lock_days(self, households, new_days, corrections):
+        """Lock the days about to be billed: a second run billing them at the same moment is refused (it
+        would bill them twice) instead of waiting; the household is reported and billed by a later run."""
+        ids = [
+            reservation_id for household in households
+            for group in (*new_days.get(household.id, ()), *corrections.get(household.id, ()))
+            for reservation_id in group["reservation_ids"]
+        ]
+        if not ids:
+            return
+        try:
+            self.env.cr.execute(SQL(
+                "SELECT id FROM family_reservation WHERE id = ANY(%s) FOR UPDATE NOWAIT", ids,
+            ))
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
+            raise UserError(_(
+                "these days are being billed by another billing run right now; run the billing again once it "
+                "is finished (nothing is billed twice)."
+            )) from None
 
     def _line_vals(self, household, result, moves=None, sent=False, message=False):
         amount = sum(move.amount_total_signed for move in moves) if moves else 0.0
