@@ -52,5 +52,6 @@
             "portail_famille/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "_post_init_hook",
     "application": True,
 }

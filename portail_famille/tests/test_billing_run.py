@@ -46,6 +46,22 @@ class TestBillingRun(BillingCommon):
         self.assertEqual(company.chart_template, "fr")
         self.assertEqual(company.account_fiscal_country_id.code, "FR")
 
+    def test_demo_town_has_a_living_account(self):
+        """The demo's last months are billed: invoices paid by card, direct debit, cheque or cash, one unpaid,
+        a credit note against an invoice, all in euros."""
+        runs = self.env["family.billing.run"].search([("state", "in", ("done", "error"))])
+        self.assertTrue(runs, "the demo town has no billing history")
+        moves = runs.line_ids.move_ids
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        self.assertEqual(set(moves.mapped("state")), {"posted"})
+        self.assertEqual(set(moves.currency_id.mapped("name")), {"EUR"})
+        self.assertIn("paid", invoices.mapped("payment_state"))
+        self.assertIn("not_paid", invoices.mapped("payment_state"))
+        refunds = moves.filtered(lambda move: move.move_type == "out_refund")
+        self.assertTrue(refunds.reversed_entry_id)
+        billed_days = self.env["family.reservation"].search_count([("invoice_line_id", "in", invoices.line_ids.ids)])
+        self.assertEqual(billed_days, int(sum(invoices.invoice_line_ids.mapped("quantity"))))
+
     @freeze_time("2026-01-05")
     def test_one_invoice_per_household_with_a_line_per_child_and_unit(self):
         meals = self._book_days(self.reg_a1_resto, ["2025-12-01", "2025-12-02", "2025-12-04"])
@@ -204,6 +220,18 @@ class TestBillingRun(BillingCommon):
         with freeze_time("2026-02-03"):
             meal.with_user(self.agent).action_mark_attended()
         self.assertEqual(meal.state, "attended")
+
+    def test_only_staff_justify_an_absence_on_an_invoiced_day(self):
+        with freeze_time("2026-01-05"):
+            meals = self._book_days(self.reg_a1_resto, ["2025-12-01", "2025-12-02"])
+            self._run("2025-12-01")
+        with freeze_time("2026-01-10"):
+            absence = self.env["family.absence"].with_user(self.parent_a)._portal_declare(
+                self.child_a1.with_user(self.parent_a), {"date_from": "2025-12-02", "date_to": "2025-12-02"})
+            self.assertEqual(meals[1].state, "reserved")  # a family's declaration leaves a billed day alone
+            absence.with_user(self.agent).justified = True
+        self.assertEqual(meals[1].state, "absent_justified")
+        self.assertEqual(meals[0].state, "reserved")
 
     @freeze_time("2026-04-02")
     def test_a_month_without_reservations_has_nothing_to_bill(self):
