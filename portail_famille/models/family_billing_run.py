@@ -95,12 +95,12 @@ class FamilyBillingRun(models.Model):
                 "Billing of %(month)s", month=format_date(self.env, run.date_from, date_format="MMMM yyyy")
             ) if run.date_from else _("New billing run")
 
-    @api.depends("line_ids.result", "line_ids.sent", "household_total")
+    @api.depends("line_ids.result", "line_ids.sent", "line_ids.household_id", "household_total")
     def _compute_counters(self):
         for run in self:
             results = run.line_ids.mapped("result")
-            run.household_done = len(results)
-            run.progress = 100.0 * len(results) / run.household_total if run.household_total else 0.0
+            run.household_done = len(run.line_ids.household_id)
+            run.progress = 100.0 * run.household_done / run.household_total if run.household_total else 0.0
             run.invoice_count = sum(result in ("invoice", "invoice_refund") for result in results)
             run.refund_count = sum(result in ("refund", "invoice_refund") for result in results)
             run.nothing_count = results.count("nothing")
@@ -143,13 +143,16 @@ class FamilyBillingRun(models.Model):
     def _run(self):
         self.ensure_one()
         self.state = "running"
-        self.line_ids.unlink()
+        # run again: the households billed by an earlier pass keep their result, the others are redone
+        kept = self.line_ids.filtered(lambda line: line.result not in ("error", "nothing"))
+        (self.line_ids - kept).unlink()
         activities = self.activity_ids or self._billable_activities(self.date_from, self.date_to)
         new_days = self._read_new_days(activities)
         corrections = self._read_corrections(activities)
         households = self._read_households(activities) | set(new_days) | set(corrections)
-        self.household_total = len(households)
-        if not households:
+        households -= set(kept.household_id.ids) - set(new_days) - set(corrections)
+        self.household_total = len(households | set(kept.household_id.ids))
+        if not households and not kept:
             self.write({"state": "done", "summary": _(
                 "Nothing to bill for %(month)s: no reservation of these activities in that month.",
                 month=self._month_label(),

@@ -161,6 +161,9 @@ class TestBillingRun(BillingCommon):
         self.assertEqual(run.state, "done")
         self.assertEqual(len(self._invoices(self.household_b)), 1)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
+        # the run keeps the invoice of its first pass and adds the household billed now
+        self.assertEqual(run.line_ids.move_ids, self._invoices(self.household_a) | self._invoices(self.household_b))
+        self.assertEqual((run.invoice_count, run.household_done, run.progress), (2, 2, 100.0))
 
     @freeze_time("2026-01-05")
     def test_a_product_without_income_account_is_reported(self):
