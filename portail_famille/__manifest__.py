@@ -9,7 +9,7 @@
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "website", "account"],
+    "depends": ["mail", "portal", "website", "account", "l10n_fr_account"],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
         "security/portail_famille_groups.xml",
@@ -19,6 +19,7 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/family_billing_data.xml",
         "wizard/family_refusal_wizard_views.xml",
         "report/family_registration_reports.xml",
         "report/family_registration_templates.xml",
@@ -37,6 +38,7 @@
         "views/family_change_request_views.xml",
         "views/family_message_views.xml",
         "views/family_news_views.xml",
+        "views/family_billing_run_views.xml",
         "views/portal_templates.xml",
         "views/portal_planning_templates.xml",
         "views/portal_recap_templates.xml",
@@ -50,7 +52,9 @@
         "views/website_templates.xml",
     ],
     "demo": [
+        "demo/account_chart_fr_demo.xml",
         "demo/portail_famille_demo.xml",
+        "demo/family_billing_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [
@@ -60,5 +64,6 @@
             "portail_famille/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "_post_init_hook",
     "application": True,
 }

@@ -3,11 +3,14 @@ from . import family_upload_mixin
 
 # isort: split
 from . import (
+    account_analytic_account,
     family_absence,
     family_activity,
     family_activity_day,
     family_activity_unit,
     family_authorized_person,
+    family_billing_run,
+    family_billing_run_line,
     family_booking_cart,
     family_booking_cart_line,
     family_change_request,

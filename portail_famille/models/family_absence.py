@@ -117,7 +117,13 @@ class FamilyAbsence(models.Model):
                         "in",
                         ("reserved", "absent_justified", "absent_unjustified"),
                     ),
-                    ("invoiced", "=", False),
+                    # staff may still justify an invoiced day: the next billing run
+                    # credits it
+                    *(
+                        []
+                        if self.env.user._is_internal()
+                        else [("invoiced", "=", False)]
+                    ),
                 ]
             )
             reservations.write(

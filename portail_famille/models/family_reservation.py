@@ -93,6 +93,20 @@ class FamilyReservation(models.Model):
     absence_id = fields.Many2one(
         "family.absence", ondelete="set null", index="btree_not_null", readonly=True
     )
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The invoice line that billed this day (set by the monthly billing).",
+    )
+    billed_amount = fields.Monetary(
+        readonly=True,
+        copy=False,
+        help="What the invoices and credit notes bill for this day so far; a change "
+        "of state or price after invoicing is corrected by the next billing run.",
+    )
 
     def init(self):
         # one active reservation per child, activity and day, enforced by the database
@@ -760,7 +774,7 @@ class FamilyReservation(models.Model):
         label = self._day_label(self.date)
         if self.state == "cancelled":
             return _("%(day)s: this reservation is already cancelled.", day=label)
-        if self.invoiced:
+        if self.invoiced and not override:
             return _(
                 "%(day)s: this day is already invoiced and cannot be cancelled.",
                 day=label,
@@ -825,13 +839,6 @@ class FamilyReservation(models.Model):
                     state=dict(self._fields["state"]._description_selection(self.env))[
                         wrong[0].state
                     ],
-                )
-            )
-        if self.filtered("invoiced"):
-            raise UserError(
-                _(
-                    "%(day)s is already invoiced.",
-                    day=self._day_label(self.filtered("invoiced")[0].date),
                 )
             )
         self.write({"state": state})
@@ -931,22 +938,38 @@ class FamilyReservation(models.Model):
               FROM family_reservation r
               JOIN family_activity a ON a.id = r.activity_id
              WHERE r.household_id = %s AND r.date BETWEEN %s AND %s
-               AND (r.state IN ('reserved', 'attended')
-                    OR (r.state = 'absent_unjustified'
-                        AND a.absence_billing IN ('all', 'unjustified'))
-                    OR (r.state = 'absent_justified' AND a.absence_billing = 'all'))
+               AND %s
                %s
              GROUP BY r.child_id
             """,
             household.id,
             month_start,
             month_end,
+            self._billable_sql(),
             SQL("AND r.child_id = %s", child.id) if child else SQL(""),
         )
         self.env.cr.execute(query)
         costs = defaultdict(float, dict(self.env.cr.fetchall()))
         costs["total"] = sum(costs.values())
         return costs
+
+    # ------------------------------------------------ billing (see family.billing.run)
+    @api.model
+    def _billable_sql(self, reservation="r", activity="a"):
+        """The SQL condition "this day is billed", on a reservation row aliased
+        ``reservation`` joined to its activity aliased ``activity``: booked and attended
+        days; absences as the activity's ``absence_billing`` says. The one place this
+        rule is written (costs shown to families, invoices)."""
+        r, a = SQL.identifier(reservation), SQL.identifier(activity)
+        return SQL(
+            """(%(r)s.state IN ('reserved', 'attended')
+                OR (%(r)s.state = 'absent_unjustified'
+                    AND %(a)s.absence_billing IN ('all', 'unjustified'))
+                OR (%(r)s.state = 'absent_justified'
+                    AND %(a)s.absence_billing = 'all'))""",
+            r=r,
+            a=a,
+        )
 
 
 class _BulkPricing:

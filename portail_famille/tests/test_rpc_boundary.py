@@ -217,6 +217,20 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         cls.day_row = env["family.activity.day"].search(
             [("activity_id", "=", cls.act_restaurant.id)], limit=1
         )
+        cls.billing_run = env["family.billing.run"].create({"month": "2026-01-01"})
+        cls.billing_line_a, cls.billing_line_b = pair(
+            "family.billing.run.line",
+            {
+                "run_id": cls.billing_run.id,
+                "household_id": cls.household_a.id,
+                "result": "nothing",
+            },
+            {
+                "run_id": cls.billing_run.id,
+                "household_id": cls.household_b.id,
+                "result": "nothing",
+            },
+        )
 
     # -------------------------------------------------------------- the plan, per model
     def _plan(self):
@@ -446,6 +460,16 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                     "res_model": "family.registration",
                     "res_ids": self.pending_registration_a.ids,
                     "reason": "x",
+                },
+            ),
+            "family.billing.run": (self.billing_run, None, {"month": "2026-02-01"}),
+            "family.billing.run.line": (
+                self.billing_line_a,
+                self.billing_line_b,
+                {
+                    "run_id": self.billing_run.id,
+                    "household_id": a.id,
+                    "result": "invoice",
                 },
             ),
         }
