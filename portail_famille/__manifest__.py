@@ -9,7 +9,14 @@
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "website", "account", "l10n_fr_account"],
+    "depends": [
+        "mail",
+        "portal",
+        "website",
+        "account",
+        "l10n_fr_account",
+        "payment_payfip",
+    ],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
         "security/portail_famille_groups.xml",

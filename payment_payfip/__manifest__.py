@@ -1,0 +1,20 @@
+{
+    "name": "Payment Provider: PayFiP",
+    "summary": "PayFiP, the DGFiP's online payment service for French public bodies",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Payment Providers",
+    "website": "https://github.com/portail-famille/portail_famille",
+    "author": "Portail Famille",
+    "license": "LGPL-3",
+    "depends": ["payment", "account_payment"],
+    "external_dependencies": {"python": ["eopayment"]},
+    "data": [
+        "views/payment_payfip_templates.xml",
+        "views/payment_provider_views.xml",
+        "data/payment_provider_data.xml",
+        "data/ir_cron_data.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
+    "installable": True,
+}
