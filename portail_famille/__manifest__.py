@@ -9,7 +9,15 @@
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "website", "account", "l10n_fr_account"],
+    "depends": [
+        "mail",
+        "portal",
+        "website",
+        "account",
+        "l10n_fr_account",
+        # OCA bank-payment (requirements-oca.txt): SEPA mandates and pain.008 orders
+        "account_banking_sepa_direct_debit",
+    ],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
         "security/portail_famille_groups.xml",
@@ -39,6 +47,7 @@
         "views/family_message_views.xml",
         "views/family_news_views.xml",
         "views/family_billing_run_views.xml",
+        "views/family_household_direct_debit_views.xml",
         "views/portal_templates.xml",
         "views/portal_planning_templates.xml",
         "views/portal_recap_templates.xml",
@@ -50,11 +59,13 @@
         "views/portal_document_templates.xml",
         "views/portal_accessibility_templates.xml",
         "views/website_templates.xml",
+        "views/portal_direct_debit_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",
         "demo/portail_famille_demo.xml",
         "demo/family_billing_demo.xml",
+        "demo/family_sepa_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [
