@@ -16,6 +16,8 @@
         "account",
         "l10n_fr_account",
         "payment_payfip",
+        # OCA bank-payment (requirements-oca.txt): SEPA mandates and pain.008 orders
+        "account_banking_sepa_direct_debit",
     ],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
@@ -46,6 +48,7 @@
         "views/family_message_views.xml",
         "views/family_news_views.xml",
         "views/family_billing_run_views.xml",
+        "views/family_household_direct_debit_views.xml",
         "views/portal_templates.xml",
         "views/portal_planning_templates.xml",
         "views/portal_recap_templates.xml",
@@ -57,11 +60,13 @@
         "views/portal_document_templates.xml",
         "views/portal_accessibility_templates.xml",
         "views/website_templates.xml",
+        "views/portal_direct_debit_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",
         "demo/portail_famille_demo.xml",
         "demo/family_billing_demo.xml",
+        "demo/family_sepa_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -55,7 +55,8 @@ ensure_odoo() {
 ensure_venv() {
     local stamp="$VENV/.requirements.sha1"
     local want
-    want="$(cat "$PROJECT_DIR/requirements.txt" "$PROJECT_DIR/requirements-dev.txt" | sha1sum | cut -d' ' -f1)"
+    want="$(cat "$PROJECT_DIR/requirements.txt" "$PROJECT_DIR/requirements-dev.txt" \
+        "$PROJECT_DIR/requirements-oca.txt" | sha1sum | cut -d' ' -f1)"
     if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
@@ -65,6 +66,10 @@ ensure_venv() {
     "$PY" -m pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
     "$PY" -m pip install -q --no-build-isolation -r "$PROJECT_DIR/requirements-dev.txt" \
         || die "pip install failed (see above)."
+    # OCA's addons (requirements-oca.txt): their wheels require an `odoo` distribution
+    # that PyPI does not have, hence --no-deps (their own dependencies are pinned there).
+    "$PY" -m pip install -q --no-deps -r "$PROJECT_DIR/requirements-oca.txt" \
+        || die "pip install of OCA's addons failed (see above)."
     echo "$want" > "$stamp"
 }
 
@@ -171,11 +176,20 @@ pg_stop() {
     as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' -m fast stop >/dev/null" || true
 }
 
+# The OCA wheels (requirements-oca.txt) install their modules into the venv's
+# site-packages/odoo/addons: that folder goes on the addons path after Odoo's own.
+oca_addons_dir() {
+    "$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/odoo/addons")'
+}
+
 write_odoo_conf() {
     mkdir -p "$LOCAL_DIR/filestore"
+    local oca
+    oca="$(oca_addons_dir)"
+    [ -d "$oca" ] || die "OCA's addons are missing from $oca: remove $VENV/.requirements.sha1 and run this again."
     cat > "$ODOO_CONF" <<CONF
 [options]
-addons_path = $ODOO_HOME/odoo/addons,$ODOO_HOME/addons,$PROJECT_DIR
+addons_path = $ODOO_HOME/odoo/addons,$ODOO_HOME/addons,$oca,$PROJECT_DIR
 data_dir = $LOCAL_DIR/filestore
 db_host = $PGSOCK_DIR
 db_port = $PG_PORT

@@ -2,6 +2,7 @@ from . import (
     absence,
     accessibility,
     child,
+    direct_debit,
     document,
     family_file,
     message,

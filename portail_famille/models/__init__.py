@@ -4,6 +4,7 @@ from . import family_upload_mixin
 # isort: split
 from . import (
     account_analytic_account,
+    account_banking_mandate,
     family_absence,
     family_activity,
     family_activity_day,
@@ -33,5 +34,6 @@ from . import (
     family_weekly_template,
     family_weekly_template_line,
     res_partner,
+    res_partner_bank,
     res_users,
 )

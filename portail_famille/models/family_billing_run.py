@@ -835,6 +835,9 @@ class _BillingContext:
             "currency_id": self.run.company_id.currency_id.id,
             "invoice_origin": self.run.name,
             "invoice_line_ids": lines,
+            # SEPA direct debit: the household's payment mode and valid mandate, so
+            # that the invoice is collected by the next debit order
+            **household._direct_debit_move_vals(move_type, self.run.company_id),
         }
         if reversed_move_id:
             original = self.env["account.move"].browse(reversed_move_id)

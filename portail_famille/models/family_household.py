@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class FamilyHousehold(models.Model):
@@ -290,7 +290,171 @@ class FamilyHousehold(models.Model):
         history.sort(key=lambda item: item["date"], reverse=True)
         return history[:limit]
 
+    # ------------------------------------------------------------------ direct debit
+    # SEPA direct debit with OCA's bank-payment addons: the household (a partner) has
+    # its bank accounts, its mandates (account.banking.mandate) and its customer
+    # payment mode (account_payment_partner, per company); staff run them from the
+    # household's form, parents read them on /my/direct-debit.
+
+    def _is_direct_debit(self, company=None):
+        """True when the household's invoices are collected by SEPA direct debit: its
+        customer payment mode is a direct debit and it has a valid mandate. Hook for the
+        portal's payment pages: such a household is not prompted to pay by card."""
+        self.ensure_one()
+        partner = self.sudo().partner_id.with_company(company or self.env.company)
+        return bool(
+            partner.customer_payment_mode_id.payment_method_id.mandate_required
+            and partner.valid_mandate_id
+        )
+
+    def _direct_debit_move_vals(self, move_type, company):
+        """The payment mode and mandate of a new invoice of the household (values for
+        account.move.create): set for a household on direct debit, so that the invoice
+        is collected by the next debit order."""
+        self.ensure_one()
+        if move_type != "out_invoice" or not self._is_direct_debit(company):
+            return {}
+        partner = self.sudo().partner_id.with_company(company)
+        return {
+            "payment_mode_id": partner.customer_payment_mode_id.id,
+            "mandate_id": partner.valid_mandate_id.id,
+        }
+
+    @staticmethod
+    def _mask_iban(acc_number):
+        """An IBAN as the portal shows it: the country and check digits and the last
+        three characters, the rest hidden."""
+        iban = (acc_number or "").replace(" ", "")
+        if len(iban) < 8:
+            return "•" * len(iban)
+        return "%s •••• •••• %s" % (iban[:4], iban[-3:])
+
+    def _get_direct_debit_values(self):
+        """What the parent's page "Mes prélèvements" shows, read for the household of
+        the caller (who must be able to read it): the mandate in force or the latest
+        one (reference, masked IBAN, signature date, state), whether the invoices are
+        debited, the open invoices to be debited with their due dates, and whether a
+        request for a mandate is waiting at the billing service."""
+        self.ensure_one()
+        self.check_access("read")
+        # sudo: parents do not read mandates, bank accounts nor invoices' payment
+        # modes; what is shown is the household's own
+        household_sudo = self.sudo()
+        partner_sudo = household_sudo.partner_id.with_company(self.env.company)
+        mandates_sudo = (
+            self.env["account.banking.mandate"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", partner_sudo.id),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                order="signature_date desc, id desc",
+            )
+        )
+        mandate_sudo = partner_sudo.valid_mandate_id or mandates_sudo[:1]
+        states = dict(mandate_sudo._fields["state"]._description_selection(self.env))
+        mandate = None
+        if mandate_sudo:
+            mandate = {
+                "reference": mandate_sudo.unique_mandate_reference,
+                "iban": self._mask_iban(mandate_sudo.partner_bank_id.acc_number),
+                "signature_date": mandate_sudo.signature_date,
+                "state": mandate_sudo.state,
+                "state_label": states.get(mandate_sudo.state, ""),
+            }
+        invoices_sudo = self.env["account.move"]
+        if mandate_sudo.state == "valid":
+            invoices_sudo = (
+                self.env["account.move"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "=", partner_sudo.id),
+                        ("move_type", "=", "out_invoice"),
+                        ("state", "=", "posted"),
+                        ("payment_state", "in", ("not_paid", "partial")),
+                        ("mandate_id", "!=", False),
+                        ("company_id", "=", self.env.company.id),
+                    ],
+                    order="invoice_date_due, id",
+                )
+            )
+        return {
+            "mandate": mandate,
+            "is_direct_debit": self._is_direct_debit(),
+            "schedule": [
+                {
+                    "name": invoice.name,
+                    "date_due": invoice.invoice_date_due,
+                    "amount": invoice.amount_residual,
+                    "currency": invoice.currency_id,
+                }
+                for invoice in invoices_sudo
+            ],
+            "request_pending": bool(self._direct_debit_open_request()),
+        }
+
+    def _direct_debit_open_request(self):
+        return (
+            self.env["family.message"]
+            .sudo()
+            .search(
+                [
+                    ("household_id", "=", self.id),
+                    ("service", "=", "billing"),
+                    ("state", "=", "open"),
+                    ("subject", "=", _("Request for a direct debit mandate")),
+                ],
+                limit=1,
+            )
+        )
+
+    def _portal_request_direct_debit(self, note=""):
+        """A parent asks to pay by direct debit: a message to the billing service,
+        which sends the mandate to sign. Refused when the household already pays by
+        direct debit or a request is already waiting."""
+        self.ensure_one()
+        self.check_access("read")
+        if self._is_direct_debit():
+            raise UserError(_("Your invoices are already paid by direct debit."))
+        if self._direct_debit_open_request():
+            raise UserError(
+                _(
+                    "Your request for a direct debit mandate is already with the "
+                    "billing service: it will answer you in your messages."
+                )
+            )
+        body = _(
+            "We would like to pay our invoices by SEPA direct debit: please send us "
+            "the mandate to sign."
+        )
+        note = (note or "").strip()[:2000]
+        if note:
+            body = "%s\n\n%s" % (body, note)
+        return self.env["family.message"]._portal_create(
+            self,
+            "billing",
+            "change",
+            _("Request for a direct debit mandate"),
+            body,
+            [],
+        )
+
     # ------------------------------------------------------------------ actions
+    def action_view_mandates(self):
+        """The household's SEPA mandates (OCA's list), a new one for its partner."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_banking_mandate.mandate_action"
+        )
+        action["domain"] = [("partner_id", "=", self.partner_id.id)]
+        action["context"] = {
+            "default_partner_id": self.partner_id.id,
+            "search_default_partner_id": self.partner_id.id,
+        }
+        return action
+
     def action_view_registrations(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
