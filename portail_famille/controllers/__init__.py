@@ -1,6 +1,7 @@
 from . import (
     absence,
     accessibility,
+    attestation,
     child,
     document,
     family_file,

@@ -4,6 +4,8 @@ from . import family_upload_mixin
 # isort: split
 from . import (
     account_analytic_account,
+    account_move,
+    account_move_line,
     family_absence,
     family_activity,
     family_activity_day,
@@ -32,6 +34,7 @@ from . import (
     family_vaccine,
     family_weekly_template,
     family_weekly_template_line,
+    res_company,
     res_partner,
     res_users,
 )
