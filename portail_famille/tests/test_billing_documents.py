@@ -1,3 +1,4 @@
+import html as html_lib
 import io
 import re
 
@@ -15,7 +16,8 @@ def _text(html):
     """The words of an HTML page, tags removed and spaces collapsed."""
     if isinstance(html, bytes):
         html = html.decode()
-    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("\xa0", " ").split())
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+    return " ".join(text.replace("\xa0", " ").split())
 
 
 class BillingDocumentsCommon(BillingCommon):
