@@ -32,6 +32,10 @@
         "wizard/family_refusal_wizard_views.xml",
         "report/family_registration_reports.xml",
         "report/family_registration_templates.xml",
+        "report/family_billing_reports.xml",
+        "report/family_billing_templates.xml",
+        "wizard/family_attestation_wizard_views.xml",
+        "views/res_company_views.xml",
         "views/family_household_views.xml",
         "views/family_child_views.xml",
         "views/family_quotient_views.xml",
@@ -61,6 +65,7 @@
         "views/portal_accessibility_templates.xml",
         "views/website_templates.xml",
         "views/portal_direct_debit_templates.xml",
+        "views/portal_attestation_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",

@@ -1,6 +1,7 @@
 from . import (
     absence,
     accessibility,
+    attestation,
     child,
     direct_debit,
     document,

@@ -2,7 +2,7 @@ import base64
 
 from werkzeug.exceptions import NotFound
 
-from odoo import _
+from odoo import _, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_date
@@ -157,6 +157,18 @@ class FamilyPortal(CustomerPortal):
         last."""
         return portal_pager(
             url=url, total=total, page=page, step=step or self.family_items_per_page
+        )
+
+    @staticmethod
+    def _family_pdf_response(pdf, filename):
+        """The download of a PDF (a certificate, an attestation) named ``filename``."""
+        return request.make_response(
+            pdf,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(pdf)),
+                ("Content-Disposition", http.content_disposition(filename)),
+            ],
         )
 
     # ----------------------------------------------- reading and applying a posted form

@@ -110,12 +110,4 @@ class FamilyRegistrationPortal(FamilyPortal):
         pdf, _report_type = report_sudo._render_qweb_pdf(
             "portail_famille.action_report_registration_attestation", registration.ids
         )
-        filename = "attestation-%s.pdf" % registration.name
-        return request.make_response(
-            pdf,
-            headers=[
-                ("Content-Type", "application/pdf"),
-                ("Content-Length", len(pdf)),
-                ("Content-Disposition", http.content_disposition(filename)),
-            ],
-        )
+        return self._family_pdf_response(pdf, "attestation-%s.pdf" % registration.name)

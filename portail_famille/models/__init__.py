@@ -5,6 +5,8 @@ from . import family_upload_mixin
 from . import (
     account_analytic_account,
     account_banking_mandate,
+    account_move,
+    account_move_line,
     family_absence,
     family_activity,
     family_activity_day,
@@ -33,6 +35,7 @@ from . import (
     family_vaccine,
     family_weekly_template,
     family_weekly_template_line,
+    res_company,
     res_partner,
     res_partner_bank,
     res_users,

@@ -137,6 +137,17 @@ class FamilyActivity(models.Model):
             "medical certificate is not)."
         ),
     )
+    childcare_tax_credit = fields.Boolean(
+        string="Childcare (Tax Credit)",
+        compute="_compute_childcare_tax_credit",
+        store=True,
+        readonly=False,
+        help=(
+            "Childcare of children under 6, counted in the yearly attestation of "
+            "childcare costs for the tax credit (leisure centres, ALAE, early "
+            "childhood). Meals and transport are not childcare costs."
+        ),
+    )
     registration_ids = fields.One2many(
         "family.registration", "activity_id", string="Registrations"
     )
@@ -152,6 +163,15 @@ class FamilyActivity(models.Model):
             "The number of places cannot be negative.",
         ),
     ]
+
+    @api.depends("kind")
+    def _compute_childcare_tax_credit(self):
+        for activity in self:
+            activity.childcare_tax_credit = activity.kind not in (
+                "restaurant",
+                "bus",
+                False,
+            )
 
     def _compute_registration_count(self):
         groups = self.env["family.registration"]._read_group(

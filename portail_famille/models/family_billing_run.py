@@ -799,11 +799,12 @@ class _BillingContext:
                         product=product.display_name,
                     )
                 )
+            days = self._days_label(group["dates"])
             name = "%s – %s – %s : %s" % (
                 self._child_name(group["child_id"]),
                 unit.name,
                 group["tariff_name"] or product.name,
-                self._days_label(group["dates"]),
+                days,
             )
             analytic = self.analytic.get(group["activity_id"])
             lines.append(
@@ -823,6 +824,10 @@ class _BillingContext:
                         "analytic_distribution": {str(analytic.id): 100}
                         if analytic
                         else False,
+                        "family_child_id": group["child_id"],
+                        "family_unit_id": unit.id,
+                        "family_activity_id": group["activity_id"],
+                        "family_days": days,
                     }
                 )
             )

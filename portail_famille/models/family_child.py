@@ -1,7 +1,9 @@
+from datetime import date
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from .family_upload_mixin import IMAGE_TYPES
@@ -214,3 +216,97 @@ class FamilyChild(models.Model):
             "res_id": self.health_sheet_id.id,
             "name": _("Health sheet of %(child)s", child=self.name),
         }
+
+    # ------------------------------------------------------------------ attestations
+    def _is_childcare_attestation_child(self, year):
+        """Under 6 on 1 January of ``year``, as the childcare tax credit counts it
+        (born on or after 1 January six years before)."""
+        self.ensure_one()
+        return bool(self.birth_date) and self.birth_date >= date(year - 6, 1, 1)
+
+    def _childcare_attestation_values(self, year):
+        """The child's childcare costs of ``year``: per activity counted for the tax
+        credit (not meals), what was invoiced in the year (less the credit notes) and
+        what of it is paid, each invoice's lines paid in proportion of the invoice."""
+        self.ensure_one()
+        # sudo: agents print attestations without reading the journals
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("family_child_id", "=", self.id),
+                    ("family_activity_id.childcare_tax_credit", "=", True),
+                    ("parent_state", "=", "posted"),
+                    ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+                    ("move_id.invoice_date", ">=", date(year, 1, 1)),
+                    ("move_id.invoice_date", "<=", date(year, 12, 31)),
+                ],
+                order="family_activity_id, id",
+            )
+        )
+        currency = self.env.company.currency_id
+        activities = {}
+        for line in lines:
+            move = line.move_id
+            sign = -1 if move.move_type == "out_refund" else 1
+            paid_ratio = (
+                1 - move.amount_residual / move.amount_total if move.amount_total else 1
+            )
+            totals = activities.setdefault(
+                line.family_activity_id, {"billed": 0.0, "paid": 0.0}
+            )
+            totals["billed"] += sign * line.price_subtotal
+            totals["paid"] += sign * line.price_subtotal * paid_ratio
+        rows = [
+            {
+                "activity": activity,
+                "billed": currency.round(totals["billed"]),
+                "paid": currency.round(totals["paid"]),
+            }
+            for activity, totals in activities.items()
+        ]
+        return {
+            "child": self,
+            "year": year,
+            "company": self.env.company,
+            "currency": currency,
+            "rows": rows,
+            "total_billed": currency.round(sum(row["billed"] for row in rows)),
+            "total_paid": currency.round(sum(row["paid"] for row in rows)),
+        }
+
+    def _check_childcare_attestation(self, year):
+        for child in self:
+            if not child._is_childcare_attestation_child(year):
+                raise UserError(
+                    _(
+                        "No childcare attestation for %(child)s in %(year)s: the "
+                        "childcare tax credit is for children under 6 on 1 January.",
+                        child=child.name,
+                        year=year,
+                    )
+                )
+
+    def _portal_childcare_attestation(self, year):
+        """(PDF, file name) of the child's childcare-costs attestation of ``year``
+        (tax credit), for the child's own parents (and the staff)."""
+        self.ensure_one()
+        self.check_access("read")
+        year = self.env["family.household"]._check_attestation_year(year)
+        self._check_childcare_attestation(year)
+        # sudo: parents may not read report actions; the child was checked above
+        pdf, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(
+                "portail_famille.action_report_childcare_attestation",
+                self.ids,
+                data={"year": year},
+            )
+        )
+        return pdf, _(
+            "childcare-attestation-%(year)s-%(child)s.pdf",
+            year=year,
+            child=self.first_name,
+        )

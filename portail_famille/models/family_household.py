@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -481,3 +483,146 @@ class FamilyHousehold(models.Model):
         ):
             line.action_grant_access()
         return True
+
+    # ------------------------------------------------------------------ attestations
+    @api.model
+    def _check_attestation_year(self, year):
+        """``year`` (a number, or its digits from a URL or a form) as a year of the
+        town's books that has begun, or a French refusal."""
+        text = str(year).strip() if isinstance(year, int | str) else ""
+        current = fields.Date.context_today(self).year
+        if not text.isdigit() or not 2000 <= int(text) <= current:
+            raise UserError(
+                _(
+                    "Choose a year between 2000 and %(year)s for an attestation.",
+                    year=current,
+                )
+            )
+        return int(text)
+
+    def _payment_attestation_values(self, year):
+        """What the household was invoiced in ``year`` (invoices and credit notes, what
+        is paid and what is still due of each) and the payments received from it in
+        that year."""
+        self.ensure_one()
+        date_from, date_to = date(year, 1, 1), date(year, 12, 31)
+        # sudo: agents print attestations without reading the journals
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "=", self.partner_id.id),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("invoice_date", ">=", date_from),
+                    ("invoice_date", "<=", date_to),
+                ],
+                order="invoice_date, id",
+            )
+        )
+        payments = (
+            self.env["account.payment"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.partner_id.id),
+                    ("partner_type", "=", "customer"),
+                    ("payment_type", "=", "inbound"),
+                    ("state", "in", ("in_process", "paid")),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                ],
+                order="date, id",
+            )
+        )
+        billed = sum(moves.mapped("amount_total_signed"))
+        due = sum(moves.mapped("amount_residual_signed"))
+        return {
+            "household": self,
+            "year": year,
+            "company": self.env.company,
+            "currency": self.env.company.currency_id,
+            "moves": moves,
+            "payments": payments,
+            "total_billed": billed,
+            "total_due": due,
+            "total_paid": billed - due,
+            "total_received": sum(payments.mapped("amount_company_currency_signed")),
+        }
+
+    def _attestation_overview(self):
+        """[{year, children}] of the years the household was invoiced, the latest
+        first, with the children of each year having a childcare costs attestation
+        (under 6 on 1 January, with childcare invoiced that year)."""
+        self.ensure_one()
+        self.check_access("read")
+        # sudo: parents and agents read the attestations, not the journals
+        Move = self.env["account.move"].sudo()
+        groups = Move._read_group(
+            [
+                ("commercial_partner_id", "=", self.partner_id.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+            ],
+            ["invoice_date:year"],
+        )
+        childcare = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("family_child_id", "in", self.child_ids.ids),
+                    ("family_activity_id.childcare_tax_credit", "=", True),
+                    ("parent_state", "=", "posted"),
+                    ("move_id.move_type", "=", "out_invoice"),
+                ],
+                ["invoice_date:year", "family_child_id"],
+            )
+        )
+        current = fields.Date.context_today(self).year
+        overview = []
+        for (year_start,) in sorted(groups, reverse=True):
+            year = year_start and year_start.year
+            if not year or not 2000 <= year <= current:
+                continue
+            billed = {
+                child.id
+                for child_year, child in childcare
+                if child_year and child_year.year == year
+            }
+            children = self.child_ids.filtered(
+                lambda child, year=year, billed=billed: child.id in billed
+                and child._is_childcare_attestation_child(year)
+            )
+            overview.append({"year": year, "children": children})
+        return overview
+
+    def _portal_payment_attestation(self, year):
+        """(PDF, file name) of the household's payment attestation for ``year``, for
+        its own parents (and the staff)."""
+        self.ensure_one()
+        self.check_access("read")
+        year = self._check_attestation_year(year)
+        # sudo: parents may not read report actions; the household was checked above
+        pdf, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(
+                "portail_famille.action_report_payment_attestation",
+                self.ids,
+                data={"year": year},
+            )
+        )
+        return pdf, _("payment-attestation-%(year)s.pdf", year=year)
+
+    def action_open_attestation_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Print attestations"),
+            "res_model": "family.attestation.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_household_id": self.id},
+        }

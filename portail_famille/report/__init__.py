@@ -1,1 +1,5 @@
-from . import report_registration_attestation
+from . import (
+    report_childcare_attestation,
+    report_payment_attestation,
+    report_registration_attestation,
+)

@@ -96,6 +96,7 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             "attachment_id": self.attachment_a.id,
             "document_id": self.draft_document.id,
             "page": 2,
+            "year": 2026,
         }
 
     def _form(self):
@@ -188,8 +189,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             if "GET" in methods:
                 response = self.url_open(url)
                 self._assert_nothing_of_family_a(response, "GET %s" % url)
-                # an id of the first family in the URL
-                if re.search(r"<int:(?!page>)", route):
+                # an id of the first family in the URL (a page or a year is not)
+                if re.search(r"<int:(?!page>|year>)", route):
                     self.assertEqual(response.status_code, 404, "GET %s" % url)
             if "POST" in methods:
                 response = self.url_open(

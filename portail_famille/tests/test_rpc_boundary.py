@@ -462,6 +462,11 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                     "reason": "x",
                 },
             ),
+            "family.attestation.wizard": (
+                None,
+                None,
+                {"household_id": b.id, "year": 2025},
+            ),
             "family.billing.run": (self.billing_run, None, {"month": "2026-02-01"}),
             "family.billing.run.line": (
                 self.billing_line_a,

@@ -1,0 +1,73 @@
+from odoo import api, fields, models
+
+FAMILY_INVOICE_REPORT = "portail_famille.report_invoice_document"
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    family_billed = fields.Boolean(
+        string="Billed by the Family Portal",
+        compute="_compute_family_billed",
+        store=True,
+        help="Invoice or credit note written by a billing run of the family portal.",
+    )
+
+    @api.depends("invoice_line_ids.family_child_id")
+    def _compute_family_billed(self):
+        for move in self:
+            move.family_billed = bool(move.invoice_line_ids.family_child_id)
+
+    def _get_name_invoice_report(self):
+        """The family portal's invoice (detail per child, previous balance, the town's
+        payment instructions) for the moves of the billing runs; Odoo's for the
+        others."""
+        if self.family_billed and self.env.ref(
+            FAMILY_INVOICE_REPORT, raise_if_not_found=False
+        ):
+            return FAMILY_INVOICE_REPORT
+        return super()._get_name_invoice_report()
+
+    def _family_child_sections(self):
+        """[(child, lines)] of the move's lines billed per child, in the order of the
+        invoice."""
+        self.ensure_one()
+        lines = self.invoice_line_ids.filtered("family_child_id").sorted(
+            lambda line: (line.family_child_id.name, line.sequence, line.id)
+        )
+        return list(lines.grouped("family_child_id").items())
+
+    def _family_previous_moves(self):
+        """The household's posted invoices and credit notes before this one (by date,
+        then number) still open: the previous balance of the invoice."""
+        self.ensure_one()
+        if not self.invoice_date:
+            return self.browse()
+        # sudo: the balance is the household's whole account, whoever prints
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("id", "!=", self.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("amount_residual", "!=", 0),
+                    "|",
+                    ("invoice_date", "<", self.invoice_date),
+                    "&",
+                    ("invoice_date", "=", self.invoice_date),
+                    ("id", "<", self.id),
+                ],
+                order="invoice_date, id",
+            )
+            .with_env(self.env)
+        )
+
+    def _family_previous_balance(self):
+        """The amount still due on the household's earlier invoices (less its open
+        credit notes), in the company's currency."""
+        return sum(
+            self._family_previous_moves().sudo().mapped("amount_residual_signed")
+        )
