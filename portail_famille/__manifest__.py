@@ -9,7 +9,14 @@
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "website", "account", "l10n_fr_account"],
+    "depends": [
+        "mail",
+        "portal",
+        "website",
+        "account",
+        "account_payment",
+        "l10n_fr_account",
+    ],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [
         "security/portail_famille_groups.xml",
@@ -39,6 +46,7 @@
         "views/family_message_views.xml",
         "views/family_news_views.xml",
         "views/family_billing_run_views.xml",
+        "views/account_move_views.xml",
         "views/portal_templates.xml",
         "views/portal_planning_templates.xml",
         "views/portal_recap_templates.xml",
@@ -49,12 +57,14 @@
         "views/portal_message_templates.xml",
         "views/portal_document_templates.xml",
         "views/portal_accessibility_templates.xml",
+        "views/portal_billing_templates.xml",
         "views/website_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",
         "demo/portail_famille_demo.xml",
         "demo/family_billing_demo.xml",
+        "demo/payment_demo_data.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -1,6 +1,7 @@
 from . import (
     absence,
     accessibility,
+    billing,
     child,
     document,
     family_file,

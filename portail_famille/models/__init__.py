@@ -4,6 +4,7 @@ from . import family_upload_mixin
 # isort: split
 from . import (
     account_analytic_account,
+    account_move,
     family_absence,
     family_activity,
     family_activity_day,
@@ -32,6 +33,7 @@ from . import (
     family_vaccine,
     family_weekly_template,
     family_weekly_template_line,
+    payment_provider,
     res_partner,
     res_users,
 )
