@@ -39,6 +39,11 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
             filters.pop("invoices", None)
         return filters
 
+    def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
+        values["family_household"] = self._find_family_household()
+        return values
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if not counters:

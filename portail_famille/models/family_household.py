@@ -345,10 +345,11 @@ class FamilyHousehold(models.Model):
         if len(invoices_sudo) != len(ids):
             raise UserError(_("This invoice is not one of your family's."))
         for invoice in invoices_sudo:
-            if (
-                invoice.payment_state in ("paid", "in_payment", "reversed")
-                or invoice.currency_id.is_zero(invoice.amount_residual)
-            ):
+            if invoice.payment_state in (
+                "paid",
+                "in_payment",
+                "reversed",
+            ) or invoice.currency_id.is_zero(invoice.amount_residual):
                 raise UserError(
                     _("Invoice %(name)s is already paid.", name=invoice.name)
                 )
@@ -384,13 +385,17 @@ class FamilyHousehold(models.Model):
             lambda r: (r.school_year_id.date_start or r.date_start, r.id),
             reverse=True,
         )
-        rows = self.env["family.reservation"].sudo()._read_group(
-            [
-                ("registration_id", "in", registrations.ids),
-                ("invoice_line_id", "!=", False),
-            ],
-            ["registration_id", "invoice_line_id"],
-            ["billed_amount:sum"],
+        rows = (
+            self.env["family.reservation"]
+            .sudo()
+            ._read_group(
+                [
+                    ("registration_id", "in", registrations.ids),
+                    ("invoice_line_id", "!=", False),
+                ],
+                ["registration_id", "invoice_line_id"],
+                ["billed_amount:sum"],
+            )
         )
         billed, paid = {}, {}
         for registration, line, amount in rows:
