@@ -170,6 +170,42 @@ class TestPortalBilling(HttpCase, BillingCommon):
         self.assertIn("est déjà payée", again.text)
         self.assertNotIn("o_payment_form", again.text)
 
+    def test_pay_one_invoice_from_its_page(self):
+        """Odoo's own "Pay now" on the invoice page: its payment form, its transaction
+        route, the demo provider."""
+        self._login(self.parent_a)
+        page = self.url_open("/my/invoices/%s" % self.invoice_a2.id)
+        self.assertIn("o_payment_form", page.text)
+        self.assertIn("/invoice/transaction/%s" % self.invoice_a2.id, page.text)
+        result = self.make_jsonrpc_request(
+            "/invoice/transaction/%s" % self.invoice_a2.id,
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.provider.payment_method_ids[:1].id,
+                "token_id": None,
+                "amount": self.invoice_a2.amount_residual,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": self.invoice_a2.get_portal_url(),
+                "is_validation": False,
+                "access_token": self.invoice_a2._portal_ensure_token(),
+            },
+        )
+        self.make_jsonrpc_request(
+            "/payment/demo/simulate_payment",
+            {
+                "reference": result["reference"],
+                "payment_details": "4242",
+                "simulated_state": "done",
+            },
+        )
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
+        tx._post_process()
+        self.assertEqual(tx.invoice_ids, self.invoice_a2)
+        self.assertIn(self.invoice_a2.payment_state, ("paid", "in_payment"))
+
     def test_pay_two_invoices_at_once(self):
         self._login(self.parent_a)
         invoices = self.invoice_a | self.invoice_a2
