@@ -13,7 +13,7 @@ installed() {
 }
 if ! db_exists "$DB_NAME" || ! installed; then
     say "Creating database $DB_NAME with portail_famille and its demo town (in French); takes a few minutes"
-    odoo_bin -d "$DB_NAME" -i portail_famille --load-language=fr_FR --stop-after-init \
+    odoo_bin -d "$DB_NAME" -i "$INSTALL_MODULES" --load-language=fr_FR --stop-after-init \
         --log-level=warn || die "installing portail_famille failed (see the log above)"
 fi
 

@@ -30,10 +30,10 @@ trap cleanup EXIT
 
 if [ -n "${TEST_DB:-}" ] && db_exists "$DB_NAME"; then
     say "Updating portail_famille on $DB_NAME"
-    odoo_bin -d "$DB_NAME" -u portail_famille --stop-after-init --log-level=warn || die "updating portail_famille failed"
+    odoo_bin -d "$DB_NAME" -u portail_famille -i "$INSTALL_MODULES" --stop-after-init --log-level=warn || die "updating portail_famille failed"
 else
     say "Installing portail_famille (with its demo town) on throw-away database $DB_NAME"
-    odoo_bin -d "$DB_NAME" -i portail_famille --load-language=fr_FR --stop-after-init \
+    odoo_bin -d "$DB_NAME" -i "$INSTALL_MODULES" --load-language=fr_FR --stop-after-init \
         --log-level=warn || die "installing portail_famille failed"
 fi
 

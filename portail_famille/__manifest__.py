@@ -14,6 +14,7 @@
         "portal",
         "website",
         "account",
+        "account_payment",
         "l10n_fr_account",
         "payment_payfip",
         # OCA bank-payment (requirements-oca.txt): SEPA mandates and pain.008 orders
@@ -53,6 +54,7 @@
         "views/family_news_views.xml",
         "views/family_billing_run_views.xml",
         "views/family_household_direct_debit_views.xml",
+        "views/account_move_views.xml",
         "views/portal_templates.xml",
         "views/portal_planning_templates.xml",
         "views/portal_recap_templates.xml",
@@ -63,6 +65,7 @@
         "views/portal_message_templates.xml",
         "views/portal_document_templates.xml",
         "views/portal_accessibility_templates.xml",
+        "views/portal_billing_templates.xml",
         "views/website_templates.xml",
         "views/portal_direct_debit_templates.xml",
         "views/portal_attestation_templates.xml",
@@ -72,6 +75,7 @@
         "demo/portail_famille_demo.xml",
         "demo/family_billing_demo.xml",
         "demo/family_sepa_demo.xml",
+        "demo/payment_demo_data.xml",
     ],
     "assets": {
         "web.assets_frontend": [

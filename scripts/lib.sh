@@ -14,6 +14,9 @@ PG_PORT="${PG_PORT:-5432}"
 PG_USER_OS="postgres"          # PostgreSQL refuses to run as root
 DB_ROLE="odoo"                 # Odoo refuses to connect as the 'postgres' superuser
 ODOO_CONF="$LOCAL_DIR/odoo-${HTTP_PORT:-8069}.conf"
+# installed in the demo and test databases: the addon, and Odoo's demo payment provider
+# (not a dependency of the addon: a town enables its own provider)
+INSTALL_MODULES="portail_famille,payment_demo"
 DEBIAN_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf chromium
                  fonts-dejavu-core git)
 

@@ -2,6 +2,7 @@ from . import (
     absence,
     accessibility,
     attestation,
+    billing,
     child,
     direct_debit,
     document,

@@ -35,6 +35,7 @@ from . import (
     family_vaccine,
     family_weekly_template,
     family_weekly_template_line,
+    payment_provider,
     res_company,
     res_partner,
     res_partner_bank,

@@ -3,6 +3,8 @@ from datetime import date
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import to_record_id
+
 
 class FamilyHousehold(models.Model):
     """A family (foyer): the billing entity. It *is* a company-type partner
@@ -442,6 +444,152 @@ class FamilyHousehold(models.Model):
             body,
             [],
         )
+
+    # ------------------------------------------------------------------ billing
+    def _family_invoice_domain(self):
+        """The household's posted customer invoices and credit notes."""
+        return [
+            ("commercial_partner_id", "in", self.partner_id.ids),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+        ]
+
+    def _get_amount_due(self):
+        """What the family still owes: the unpaid part of its posted invoices, less
+        its credit notes not used yet (sudo: a parent reads the invoices through
+        their followers, this sums them all)."""
+        self.ensure_one()
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    *self._family_invoice_domain(),
+                    ("payment_state", "not in", ("paid", "reversed")),
+                ],
+                [],
+                ["amount_residual_signed:sum"],
+            )
+        )
+        return groups[0][0] if groups else 0.0
+
+    def _portal_invoices_to_pay(self, invoice_ids):
+        """The household's invoices ``invoice_ids`` (ids as posted) a parent pays
+        online, in sudo; refused in French when one is another family's, unknown,
+        garbled, or already paid."""
+        self.ensure_one()
+        self.check_access("read")
+        ids = {to_record_id(invoice_id) for invoice_id in invoice_ids or []}
+        if None in ids:
+            raise UserError(_("This invoice is not one of your family's."))
+        if not ids:
+            raise UserError(_("Choose at least one invoice to pay."))
+        invoices_sudo = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("id", "in", list(ids)),
+                    *self._family_invoice_domain(),
+                    ("move_type", "=", "out_invoice"),
+                ]
+            )
+        )
+        if len(invoices_sudo) != len(ids):
+            raise UserError(_("This invoice is not one of your family's."))
+        for invoice in invoices_sudo:
+            if invoice.payment_state in (
+                "paid",
+                "in_payment",
+                "reversed",
+            ) or invoice.currency_id.is_zero(invoice.amount_residual):
+                raise UserError(
+                    _("Invoice %(name)s is already paid.", name=invoice.name)
+                )
+        return invoices_sudo
+
+    def _portal_invoices_to_dispute(self, invoice_ids):
+        """The household's posted invoices ``invoice_ids`` (as posted) a parent
+        contests, in sudo; refused in French for another family's or a garbled id."""
+        self.ensure_one()
+        self.check_access("read")
+        ids = {to_record_id(invoice_id) for invoice_id in invoice_ids or []}
+        invoices_sudo = self.env["account.move"].sudo()
+        if ids and None not in ids:
+            invoices_sudo = invoices_sudo.search(
+                [("id", "in", list(ids)), *self._family_invoice_domain()]
+            )
+        if not invoices_sudo or len(invoices_sudo) != len(ids):
+            raise UserError(_("This invoice is not one of your family's."))
+        return invoices_sudo
+
+    def _get_account_statement(self):
+        """The account statement (seed 001 "Mon compte"): balance, amount due, the
+        family's fiscal data, and per registration what was billed and paid (a day's
+        billed amount counts as paid in the proportion its invoice is paid)."""
+        self.ensure_one()
+        self.check_access("read")
+        household_sudo = self.sudo()
+        Move = self.env["account.move"].sudo()
+        invoices = Move.search(self._family_invoice_domain())
+        out_invoices = invoices.filtered(lambda m: m.move_type == "out_invoice")
+        refunds = invoices - out_invoices
+        registrations = household_sudo.registration_ids.sorted(
+            lambda r: (r.school_year_id.date_start or r.date_start, r.id),
+            reverse=True,
+        )
+        rows = (
+            self.env["family.reservation"]
+            .sudo()
+            ._read_group(
+                [
+                    ("registration_id", "in", registrations.ids),
+                    ("invoice_line_id", "!=", False),
+                ],
+                ["registration_id", "invoice_line_id"],
+                ["billed_amount:sum"],
+            )
+        )
+        billed, paid = {}, {}
+        for registration, line, amount in rows:
+            move = line.move_id
+            ratio = (
+                1 - move.amount_residual / move.amount_total
+                if move.amount_total and move.move_type == "out_invoice"
+                else 1.0
+            )
+            billed[registration] = billed.get(registration, 0.0) + amount
+            paid[registration] = paid.get(registration, 0.0) + amount * ratio
+        currency = self.env.company.currency_id
+        quotient = household_sudo.current_quotient_id
+        return {
+            "currency": currency,
+            # the receivable's balance: positive when the family owes the town,
+            # negative when it has a credit
+            "balance": household_sudo.partner_id.credit,
+            "amount_due": self._get_amount_due(),
+            "total_billed": sum(out_invoices.mapped("amount_total"))
+            - sum(refunds.mapped("amount_total")),
+            "total_paid": sum(
+                out_invoices.mapped(lambda m: m.amount_total - m.amount_residual)
+            ),
+            "quotient": quotient,
+            "dependent_children": household_sudo.dependent_children,
+            "annual_revenue": household_sudo.annual_revenue,
+            "revenue_year": household_sudo.revenue_year,
+            "lines": [
+                {
+                    "registration": registration,
+                    "school_year": registration.school_year_id.name,
+                    "child": registration.child_id.name,
+                    "activity": registration.activity_id.name,
+                    "billed": currency.round(billed.get(registration, 0.0)),
+                    "paid": currency.round(paid.get(registration, 0.0)),
+                }
+                for registration in registrations
+                if registration.state == "validated" or registration in billed
+            ],
+        }
 
     # ------------------------------------------------------------------ actions
     def action_view_mandates(self):

@@ -54,13 +54,27 @@ class FamilyMessage(models.Model):
         help="Staff answered and the family has not read it yet.",
     )
     staff_unread = fields.Boolean(string="To Answer", readonly=True, index=True)
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Disputed Invoice",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        help="The invoice the family contests (a message to the Payments – Invoices "
+        "service).",
+    )
 
     @api.model
-    def _portal_create(self, household, service, theme, subject, body, uploads):
+    def _portal_create(
+        self, household, service, theme, subject, body, uploads, invoice=None
+    ):
         """A parent's new message: ``uploads`` is a list of (file name, raw bytes),
-        checked by _check_family_attachments. The family gets an e-mail confirmation
-        through the mail queue."""
+        checked by _check_family_attachments; ``invoice``, an invoice of the household
+        the message contests. The family gets an e-mail confirmation through the mail
+        queue."""
         household.check_access("read")
+        if invoice and not household._portal_invoices_to_dispute(invoice.ids):
+            raise UserError(_("This invoice is not one of your family's."))
         services, themes = dict(SERVICES), dict(THEMES)
         if service not in services:
             raise ValidationError(_("Choose the service you write to."))
@@ -80,6 +94,7 @@ class FamilyMessage(models.Model):
                 "service": service,
                 "theme": theme,
                 "subject": subject[:200],
+                "invoice_id": invoice.id if invoice else False,
             }
         )
         message.message_subscribe(partner_ids=partner.ids)
@@ -90,6 +105,24 @@ class FamilyMessage(models.Model):
             message.id, email_layout_xmlid="mail.mail_notification_light"
         )
         return message.with_env(self.env)
+
+    @api.model
+    def _portal_dispute(self, household, invoice_id, reason, uploads):
+        """A parent contests an invoice of the household (``invoice_id`` as posted):
+        a complaint to the Payments – Invoices service, linked to the invoice, that
+        the accountant sees on it."""
+        invoice = household._portal_invoices_to_dispute([invoice_id])
+        if not (reason or "").strip():
+            raise ValidationError(_("Say why you contest this invoice."))
+        return self._portal_create(
+            household,
+            "billing",
+            "complaint",
+            _("Dispute of invoice %(name)s", name=invoice.name),
+            reason,
+            uploads,
+            invoice=invoice,
+        )
 
     def _portal_reply(self, body, uploads):
         self.ensure_one()
