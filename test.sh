@@ -30,7 +30,13 @@ trap cleanup EXIT
 
 if [ -n "${TEST_DB:-}" ] && db_exists "$DB_NAME"; then
     say "Updating portail_famille on $DB_NAME"
-    odoo_bin -d "$DB_NAME" -u portail_famille -i "$INSTALL_MODULES" --stop-after-init --log-level=warn || die "updating portail_famille failed"
+    # -i only for the modules not installed yet (payment_demo on an older database): Odoo
+    # reloads the demo data of a module named in -i as at its install, which would
+    # create the demo town's records a second time
+    missing="$(psql -d "$DB_NAME" -Atc "SELECT string_agg(name, ',') FROM ir_module_module
+        WHERE name = ANY(string_to_array('$INSTALL_MODULES', ',')) AND state != 'installed'")"
+    odoo_bin -d "$DB_NAME" -u portail_famille ${missing:+-i "$missing"} --stop-after-init \
+        --log-level=warn || die "updating portail_famille failed"
 else
     say "Installing portail_famille (with its demo town) on throw-away database $DB_NAME"
     odoo_bin -d "$DB_NAME" -i "$INSTALL_MODULES" --load-language=fr_FR --stop-after-init \
