@@ -50,6 +50,44 @@ def log(message):
     print(message, flush=True)
 
 
+def create_activity(env, year, tag, name, kind, prices, units=None):
+    """A school-days activity of ``year`` booked monthly, with one unit per name of
+    ``units`` (default: one unit named ``name``), each with the 4 quotient brackets
+    priced ``prices``."""
+    return env["family.activity"].create(
+        {
+            "name": f"{name} {tag}",
+            "kind": kind,
+            "school_year_id": year.id,
+            "age_group": "school",
+            "wednesday": False,
+            "booking_rule": "monthly",
+            "booking_monthly_day": 20,
+            "unit_ids": [
+                Command.create(
+                    {
+                        "name": unit,
+                        "tariff_ids": [
+                            Command.create(
+                                {
+                                    "name": f"{unit.upper()} T{i + 1}",
+                                    "qf_min": low,
+                                    "qf_max": high,
+                                    "price": price,
+                                }
+                            )
+                            for i, ((low, high), price) in enumerate(
+                                zip(BRACKETS, prices, strict=True)
+                            )
+                        ],
+                    }
+                )
+                for unit in units or [name]
+            ],
+        }
+    )
+
+
 def build_town(env, families, tag):
     """School year 2026/2027 (zone C), 3 activities, ``families`` households with 2
     children each."""
@@ -63,43 +101,16 @@ def build_town(env, families, tag):
     )
     year.action_generate_holiday_periods()
 
-    def activity(name, kind, prices):
-        return env["family.activity"].create(
-            {
-                "name": f"{name} {tag}",
-                "kind": kind,
-                "school_year_id": year.id,
-                "age_group": "school",
-                "wednesday": False,
-                "booking_rule": "monthly",
-                "booking_monthly_day": 20,
-                "unit_ids": [
-                    Command.create(
-                        {
-                            "name": name,
-                            "tariff_ids": [
-                                Command.create(
-                                    {
-                                        "name": f"{name.upper()} T{i + 1}",
-                                        "qf_min": low,
-                                        "qf_max": high,
-                                        "price": price,
-                                    }
-                                )
-                                for i, ((low, high), price) in enumerate(
-                                    zip(BRACKETS, prices, strict=True)
-                                )
-                            ],
-                        }
-                    )
-                ],
-            }
-        )
-
     activities = [
-        activity("Restauration", "restaurant", [1.20, 2.10, 3.00, 3.90]),
-        activity("ALAE Matin", "alae_morning", [0.40, 0.60, 0.80, 1.00]),
-        activity("ALAE Soir", "alae_evening_1", [0.50, 0.80, 1.10, 1.40]),
+        create_activity(
+            env, year, tag, "Restauration", "restaurant", [1.20, 2.10, 3.00, 3.90]
+        ),
+        create_activity(
+            env, year, tag, "ALAE Matin", "alae_morning", [0.40, 0.60, 0.80, 1.00]
+        ),
+        create_activity(
+            env, year, tag, "ALAE Soir", "alae_evening_1", [0.50, 0.80, 1.10, 1.40]
+        ),
     ]
     rng = random.Random(42)
     households = env["family.household"]
@@ -266,10 +277,21 @@ def prepare_portal_family(env, family, activities, login):
     )
 
 
-def main():
+def bench_parser():
+    """Arguments of every benchmark script: the Odoo configuration and database."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
+    return parser
+
+
+def open_registry(args):
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    return odoo.modules.registry.Registry(args.database)
+
+
+def main():
+    parser = bench_parser()
     parser.add_argument("--families", type=int, default=5000)
     parser.add_argument(
         "--keep",
@@ -282,8 +304,7 @@ def main():
         "same) and a recap of 20 pending days, for scripts/benchmark_portal.py",
     )
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = open_registry(args)
     tag = uuid.uuid4().hex[:6]
     with registry.cursor() as cr, freeze_time("2026-08-14 08:00"):
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
