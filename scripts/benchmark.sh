@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Reservation benchmark: ./scripts/benchmark.sh [--families 5000] [--keep] [--portal]
+# Billing benchmark: ./scripts/benchmark.sh --billing [--households 6000] (the month's
+# invoices through family.billing.run next to a plain account.move batch; see
+# scripts/benchmark_billing.py).
 # --portal keeps the town, gives one family a portal login and 20 pending days, serves Odoo and times
 # the planning page and the recap over HTTP (p95, target under 150 ms).
 # Same set-up as ./run.sh, on the database pf_bench (BENCH_DB=...), dropped and created afresh at each run
@@ -10,9 +13,14 @@ setup_all
 trap pg_stop EXIT
 export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
 PORTAL=0
+BILLING=0
 ARGS=()
 for arg in "$@"; do
-    if [ "$arg" = "--portal" ]; then PORTAL=1; else ARGS+=("$arg"); fi
+    case "$arg" in
+        --portal) PORTAL=1 ;;
+        --billing) BILLING=1 ;;
+        *) ARGS+=("$arg") ;;
+    esac
 done
 if db_exists "$DB_NAME"; then
     # a town kept by an earlier run (--keep, --portal) would double the volume measured
@@ -23,6 +31,10 @@ fi
 say "Creating $DB_NAME (portail_famille without demo data)"
 odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --stop-after-init --log-level=warn \
     || die "installing portail_famille failed"
+if [ "$BILLING" = 1 ]; then
+    "$PY" "$PROJECT_DIR/scripts/benchmark_billing.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
+    exit
+fi
 if [ "$PORTAL" = 0 ]; then
     "$PY" "$PROJECT_DIR/scripts/benchmark_reservations.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
     exit
