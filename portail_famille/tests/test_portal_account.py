@@ -1,6 +1,6 @@
 import re
 
-from odoo.exceptions import AccessDenied
+from odoo.exceptions import AccessDenied, UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import FamilyCommon
@@ -71,3 +71,44 @@ class TestPortalAccount(HttpCase, FamilyCommon):
             "reset",
             "a reset link was prepared and e-mailed",
         )
+
+    def test_close_account_keeps_the_family_file(self):
+        """Odoo's "Delete Account" works for a parent (the addon's login rule let it
+        fail) and says what becomes of the family file, which the town keeps."""
+        user = self.parent_a
+        self.authenticate(user.login, user.login)
+        page = self.url_open("/my/security")
+        self.assertTrue(
+            "durée légale de conservation" in page.text,
+            "the security page says what becomes of the family file",
+        )
+        token = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
+        login = user.login
+        response = self.url_open(
+            "/my/deactivate_account",
+            data={
+                "validation": login,
+                "password": login,
+                "csrf_token": token,
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("/web/login", response.url)
+        self.env.invalidate_all()
+        self.assertFalse(user.active)
+        self.assertNotEqual(user.login, login)
+        self.assertFalse(self._password_works(login))
+        household = self.household_a
+        self.assertTrue(household.exists() and household.active)
+        self.assertTrue(household.child_ids)
+        self.assertIn(
+            "a fermé son compte portail",
+            household.message_ids[0].body,
+        )
+
+    def test_parent_still_cannot_change_login(self):
+        """The closing path does not open a way to change one's login."""
+        with self.assertRaises(UserError):
+            self.parent_a.with_user(self.parent_a).sudo().write(
+                {"login": "autre@example.com"}
+            )
