@@ -841,6 +841,17 @@ class FamilyReservation(models.Model):
                     ],
                 )
             )
+        if state != "absent_justified":
+            future = self.filtered(lambda r: r.date > self._today())
+            if future:
+                raise UserError(
+                    _(
+                        "%(day)s is still to come: presence and unjustified absence "
+                        "are recorded on the day itself or later. An absence known "
+                        "in advance can be marked as justified.",
+                        day=self._day_label(future[0].date),
+                    )
+                )
         self.write({"state": state})
         return True
 

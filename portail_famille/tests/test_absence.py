@@ -114,19 +114,28 @@ class TestAbsence(ReservationCommon):
 
 
 class TestAttendance(ReservationCommon):
-    @freeze_time("2025-11-03")
     def test_staff_mark_attendance(self):
-        reservation = self._book(self.reg_a1_wed, "2025-11-19")["reservation"]
-        reservation.with_user(self.agent).action_mark_attended()
-        self.assertEqual(reservation.state, "attended")
-        reservation.with_user(self.agent).action_mark_absent()
-        self.assertEqual(reservation.state, "absent_unjustified")
-        with self.assertRaises(UserError):
-            reservation.with_user(self.parent_a).action_mark_attended()
-        self._book(self.reg_a2_wed, "2025-11-19")
-        waiting = self._book(self.reg_b1_wed, "2025-11-19", waiting_list=True)[
-            "reservation"
-        ]
-        self.assertEqual(waiting.state, "waiting")
-        with self.assertRaisesRegex(UserError, "19/11/2025"):
-            waiting.with_user(self.agent).action_mark_attended()
+        with freeze_time("2025-11-03"):
+            reservation = self._book(self.reg_a1_wed, "2025-11-19")["reservation"]
+            self._book(self.reg_a2_wed, "2025-11-19")
+            waiting = self._book(self.reg_b1_wed, "2025-11-19", waiting_list=True)[
+                "reservation"
+            ]
+            self.assertEqual(waiting.state, "waiting")
+            # a day still to come: no presence, no unjustified absence yet
+            for action in ("action_mark_attended", "action_mark_absent"):
+                with self.assertRaisesRegex(UserError, "19/11/2025.*à venir"):
+                    getattr(reservation.with_user(self.agent), action)()
+            self.assertEqual(reservation.state, "reserved")
+            # an absence known in advance may be justified
+            reservation.with_user(self.agent).action_mark_absent_justified()
+            self.assertEqual(reservation.state, "absent_justified")
+        with freeze_time("2025-11-19"):
+            reservation.with_user(self.agent).action_mark_attended()
+            self.assertEqual(reservation.state, "attended")
+            reservation.with_user(self.agent).action_mark_absent()
+            self.assertEqual(reservation.state, "absent_unjustified")
+            with self.assertRaises(UserError):
+                reservation.with_user(self.parent_a).action_mark_attended()
+            with self.assertRaisesRegex(UserError, "19/11/2025"):
+                waiting.with_user(self.agent).action_mark_attended()
