@@ -35,6 +35,8 @@
         "report/family_registration_templates.xml",
         "report/family_billing_reports.xml",
         "report/family_billing_templates.xml",
+        "report/family_day_sheet_reports.xml",
+        "report/family_day_sheet_templates.xml",
         "wizard/family_attestation_wizard_views.xml",
         "views/res_company_views.xml",
         "views/family_household_views.xml",

@@ -93,6 +93,15 @@ class FamilyReservation(models.Model):
     absence_id = fields.Many2one(
         "family.absence", ondelete="set null", index="btree_not_null", readonly=True
     )
+    # for the staff's day sheet (grouped by site and school)
+    site_id = fields.Many2one(related="activity_id.site_id", string="Site")
+    school_id = fields.Many2one(related="child_id.school_id", string="School")
+    health_flags = fields.Char(
+        string="Health",
+        compute="_compute_health_flags",
+        groups="portail_famille.group_family_health",
+        help="PAI, allergies and diet from the child's health sheet.",
+    )
     invoice_line_id = fields.Many2one(
         "account.move.line",
         ondelete="set null",
@@ -823,6 +832,23 @@ class FamilyReservation(models.Model):
             }
         )
         return results
+
+    def _compute_health_flags(self):
+        sheets = self.env["family.health.sheet"].search(
+            [("child_id", "in", self.child_id.ids)]
+        )
+        flags_by_child = {}
+        for sheet in sheets:
+            flags = []
+            if sheet.has_pai:
+                flags.append(_("PAI"))
+            if sheet.allergies:
+                flags.append(_("Allergies: %(allergies)s", allergies=sheet.allergies))
+            if sheet.dietary_requirements:
+                flags.append(_("Diet: %(diet)s", diet=sheet.dietary_requirements))
+            flags_by_child[sheet.child_id.id] = " · ".join(flags)
+        for reservation in self:
+            reservation.health_flags = flags_by_child.get(reservation.child_id.id, "")
 
     def _set_attendance(self, state):
         """Staff record attendance: only booked days (or a recorded attendance being
