@@ -287,6 +287,33 @@ class TestRegistration(FamilyCommon):
         )
         self.assertFalse(self._family_mails(registration, self.parent_b.partner_id)[1])
 
+    def test_bulk_validate_from_the_list(self):
+        """Staff select several pending registrations in the list and validate them
+        at once; a selection with one that cannot be validated changes nothing."""
+        arch = (
+            self.env["family.registration"]
+            .with_user(self.agent)
+            .get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        self.assertIn('name="action_validate"', arch)
+        registrations = (
+            self._create_registration(self.child_a1, self.act_restaurant)
+            | self._create_registration(self.child_a2, self.act_restaurant)
+            | self._create_registration(self.child_b1, self.act_restaurant)
+        )
+        registrations[2].with_user(self.agent).action_validate()
+        with self.assertRaisesRegex(UserError, "ne peut pas être validée"):
+            registrations.with_user(self.agent).action_validate()
+        self.assertEqual(registrations[:2].mapped("state"), ["pending", "pending"])
+        registrations[:2].with_user(self.agent).action_validate()
+        self.assertEqual(set(registrations.mapped("state")), {"validated"})
+        for registration in registrations[:2]:
+            self.assertEqual(
+                len(self._family_mails(registration, self.parent_a.partner_id)[0]),
+                1,
+                "each family is told once",
+            )
+
     def test_refuse_notifies_family_with_reason(self):
         registration = self._create_registration(self.child_a1, self.act_restaurant)
         registration.with_user(self.agent).action_refuse(
