@@ -38,6 +38,7 @@
         "report/family_day_sheet_reports.xml",
         "report/family_day_sheet_templates.xml",
         "wizard/family_attestation_wizard_views.xml",
+        "wizard/family_counter_booking_views.xml",
         "views/res_company_views.xml",
         "views/family_household_views.xml",
         "views/family_child_views.xml",
