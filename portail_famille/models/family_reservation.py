@@ -93,6 +93,11 @@ class FamilyReservation(models.Model):
     absence_id = fields.Many2one(
         "family.absence", ondelete="set null", index="btree_not_null", readonly=True
     )
+    waiting_rank = fields.Integer(
+        compute="_compute_waiting_rank",
+        help="Position on the waiting list of the activity's day (1 = next to get a "
+        "freed place).",
+    )
     # for the staff's day sheet (grouped by site and school)
     site_id = fields.Many2one(related="activity_id.site_id", string="Site")
     school_id = fields.Many2one(related="child_id.school_id", string="School")
@@ -948,15 +953,75 @@ class FamilyReservation(models.Model):
                     break
         if promoted:
             promoted.write({"state": "reserved"})
-            for reservation in promoted:
-                reservation.message_post_with_source(
-                    "portail_famille.mail_template_reservation_promoted",
-                    subtype_xmlid="mail.mt_comment",
-                    partner_ids=(
-                        reservation.household_id.responsible_partner_id
-                        | reservation.household_id.spouse_partner_id
-                    ).ids,
+            promoted._notify_promoted()
+
+    def _notify_promoted(self):
+        """Tell each family that its child got the place it was waiting for."""
+        for reservation in self:
+            reservation.message_post_with_source(
+                "portail_famille.mail_template_reservation_promoted",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=(
+                    reservation.household_id.responsible_partner_id
+                    | reservation.household_id.spouse_partner_id
+                ).ids,
+            )
+
+    def action_promote(self):
+        """Staff give a free place to a child of the waiting list, whatever its rank
+        (after raising a capacity, or a choice of the service)."""
+        self.check_access("write")
+        not_waiting = self.filtered(lambda r: r.state != "waiting")
+        if not_waiting:
+            raise UserError(
+                _(
+                    "%(day)s: only a child on the waiting list can be given a place.",
+                    day=self._day_label(not_waiting[0].date),
                 )
+            )
+        Day = self.env["family.activity.day"].sudo()
+        for reservation in self:
+            Day._ensure_rows(
+                set(
+                    Day._place_keys(
+                        reservation.activity_id, reservation.unit_id, reservation.date
+                    )
+                )
+            )
+            if not self._take_places(
+                reservation.activity_id, reservation.unit_id, reservation.date
+            ):
+                raise UserError(
+                    _(
+                        "%(day)s: %(unit)s has no free place. Raise its capacity or "
+                        "cancel a booking first.",
+                        day=self._day_label(reservation.date),
+                        unit=reservation.unit_id.display_name,
+                    )
+                )
+            reservation.sudo().write({"state": "reserved"})
+        self.sudo()._notify_promoted()
+        return True
+
+    @api.depends("state", "activity_id", "date")
+    def _compute_waiting_rank(self):
+        waiting = self.filtered(lambda r: r.state == "waiting" and r.id)
+        ranks = {}
+        if waiting:
+            queue = self.sudo().search(
+                [
+                    ("activity_id", "in", waiting.activity_id.ids),
+                    ("date", "in", list(set(waiting.mapped("date")))),
+                    ("state", "=", "waiting"),
+                ],
+                order="create_date, id",
+            )
+            position = Counter()
+            for candidate in queue:
+                position[candidate.activity_id.id, candidate.date] += 1
+                ranks[candidate.id] = position[candidate.activity_id.id, candidate.date]
+        for reservation in self:
+            reservation.waiting_rank = ranks.get(reservation.id, 0)
 
     # ------------------------------------------------------------------ costs
     @api.model

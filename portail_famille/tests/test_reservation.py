@@ -345,6 +345,40 @@ class TestReservationCapacity(ReservationCommon):
         )
 
     @freeze_time("2025-11-03")
+    def test_waiting_rank_and_staff_give_the_place(self):
+        day = "2025-11-19"
+        self._book(self.reg_a1_wed, day)
+        self._book(self.reg_a2_wed, day)
+        reg_b2 = self._create_registration(self.child_b2, self.act_wednesday)
+        reg_b2.action_validate()
+        first = self._book(self.reg_b1_wed, day, waiting_list=True)["reservation"]
+        second = self._book(reg_b2, day, waiting_list=True)["reservation"]
+        self.assertEqual((first.waiting_rank, second.waiting_rank), (1, 2))
+        # still full: staff cannot give a place that does not exist
+        with self.assertRaisesRegex(UserError, "aucune place libre"):
+            second.with_user(self.agent).action_promote()
+        self.assertEqual(second.state, "waiting")
+        # the service raises the capacity and chooses the second child
+        self.act_wednesday.capacity = 3
+        second.with_user(self.agent).action_promote()
+        self.assertEqual(second.state, "reserved")
+        self.assertTrue(
+            second.message_ids.filtered(lambda m: "place" in (m.subject or "").lower()),
+            "the family is told",
+        )
+        first.invalidate_recordset(["waiting_rank"])
+        self.assertEqual(first.waiting_rank, 1)
+        with self.assertRaisesRegex(UserError, "liste d'attente"):
+            second.with_user(self.agent).action_promote()
+        with self.assertRaises(AccessError):
+            first.with_user(self.parent_b).action_promote()
+        Day = self.env["family.activity.day"]
+        counts = Day._get_counts(self.act_wednesday.ids, second.date, second.date)
+        self.assertEqual(
+            counts[Day._place_key(self.act_wednesday, None, second.date)], 3
+        )
+
+    @freeze_time("2025-11-03")
     def test_unit_capacity(self):
         self.unit_wed.capacity = 1
         self.act_wednesday.capacity = 0
