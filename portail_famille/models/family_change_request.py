@@ -240,7 +240,9 @@ class FamilyChangeRequest(models.Model):
                 ),
             }
         )
-        user = self.env.ref("base.user_admin", raise_if_not_found=False)
+        user = self.env.company.family_file_user_id or self.env.ref(
+            "base.user_admin", raise_if_not_found=False
+        )
         request.activity_schedule(
             "portail_famille.mail_activity_type_change_request",
             user_id=user.id if user else self.env.uid,
@@ -254,7 +256,20 @@ class FamilyChangeRequest(models.Model):
     def action_validate(self):
         self._check_pending()
         for request in self:
-            request._target().write(json.loads(request.values_json))
+            values = json.loads(request.values_json)
+            request._target().write(values)
+            household = request.household_id
+            if request.partner_id and request.partner_id == (
+                household.responsible_partner_id
+            ):
+                # the household's own address is where its invoices go
+                address = {
+                    fname: value
+                    for fname, value in values.items()
+                    if fname in REQUEST_FIELDS["res.partner"]
+                }
+                if address:
+                    household.partner_id.write(address)
         self.write({"state": "validated", "validated_by_id": self.env.uid})
         self.activity_unlink(["portail_famille.mail_activity_type_change_request"])
         self._notify_family("portail_famille.mail_template_change_request_validated")

@@ -15,6 +15,14 @@ class ResCompany(models.Model):
         ),
     )
 
+    family_file_user_id = fields.Many2one(
+        "res.users",
+        string="Family Files Responsible",
+        domain=[("share", "=", False)],
+        help="Receives the parents' file changes to validate (address, a child's "
+        "identity or school). Empty: the administrator.",
+    )
+
     def _family_payment_instructions(self):
         """The town's payment instructions, or the standard text in the current
         language."""

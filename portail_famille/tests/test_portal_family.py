@@ -36,6 +36,7 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         return self.url_open(url, data={**data, "csrf_token": token}, files=files)
 
     def test_contact_change_and_address_request(self):
+        self.env.company.family_file_user_id = self.agent
         self.authenticate(self.parent_a.login, self.parent_a.login)
         self.assertEqual(self.url_open("/my/family").status_code, 200)
         partner = self.parent_a.partner_id
@@ -58,11 +59,18 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
             [("household_id", "=", self.household_a.id)]
         )
         self.assertEqual(request.state, "pending")
-        self.assertTrue(request.activity_ids)
+        self.assertEqual(
+            request.activity_ids.user_id,
+            self.agent,
+            "the town's family files responsible gets it, not the administrator",
+        )
         self.assertIn("3 rue des Lilas", request.summary)
         request.with_user(self.agent).action_validate()
         self.assertEqual(partner.street, "3 rue des Lilas")
         self.assertEqual(partner.city, "Toulouse")
+        # the household's own address (where its invoices go) follows the responsable
+        self.assertEqual(self.household_a.partner_id.street, "3 rue des Lilas")
+        self.assertEqual(self.household_a.partner_id.city, "Toulouse")
 
         # bad input: refused next to the field, the rest of the form kept, nothing
         # written
