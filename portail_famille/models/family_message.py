@@ -218,3 +218,78 @@ class FamilyMessage(models.Model):
     def action_mark_answered(self):
         self.write({"staff_unread": False})
         return True
+
+    @api.model
+    def _demo_create_conversations(self):
+        """Demo: a few conversations between the families and the services, the last
+        word the service's, so the demo parent has an unread answer. Nothing is
+        e-mailed: the families follow their threads once they are written."""
+        agent = self.env.ref("portail_famille.user_agent", raise_if_not_found=False)
+        conversations = [
+            (
+                "portail_famille.household_martin",
+                "alae",
+                "information",
+                _("Lunch on the school trip day"),
+                _(
+                    "Hello, Léa's class goes on a trip on the 12th: will a picnic "
+                    "lunch be provided instead of the canteen meal?"
+                ),
+                _(
+                    "Hello, yes: the canteen prepares a picnic for the whole class; "
+                    "the meal is booked and billed as usual."
+                ),
+            ),
+            (
+                "portail_famille.household_martin",
+                "billing",
+                "information",
+                _("Direct debit"),
+                _("Hello, how can we pay our invoices by direct debit?"),
+                _(
+                    "Hello, send us a SEPA mandate signed with a bank account "
+                    "identity statement (RIB); the next invoices are then debited on "
+                    "the 10th of the month."
+                ),
+            ),
+            (
+                "portail_famille.household_bernard",
+                "leisure",
+                "change",
+                _("Wednesday pick-up"),
+                _("Hello, from now on Emma's grandmother collects her on Wednesdays."),
+                _(
+                    "Hello, noted. Please add her to the authorised persons of your "
+                    "family file, with her phone number."
+                ),
+            ),
+        ]
+        messages = self.browse()
+        for xmlid, service, theme, subject, question, answer in conversations:
+            household = self.env.ref(xmlid, raise_if_not_found=False)
+            if not household or not agent:
+                continue
+            author = household.responsible_partner_id
+            message = self.with_context(mail_create_nosubscribe=True).create(
+                {
+                    "household_id": household.id,
+                    "author_partner_id": author.id,
+                    "service": service,
+                    "theme": theme,
+                    "subject": subject,
+                }
+            )
+            message.message_post(
+                body=question,
+                author_id=author.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            message.with_user(agent).message_post(
+                body=answer,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            message.message_subscribe(partner_ids=author.ids)
+            messages |= message
+        return messages

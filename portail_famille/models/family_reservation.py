@@ -1073,6 +1073,40 @@ class FamilyReservation(models.Model):
             a=a,
         )
 
+    @api.model
+    def _demo_book_coming_days(self):
+        """Demo: the families have already booked the rest of this month and the next
+        one (what they did on their portal before the deadlines), so the planning of
+        a newcomer is not empty."""
+        today = self._today()
+        last = today.replace(day=1) + relativedelta(months=2, days=-1)
+        Reservation = self.with_context(booking_override=True)
+        registrations = self.env["family.registration"].search(
+            [
+                ("state", "=", "validated"),
+                ("date_start", "<=", last),
+                ("date_end", ">=", today),
+                ("activity_id.unit_ids", "!=", False),
+            ]
+        )
+        open_dates = Reservation._open_dates_getter()
+        requests = [
+            {
+                "registration_id": registration.id,
+                "unit_id": (
+                    registration.unit_id or registration.activity_id.unit_ids[0]
+                ).id,
+                "date": day,
+            }
+            for registration in registrations
+            for day in sorted(open_dates(registration.activity_id))
+            if today <= day <= last
+            and registration.date_start <= day <= registration.date_end
+            # a few days left free, as real families do
+            and (day.toordinal() + registration.id) % 7
+        ]
+        return Reservation._book_bulk(requests)
+
 
 class _BulkPricing:
     """Prices of many (family, unit, day) at once: each family's validated quotients and
