@@ -175,6 +175,13 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         quotient = self.household_a.quotient_ids - before
         self.assertEqual(quotient.value, 742.5)
         self.assertEqual(quotient.state, "declared")
+        # shown the French way, an integral quotient without decimals
+        quotient.sudo().value = 612
+        page = self.url_open("/my/family").text
+        self.assertIn("<td>612</td>", page)
+        self.assertNotIn("612.0", page)
+        quotient.sudo().value = 742.5
+        self.assertIn("<td>742,5</td>", self.url_open("/my/family").text)
 
     def test_documents(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

@@ -102,6 +102,8 @@ class TestPortalPlanning(LivePlanningCase):
         key = self._key(self.reg_a1, self.open_day)
         self.assertIn('value="%s"' % key, page.text)
         self.assertIn("CL Mercredis (live)", page.text)
+        # French typography: a no-break space before the colon
+        self.assertIn("%s\xa0:" % self.child_a1.first_name, page.text)
         # only this family's children are offered
         self.assertNotIn(self.child_b1.first_name, page.text)
 
