@@ -368,6 +368,56 @@ class TestPortalPlanning(LivePlanningCase):
                 return
         self.fail("%s cannot be reached with the Tab key" % selector)
 
+    def test_enter_in_a_checkbox_adds_only_the_ticked_day(self):
+        """Enter in a ticked checkbox submits the form with its default action, "Add
+        to the recap", not the first row's "whole period" button."""
+        self.browser_size = "1366x768"
+        browser = ChromeBrowser(self)
+        try:
+            self.http_request_key = self.canonical_tag + "_browser_js"
+            self.authenticate(self.parent_a.login, self.parent_a.login, browser=browser)
+            self.http_request_strict_check = True
+            self.cr.flush()
+            self.cr.clear()
+            browser.navigate_to(
+                self.base_url()
+                + "/my/planning?child=%s&view=month&start=%s"
+                % (self.child_a1.id, self.open_day.replace(day=1).isoformat()),
+                wait_stop=True,
+            )
+            self.assertTrue(browser._wait_ready())
+            cell = (
+                "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
+                % self.open_day.isoformat()
+            )
+            self._tab_to(browser, cell)
+            self._press(browser, "Space")
+            self._eval(browser, "window.pf_before_enter = true")
+            self._press(browser, "Enter")
+            # the page is submitted and replaced
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    if self._eval(
+                        browser,
+                        "!window.pf_before_enter && document.readyState === 'complete'",
+                    ):
+                        break
+                except Exception:  # the page is being replaced
+                    pass
+                time.sleep(0.2)
+            else:
+                self.fail("Enter did not submit the planning")
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+            self.http_request_key = self.canonical_tag
+            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
+        cart = self.env["family.booking.cart"].search(
+            [("household_id", "=", self.household_a.id)]
+        )
+        self.assertEqual(cart.line_ids.mapped("date"), [self.open_day])
+
     def test_booking_with_the_keyboard_alone(self):
         self.browser_size = "1366x768"
         browser = ChromeBrowser(self)
