@@ -328,21 +328,25 @@ class TestPortalPlanning(LivePlanningCase):
         )
         return result.get("result", {}).get("value")
 
-    def _wait_for_page(self, browser, path, selector):
+    def _wait_for(self, browser, expression, what):
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                ready = self._eval(
-                    browser,
-                    "location.pathname === %r && document.readyState === 'complete' && "
-                    "!!document.querySelector(%r)" % (path, selector),
-                )
+                ready = self._eval(browser, expression)
             except Exception:  # the page is being replaced while it navigates
                 ready = False
             if ready:
                 return
             time.sleep(0.2)
-        self.fail("the page %s (%s) did not open" % (path, selector))
+        self.fail(what)
+
+    def _wait_for_page(self, browser, path, selector):
+        self._wait_for(
+            browser,
+            "location.pathname === %r && document.readyState === 'complete' && "
+            "!!document.querySelector(%r)" % (path, selector),
+            "the page %s (%s) did not open" % (path, selector),
+        )
 
     def _tab_to(self, browser, selector, max_presses=250):
         """Press Tab until ``selector`` has the focus; assert the focus is visible
@@ -395,19 +399,11 @@ class TestPortalPlanning(LivePlanningCase):
             self._eval(browser, "window.pf_before_enter = true")
             self._press(browser, "Enter")
             # the page is submitted and replaced
-            deadline = time.time() + 30
-            while time.time() < deadline:
-                try:
-                    if self._eval(
-                        browser,
-                        "!window.pf_before_enter && document.readyState === 'complete'",
-                    ):
-                        break
-                except Exception:  # the page is being replaced
-                    pass
-                time.sleep(0.2)
-            else:
-                self.fail("Enter did not submit the planning")
+            self._wait_for(
+                browser,
+                "!window.pf_before_enter && document.readyState === 'complete'",
+                "Enter did not submit the planning",
+            )
         finally:
             browser.stop()
             self._wait_remaining_requests()
