@@ -555,20 +555,24 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
             if "pf_history_title" in page
             else None
         ]
-        for url in (
-            "/my/family",
-            "/my/registrations",
-            "/my/planning",
-            "/my/invoices",
-            "/my/messages",
-            "/my/absences",
-            "/my/news",
-            "/my/documents",
-            "/my/recap",
+        self.assertIn("<title>Mon espace |", page)
+        for url, title in (
+            ("/my/family", "Mon dossier famille"),
+            ("/my/registrations", "Inscriptions"),
+            ("/my/planning", "Planning"),
+            ("/my/invoices", "Factures"),
+            ("/my/messages", "Messages"),
+            ("/my/absences", "Absences"),
+            ("/my/news", "Actualités"),
+            ("/my/documents", "Documents"),
+            ("/my/recap", "Récapitulatif"),
         ):
             with self.subTest(url=url):
                 self.assertIn(f'href="{url}"', home)
-                self.assertEqual(self.url_open(url).status_code, 200)
+                response = self.url_open(url)
+                self.assertEqual(response.status_code, 200)
+                # each page has its own French title
+                self.assertIn(f"<title>{title} |", response.text)
 
     def test_dashboard_lists_the_requests_with_their_state(self):
         registration = self._create_registration(self.child_a1, self.act_restaurant)
