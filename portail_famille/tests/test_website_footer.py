@@ -22,6 +22,7 @@ class TestWebsiteFooter(HttpCase):
         page = self.url_open("/accessibilite")
         self.assertEqual(page.status_code, 200)
         footer = page.text.split('<footer id="bottom"', 1)[1]
+        self.assertNotIn("o_brand_promotion", footer, "no 'Powered by Odoo' line")
         for link in (
             "/my/planning",
             "/my/registrations",
