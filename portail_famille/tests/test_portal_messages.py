@@ -134,7 +134,11 @@ class TestPortalMessages(HttpCase, FamilyCommon):
                 "Texte gardé" if data.get("subject") else 'name="subject"',
                 response.text,
             )
-        self.assertFalse(self.env["family.message"].search([]))
+        self.assertFalse(
+            self.env["family.message"].search(
+                [("household_id", "=", self.household_a.id)]
+            )
+        )
 
     def test_another_family_cannot_read_nor_answer(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

@@ -467,6 +467,14 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                 None,
                 {"household_id": b.id, "year": 2025},
             ),
+            "family.counter.booking": (
+                None,
+                None,
+                {
+                    "registration_id": self.registration_a.id,
+                    "unit_id": self.act_restaurant.unit_ids[:1].id,
+                },
+            ),
             "family.billing.run": (self.billing_run, None, {"month": "2026-02-01"}),
             "family.billing.run.line": (
                 self.billing_line_a,

@@ -327,7 +327,12 @@ class TestUploadChecks(FamilyCommon):
             self.conversation.with_user(self.parent_a)._portal_reply(
                 "Ci-joint", [pdf] * 4
             )
-        self.assertEqual(self.env["family.message"].search_count([]), 1)
+        self.assertEqual(
+            self.env["family.message"].search_count(
+                [("household_id", "=", self.household_a.id)]
+            ),
+            1,
+        )
 
     # ------------------------------------------------------- accepted, with a safe name
     def test_pdf_jpeg_png_accepted_for_every_field_and_route(self):
