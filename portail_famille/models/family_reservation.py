@@ -980,14 +980,16 @@ class FamilyReservation(models.Model):
                 )
             )
         Day = self.env["family.activity.day"].sudo()
-        for reservation in self:
-            Day._ensure_rows(
-                set(
-                    Day._place_keys(
-                        reservation.activity_id, reservation.unit_id, reservation.date
-                    )
+        Day._ensure_rows(
+            {
+                key
+                for reservation in self
+                for key in Day._place_keys(
+                    reservation.activity_id, reservation.unit_id, reservation.date
                 )
-            )
+            }
+        )
+        for reservation in self:
             if not self._take_places(
                 reservation.activity_id, reservation.unit_id, reservation.date
             ):

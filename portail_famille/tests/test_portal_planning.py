@@ -1,5 +1,6 @@
 import re
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from odoo import Command
@@ -372,9 +373,10 @@ class TestPortalPlanning(LivePlanningCase):
                 return
         self.fail("%s cannot be reached with the Tab key" % selector)
 
-    def test_enter_in_a_checkbox_adds_only_the_ticked_day(self):
-        """Enter in a ticked checkbox submits the form with its default action, "Add
-        to the recap", not the first row's "whole period" button."""
+    @contextmanager
+    def _parent_browser(self, path):
+        """Headless Chromium logged in as parent A on ``path`` (desktop size), stopped
+        and its requests awaited on exit."""
         self.browser_size = "1366x768"
         browser = ChromeBrowser(self)
         try:
@@ -383,13 +385,23 @@ class TestPortalPlanning(LivePlanningCase):
             self.http_request_strict_check = True
             self.cr.flush()
             self.cr.clear()
-            browser.navigate_to(
-                self.base_url()
-                + "/my/planning?child=%s&view=month&start=%s"
-                % (self.child_a1.id, self.open_day.replace(day=1).isoformat()),
-                wait_stop=True,
-            )
+            browser.navigate_to(self.base_url() + path, wait_stop=True)
             self.assertTrue(browser._wait_ready())
+            yield browser
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+            self.http_request_key = self.canonical_tag
+            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
+
+    def test_enter_in_a_checkbox_adds_only_the_ticked_day(self):
+        """Enter in a ticked checkbox submits the form with its default action, "Add
+        to the recap", not the first row's "whole period" button."""
+        url = "/my/planning?child=%s&view=month&start=%s" % (
+            self.child_a1.id,
+            self.open_day.replace(day=1).isoformat(),
+        )
+        with self._parent_browser(url) as browser:
             cell = (
                 "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
                 % self.open_day.isoformat()
@@ -404,30 +416,15 @@ class TestPortalPlanning(LivePlanningCase):
                 "!window.pf_before_enter && document.readyState === 'complete'",
                 "Enter did not submit the planning",
             )
-        finally:
-            browser.stop()
-            self._wait_remaining_requests()
-            self.http_request_key = self.canonical_tag
-            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
         cart = self.env["family.booking.cart"].search(
             [("household_id", "=", self.household_a.id)]
         )
         self.assertEqual(cart.line_ids.mapped("date"), [self.open_day])
 
     def test_booking_with_the_keyboard_alone(self):
-        self.browser_size = "1366x768"
-        browser = ChromeBrowser(self)
-        try:
-            self.http_request_key = self.canonical_tag + "_browser_js"
-            self.authenticate(self.parent_a.login, self.parent_a.login, browser=browser)
-            self.http_request_strict_check = True
-            self.cr.flush()
-            self.cr.clear()
-            browser.navigate_to(
-                self.base_url() + self._week_url(self.child_a1, self.open_day),
-                wait_stop=True,
-            )
-            self.assertTrue(browser._wait_ready())
+        with self._parent_browser(
+            self._week_url(self.child_a1, self.open_day)
+        ) as browser:
             cell = (
                 "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
                 % self.open_day.isoformat()
@@ -448,11 +445,6 @@ class TestPortalPlanning(LivePlanningCase):
             self._wait_for_page(
                 browser, "/my/recap/confirm", ".o_pf_recap_done .text-success"
             )
-        finally:
-            browser.stop()
-            self._wait_remaining_requests()
-            self.http_request_key = self.canonical_tag
-            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
         reservation = self.env["family.reservation"].search(
             [("child_id", "=", self.child_a1.id)]
         )
