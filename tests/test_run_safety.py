@@ -12,23 +12,18 @@ pg_start) in a temporary folder; the Odoo server runs on the test database of
 import configparser
 import os
 import shutil
-import socket
 import stat
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
 from passlib.context import CryptContext
+from servers import ROOT, free_port, odoo_process
 
 import odoo
-
-ROOT = Path(__file__).resolve().parents[1]
-ODOO_HOME = Path(os.environ.get("ODOO_HOME", "/opt/odoo"))
 
 
 def lib_sh(local_dir, commands, **env):
@@ -43,12 +38,6 @@ def lib_sh(local_dir, commands, **env):
         check=True,
         timeout=120,
     ).stdout
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -100,46 +89,14 @@ def test_run_conf_serves_the_network_only_when_asked(tmp_path):
     assert read_options(conf)["http_interface"] == "0.0.0.0"
 
 
-def wait_for(url, process, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "Odoo stopped at start"
-        try:
-            return requests.get(url, timeout=60)
-        except requests.ConnectionError:
-            time.sleep(0.5)
-    raise AssertionError("Odoo did not answer on %s" % url)
-
-
 @pytest.fixture(scope="module")
 def run_server(run_conf):
     """Odoo started as ./run.sh starts it (-d DB --db-filter=^DB$) with the run
-    configuration, on the test database; no cron thread (the test database belongs to
-    the test run)."""
+    configuration, on the test database."""
     conf, local_dir, port = run_conf
     db_name = odoo.tools.config["db_name"]
-    log = open(local_dir / "odoo.log", "w")  # closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ODOO_HOME / "odoo-bin"),
-            "-c",
-            str(conf),
-            "-d",
-            db_name,
-            "--db-filter=^%s$" % db_name,
-            "--max-cron-threads=0",
-        ],  # fmt: skip
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for("http://127.0.0.1:%d/web/login" % port, process)
+    with odoo_process(conf, db_name, port, local_dir / "odoo.log") as process:
         yield "http://127.0.0.1:%d" % port, process, db_name, conf
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
 
 
 def test_run_server_listens_on_localhost_only(run_server):
