@@ -39,7 +39,7 @@ set_mode test
 # (not a dependency of the addon: a town enables its own provider)
 INSTALL_MODULES="portail_famille,payment_demo"
 DEBIAN_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf chromium
-                 fonts-dejavu-core git python3-venv)
+                 fonts-dejavu-core git python3-venv nginx-light openssl)
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
