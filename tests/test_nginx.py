@@ -104,7 +104,7 @@ def site(tmp_path_factory):
         ("127.0.0.1:8072", "127.0.0.1:%d" % gevent_port),
         ("/var/cache/nginx/portail_famille ", "%s/cache " % tmp),
         ("listen 80;", "listen 127.0.0.1:%d;" % plain_port),
-        ("listen 443 ssl http2;", "listen 127.0.0.1:%d ssl http2;" % tls_port),
+        ("listen 443 ssl http2 ", "listen 127.0.0.1:%d ssl http2 " % tls_port),
         ("/etc/letsencrypt/live/portail-famille.example.fr/fullchain.pem", str(cert)),
         ("/etc/letsencrypt/live/portail-famille.example.fr/privkey.pem", str(key)),
     ):
