@@ -48,7 +48,7 @@ cd "$PROJECT_DIR"
 rc=0
 "$PY" -m pytest -p no:cacheprovider \
     --odoo-config="$ODOO_CONF" --odoo-database="$DB_NAME" --odoo-http \
-    --junitxml="$REPORT" -rs portail_famille/tests payment_payfip/tests "$@" || rc=$?
+    --junitxml="$REPORT" -rs portail_famille/tests payment_payfip/tests tests "$@" || rc=$?
 
 skipped=$("$PY" - "$REPORT" <<'PY'
 import sys, xml.etree.ElementTree as ET

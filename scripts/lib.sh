@@ -13,12 +13,33 @@ PY="$VENV/bin/python"
 PG_PORT="${PG_PORT:-5432}"
 PG_USER_OS="postgres"          # PostgreSQL refuses to run as root
 DB_ROLE="odoo"                 # Odoo refuses to connect as the 'postgres' superuser
-ODOO_CONF="$LOCAL_DIR/odoo-${HTTP_PORT:-8069}.conf"
+# Two ways to run, each with its own PostgreSQL cluster and Odoo configuration (setup_all MODE):
+#   test (./test.sh, benchmarks): cluster .local/pg, started with fsync, synchronous_commit and
+#        full_page_writes off (fast; a crash may corrupt it, which costs nothing for throw-away
+#        databases); configuration .local/odoo-<port>.conf
+#   run  (./run.sh): cluster .local/pg-run with PostgreSQL's durable defaults, Odoo run as the
+#        unprivileged user $ODOO_USER when started as root; configuration .local/odoo-run-<port>.conf
+# Both: Odoo on 127.0.0.1 only (run: unless HTTP_INTERFACE says otherwise), database manager off
+# (list_db = False), master password generated at the first run into .local/odoo-master-password
+# (mode 600, never in git) and only its pbkdf2 hash in the configuration.
+ODOO_USER="${ODOO_USER:-portail-famille}"
+ODOO_AS=()                     # prefix of odoo_bin: (runuser -u $ODOO_USER --) in run mode as root
+# set_mode test|run: RUN_MODE and the paths that follow from it (and from LOCAL_DIR)
+set_mode() {
+    RUN_MODE="$1"
+    MASTER_PASSWORD_FILE="$LOCAL_DIR/odoo-master-password"
+    if [ "$RUN_MODE" = run ]; then
+        ODOO_CONF="$LOCAL_DIR/odoo-run-${HTTP_PORT:-8069}.conf"
+    else
+        ODOO_CONF="$LOCAL_DIR/odoo-${HTTP_PORT:-8069}.conf"
+    fi
+}
+set_mode test
 # installed in the demo and test databases: the addon, and Odoo's demo payment provider
 # (not a dependency of the addon: a town enables its own provider)
 INSTALL_MODULES="portail_famille,payment_demo"
 DEBIAN_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf chromium
-                 fonts-dejavu-core git)
+                 fonts-dejavu-core git python3-venv nginx-light openssl)
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -64,7 +85,11 @@ ensure_venv() {
         return 0
     fi
     say "Preparing the Python virtualenv in .venv"
-    [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed: install python3-venv."
+    # Debian's own python3 by default: ./run.sh runs Odoo as an unprivileged user, who must be
+    # able to run the venv's interpreter (one under /root, e.g. pyenv's, is out of its reach)
+    local python="${PYTHON:-python3}"
+    [ -z "${PYTHON:-}" ] && [ -x /usr/bin/python3 ] && python=/usr/bin/python3
+    [ -x "$PY" ] || "$python" -m venv "$VENV" || die "$python -m venv failed: install python3-venv."
     # Old sdists among Odoo's pins need setuptools<70 and no build isolation.
     "$PY" -m pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
     "$PY" -m pip install -q --no-build-isolation -r "$PROJECT_DIR/requirements-dev.txt" \
@@ -107,12 +132,14 @@ pg_bin() {
     echo "$d"
 }
 
-# The cluster lives in .local/pg. The server runs as the 'postgres' OS user, which must be
-# able to reach that folder; when a parent folder is private (e.g. a mktemp -d checkout),
-# the cluster goes to /var/tmp/portail_famille-pg/<hash of the project path> instead,
-# with .local/pg as a symlink to it.
+# The cluster lives in .local/pg (test) or .local/pg-run (run). The server runs as the
+# 'postgres' OS user, which must be able to reach that folder; when a parent folder is private
+# (e.g. a mktemp -d checkout), the cluster goes to /var/tmp/portail_famille-pg/<hash of the
+# project path>[-run] instead, with .local/pg[-run] as a symlink to it.
 pg_data_dir() {
-    local d="$LOCAL_DIR/pg"
+    local name="pg" suffix=""
+    [ "$RUN_MODE" = run ] && name="pg-run" && suffix="-run"
+    local d="$LOCAL_DIR/$name"
     if [ -L "$d" ]; then readlink -f "$d"; return; fi
     if [ -d "$d" ]; then echo "$d"; return; fi
     mkdir -p "$LOCAL_DIR"
@@ -120,7 +147,7 @@ pg_data_dir() {
         echo "$d"
     else
         local alt
-        alt="/var/tmp/portail_famille-pg/$(echo "$PROJECT_DIR" | sha1sum | cut -c1-12)"
+        alt="/var/tmp/portail_famille-pg/$(echo "$PROJECT_DIR" | sha1sum | cut -c1-12)$suffix"
         mkdir -p "$alt" && ln -sfn "$alt" "$d"
         echo "$alt"
     fi
@@ -141,7 +168,7 @@ pg_start() {
     PGDATA_DIR="$(pg_data_dir)"
     PGSOCK_DIR="$PGDATA_DIR/run"
     if [ ! -f "$PGDATA_DIR/data/PG_VERSION" ]; then
-        say "Creating the project-local PostgreSQL cluster in $PGDATA_DIR"
+        say "Creating the project-local PostgreSQL cluster ($RUN_MODE) in $PGDATA_DIR"
         mkdir -p "$PGDATA_DIR/data" "$PGSOCK_DIR"
         [ "$(id -u)" -eq 0 ] && chown -R "$PG_USER_OS:" "$PGDATA_DIR"
         as_pg "'$bin/initdb' -D '$PGDATA_DIR/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null" \
@@ -154,10 +181,15 @@ max_connections = 200
 shared_buffers = 512MB
 work_mem = 32MB
 maintenance_work_mem = 256MB
+CONF
+        # only the test cluster trades durability for speed: its databases are thrown away
+        if [ "$RUN_MODE" = test ]; then
+            cat >> "$PGDATA_DIR/data/postgresql.conf" <<CONF
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+        fi
     fi
     if as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' status" >/dev/null 2>&1; then
         PG_STARTED_HERE=0
@@ -167,6 +199,14 @@ CONF
         PG_STARTED_HERE=1
     fi
     export PGHOST="$PGSOCK_DIR" PGPORT="$PG_PORT"
+    if [ "$RUN_MODE" = run ]; then
+        local unsafe
+        unsafe="$(psql -U postgres -d postgres -tAc "SELECT string_agg(name, ', ') FROM pg_settings
+            WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') AND setting = 'off'")"
+        [ -z "$unsafe" ] || die "the cluster in $PGDATA_DIR runs with $unsafe off: a power cut could
+       corrupt the town's data. Remove those lines from $PGDATA_DIR/data/postgresql.conf, then
+       restart it (pg_ctl -D $PGDATA_DIR/data restart, as the postgres user)."
+    fi
     if ! psql -U postgres -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DB_ROLE'" | grep -q 1; then
         psql -q -U postgres -d postgres -c "CREATE ROLE $DB_ROLE LOGIN SUPERUSER" >/dev/null
     fi
@@ -185,26 +225,80 @@ oca_addons_dir() {
     "$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/odoo/addons")'
 }
 
+# The master password (database manager, odoo-bin db commands): generated once, kept in
+# .local/odoo-master-password (mode 600, git-ignored); the configuration holds its pbkdf2-sha512
+# hash (Odoo's own scheme and rounds), computed again only when the password file changes.
+master_password_hash() {
+    local hash_file="$MASTER_PASSWORD_FILE.hash"
+    if [ ! -s "$MASTER_PASSWORD_FILE" ]; then
+        mkdir -p "$LOCAL_DIR"
+        (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$MASTER_PASSWORD_FILE")
+    fi
+    chmod 600 "$MASTER_PASSWORD_FILE"
+    if [ ! -s "$hash_file" ] || [ "$MASTER_PASSWORD_FILE" -nt "$hash_file" ]; then
+        (umask 077 && "$PY" -c 'import sys; from passlib.context import CryptContext
+print(CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=600_000).hash(sys.stdin.readline().strip()))' \
+            < "$MASTER_PASSWORD_FILE" > "$hash_file")
+    fi
+    cat "$hash_file"
+}
+
+# write_odoo_conf: the configuration of the current mode (see RUN_MODE at the top). The
+# interface is 127.0.0.1 unless HTTP_INTERFACE is set (./run.sh only), e.g. HTTP_INTERFACE=0.0.0.0.
 write_odoo_conf() {
-    mkdir -p "$LOCAL_DIR/filestore"
-    local oca
+    local data_dir="$LOCAL_DIR/filestore" interface="127.0.0.1"
+    if [ "$RUN_MODE" = run ]; then
+        data_dir="$LOCAL_DIR/run-data"
+        interface="${HTTP_INTERFACE:-127.0.0.1}"
+    fi
+    mkdir -p "$data_dir"
+    local oca hash
     oca="$(oca_addons_dir)"
     [ -d "$oca" ] || die "OCA's addons are missing from $oca: remove $VENV/.requirements.sha1 and run this again."
-    cat > "$ODOO_CONF" <<CONF
+    hash="$(master_password_hash)"
+    (umask 077 && cat > "$ODOO_CONF" <<CONF
 [options]
 addons_path = $ODOO_HOME/odoo/addons,$ODOO_HOME/addons,$oca,$PROJECT_DIR
-data_dir = $LOCAL_DIR/filestore
+data_dir = $data_dir
 db_host = $PGSOCK_DIR
 db_port = $PG_PORT
 db_user = $DB_ROLE
 db_password = False
-admin_passwd = admin
-list_db = True
+admin_passwd = $hash
+list_db = False
+http_interface = $interface
 http_port = ${HTTP_PORT:-8069}
 CONF
+    )
 }
 
+# ./run.sh started as root: Odoo runs as the unprivileged system user $ODOO_USER (created here),
+# owner of the run data folder and of the configuration; it only reads the checkout, Odoo and
+# the venv, which it must be able to reach.
+run_as_odoo_user() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    if ! id -u "$ODOO_USER" >/dev/null 2>&1; then
+        say "Creating the system user $ODOO_USER that runs Odoo (Odoo does not run as root)"
+        useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$ODOO_USER" || die "useradd $ODOO_USER failed"
+    fi
+    chown -R "$ODOO_USER:" "$LOCAL_DIR/run-data"
+    chown "$ODOO_USER:" "$ODOO_CONF"
+    local interpreter
+    interpreter="$(readlink -f "$PY")"
+    runuser -u "$ODOO_USER" -- "$PY" -c 'import sys' 2>/dev/null || die "the user $ODOO_USER cannot run
+       $PY (its interpreter $interpreter is in a folder out of its reach, e.g. /root).
+       Odoo does not run as root: recreate the venv from Debian's python3, then run this again:
+         rm -rf $VENV && ./run.sh"
+    runuser -u "$ODOO_USER" -- test -r "$PROJECT_DIR/portail_famille/__manifest__.py" -a -r "$ODOO_HOME/odoo-bin" \
+        || die "the user $ODOO_USER cannot read $PROJECT_DIR or $ODOO_HOME: put the checkout where every
+       user can read it (not under a private folder such as /root)."
+    ODOO_AS=(runuser -u "$ODOO_USER" --)
+}
+
+# setup_all [test|run]: everything the command needs (test by default)
 setup_all() {
+    set_mode "${1:-test}"
     ensure_debian_packages
     ensure_odoo
     ensure_venv
@@ -212,6 +306,6 @@ setup_all() {
     write_odoo_conf
 }
 
-odoo_bin() { "$PY" "$ODOO_HOME/odoo-bin" -c "$ODOO_CONF" "$@"; }
+odoo_bin() { "${ODOO_AS[@]}" "$PY" "$ODOO_HOME/odoo-bin" -c "$ODOO_CONF" "$@"; }
 
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1; }

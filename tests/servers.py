@@ -1,0 +1,103 @@
+"""Helpers of the set-up's own tests: Odoo servers started as processes of their own."""
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+import websocket
+
+import odoo
+from odoo import SUPERUSER_ID, api
+
+ROOT = Path(__file__).resolve().parents[1]
+ODOO_HOME = Path(os.environ.get("ODOO_HOME", "/opt/odoo"))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, process, timeout=120, log=None):
+    """The first answer of `url`, while `process` (the server) runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                "the server stopped at start:\n%s" % (log.read_text() if log else "")
+            )
+        try:
+            return requests.get(url, timeout=60)
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    raise AssertionError("no answer from %s" % url)
+
+
+@contextlib.contextmanager
+def odoo_process(conf, db_name, http_port, log, *args):
+    """Odoo started with `conf` on `db_name` (and only it), without cron, until the
+    block ends; yields the process once /web/login answers."""
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ODOO_HOME / "odoo-bin"),
+                "-c",
+                str(conf),
+                "-d",
+                db_name,
+                "--db-filter=^%s$" % db_name,
+                "--http-port=%d" % http_port,
+                "--max-cron-threads=0",
+                *args,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for("http://127.0.0.1:%d/web/login" % http_port, process, log=log)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def send_bus_notification(channel, payload):
+    """Committed notification on `channel`, as the server's own code sends them."""
+    db_name = odoo.tools.config["db_name"]
+    with odoo.modules.registry.Registry(db_name).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["bus.bus"]._sendone(channel, "pf_test", payload)
+
+
+def receive_notification(ws, channel, payload, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ws.settimeout(max(deadline - time.monotonic(), 1))
+        for notification in json.loads(ws.recv()):
+            if notification["message"] == {"type": "pf_test", "payload": payload}:
+                return notification
+    raise AssertionError("no notification on %s" % channel)
+
+
+def open_websocket(url, origin, timeout=60):
+    """The websocket, once the server's gevent process accepts connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return websocket.create_connection(url, origin=origin, timeout=60)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
