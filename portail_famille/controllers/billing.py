@@ -26,9 +26,14 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
     def _get_overdue_invoices_domain(self, partner_id=None):
         # the invoices are the household's (the parent's commercial partner), not the
         # parent's own contact
-        return super()._get_overdue_invoices_domain(
+        domain = super()._get_overdue_invoices_domain(
             partner_id=partner_id or request.env.user.commercial_partner_id.id
         )
+        household = self._find_family_household()
+        if household:
+            # the invoices collected by direct debit are not the family's to pay
+            domain.append(("id", "not in", household._direct_debit_invoices().ids))
+        return domain
 
     def _get_account_searchbar_filters(self):
         filters = super()._get_account_searchbar_filters()
@@ -48,9 +53,11 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
         values = super()._prepare_home_portal_values(counters)
         if not counters:
             household = self._find_family_household()
-            values["family_amount_due"] = (
-                household._get_amount_due() if household else 0.0
+            to_pay, debited = (
+                household._get_amount_to_pay() if household else (0.0, 0.0)
             )
+            values["family_amount_due"] = to_pay
+            values["family_amount_debited"] = debited
         return values
 
     # ------------------------------------------------------------- values of the pages
@@ -74,10 +81,12 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
                 order="invoice_date, id",
             )
         )
+        debited_sudo = household._direct_debit_invoices()
         values = self._prepare_form_page_values(
             household,
             "family_invoices_pay",
-            open_invoices=open_invoices_sudo,
+            open_invoices=open_invoices_sudo - debited_sudo,
+            debited_invoices=debited_sudo,
             chosen=invoices_sudo or open_invoices_sudo.browse(),
             error=error,
         )
