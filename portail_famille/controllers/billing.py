@@ -1,7 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import _, http
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.account_payment.controllers.payment import (
@@ -43,6 +43,20 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
             filters.pop("bills", None)
             filters.pop("invoices", None)
         return filters
+
+    @http.route()
+    def invoice_transaction(self, invoice_id, access_token, **kwargs):
+        """Odoo's payment of one invoice: refused for an invoice collected by
+        direct debit (its page offers no payment form)."""
+        try:
+            invoice_sudo = self._document_check_access(
+                "account.move", invoice_id, access_token
+            )
+        except (AccessError, MissingError):
+            invoice_sudo = None  # Odoo's own answer below
+        if invoice_sudo and invoice_sudo._family_direct_debited():
+            raise ValidationError(invoice_sudo._family_direct_debit_refusal())
+        return super().invoice_transaction(invoice_id, access_token, **kwargs)
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)

@@ -75,6 +75,15 @@ class AccountMove(models.Model):
             "you have nothing to do."
         )
 
+    def _family_direct_debit_refusal(self):
+        """Why an invoice collected by direct debit is not paid online."""
+        self.ensure_one()
+        return _(
+            "Invoice %(name)s will be paid by direct debit: there is nothing to pay "
+            "online.",
+            name=self.name,
+        )
+
     def _has_to_be_paid(self):
         """Odoo's "Pay now" (account_payment): not for an invoice collected by direct
         debit."""

@@ -533,13 +533,7 @@ class FamilyHousehold(models.Model):
                     _("Invoice %(name)s is already paid.", name=invoice.name)
                 )
             if invoice._family_direct_debited():
-                raise UserError(
-                    _(
-                        "Invoice %(name)s will be paid by direct debit: there is "
-                        "nothing to pay online.",
-                        name=invoice.name,
-                    )
-                )
+                raise UserError(invoice._family_direct_debit_refusal())
         return invoices_sudo
 
     def _portal_invoices_to_dispute(self, invoice_ids):

@@ -354,6 +354,26 @@ class TestDirectDebitPortal(HttpCase, DirectDebitCommon):
         refused = self.url_open("/my/invoices/pay?invoice_ids=%s" % debited.id).text
         self.assertIn("sera payée par prélèvement", refused)
         self.assertNotIn("o_payment_form", refused)
+        # Odoo's route of one invoice's payment refuses it too, in French
+        for route in (
+            "/invoice/transaction/%s" % debited.id,
+            "/my/invoices/pay/transaction/%s" % debited.id,
+        ):
+            response = self.url_open(
+                route,
+                data=json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "method": "call",
+                        "params": {"access_token": debited._portal_ensure_token()},
+                    }
+                ),
+                headers={"Content-Type": "application/json"},
+            ).json()
+            self.assertIn(
+                "sera payée par prélèvement", response["error"]["data"]["message"]
+            )
+        self.assertFalse(debited.transaction_ids)
 
         # the mandate cancelled, nothing will be debited: the family pays online
         self.mandate_a.with_user(self.accountant).cancel()
