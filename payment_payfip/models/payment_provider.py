@@ -27,6 +27,19 @@ class PaymentProvider(models.Model):
         copy=False,
     )
 
+    payfip_activation = fields.Boolean(
+        string="PayFiP Activation Phase",
+        help=(
+            "The kind of operation sent to PayFiP (saisie) follows the provider's "
+            "state: Test mode sends test operations (T), nothing is paid; Enabled "
+            "sends real payments (W, production). Tick this box while the DGFiP "
+            "checks the town's PayFiP subscription before opening production: an "
+            "enabled provider then sends activation operations (X), real payments "
+            "the DGFiP watches. Untick it once the DGFiP has opened production."
+        ),
+        copy=False,
+    )
+
     @api.constrains("code", "payfip_numcli")
     def _check_payfip_numcli(self):
         for provider in self.filtered(lambda p: p.code == "payfip" and p.payfip_numcli):
@@ -67,9 +80,12 @@ class PaymentProvider(models.Model):
     # === BUSINESS METHODS: the PayFiP web service === #
 
     def _payfip_saisie(self):
-        """The kind of operation PayFiP expects: T for a test, W for production."""
+        """The kind of operation PayFiP expects: T for a test, X during the
+        activation phase the DGFiP runs before production, W in production."""
         self.ensure_one()
-        return "T" if self.state == "test" else "W"
+        if self.state == "test":
+            return "T"
+        return "X" if self.payfip_activation else "W"
 
     def _payfip_service(self):
         """The SOAP client of PayFiP (eopayment's, with the WSDL it ships)."""

@@ -149,6 +149,29 @@ class TestPayfip(PayfipReplayMixin, HttpCase):
         self.assertEqual(len(sent["objet"]), 100)
         self.assertTrue(sent["objet"].isascii())
 
+    def test_activation_mode(self):
+        """While the DGFiP runs the activation phase, an enabled provider sends
+        activation operations (saisie X); in test mode the box changes nothing."""
+        self.provider.write({"state": "enabled", "payfip_activation": True})
+        tx = self._transaction()
+        with self.payfip_replay(**CREATE) as replay:
+            tx._get_processing_values()
+        self.assertEqual(replay.calls("creerPaiementSecurise")[0]["saisie"], "X")
+        self.provider.state = "test"
+        tx = self._transaction(reference="PF-TEST-00002")
+        with self.payfip_replay(**CREATE) as replay:
+            tx._get_processing_values()
+        self.assertEqual(replay.calls("creerPaiementSecurise")[0]["saisie"], "T")
+        # on the provider's form, with the help saying what each state sends
+        arch = self.env["payment.provider"].get_view(
+            self.env.ref("payment.payment_provider_form").id
+        )["arch"]
+        self.assertIn('name="payfip_activation"', arch)
+        self.assertIn(
+            "opérations d'activation (X)",
+            self.provider._fields["payfip_activation"]._description_help(self.env),
+        )
+
     def test_amount_out_of_range_refused(self):
         """Below 1 EUR or above 100,000 EUR, PayFiP is not asked and the payer reads
         why; PayFiP is not even offered for such amounts."""

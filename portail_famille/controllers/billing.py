@@ -1,7 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import _, http
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.account_payment.controllers.payment import (
@@ -26,9 +26,14 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
     def _get_overdue_invoices_domain(self, partner_id=None):
         # the invoices are the household's (the parent's commercial partner), not the
         # parent's own contact
-        return super()._get_overdue_invoices_domain(
+        domain = super()._get_overdue_invoices_domain(
             partner_id=partner_id or request.env.user.commercial_partner_id.id
         )
+        household = self._find_family_household()
+        if household:
+            # the invoices collected by direct debit are not the family's to pay
+            domain.append(("id", "not in", household._direct_debit_invoices().ids))
+        return domain
 
     def _get_account_searchbar_filters(self):
         filters = super()._get_account_searchbar_filters()
@@ -39,6 +44,20 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
             filters.pop("invoices", None)
         return filters
 
+    @http.route()
+    def invoice_transaction(self, invoice_id, access_token, **kwargs):
+        """Odoo's payment of one invoice: refused for an invoice collected by
+        direct debit (its page offers no payment form)."""
+        try:
+            invoice_sudo = self._document_check_access(
+                "account.move", invoice_id, access_token
+            )
+        except (AccessError, MissingError):
+            invoice_sudo = None  # Odoo's own answer below
+        if invoice_sudo and invoice_sudo._family_direct_debited():
+            raise ValidationError(invoice_sudo._family_direct_debit_refusal())
+        return super().invoice_transaction(invoice_id, access_token, **kwargs)
+
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
         values["family_household"] = self._find_family_household()
@@ -48,9 +67,11 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
         values = super()._prepare_home_portal_values(counters)
         if not counters:
             household = self._find_family_household()
-            values["family_amount_due"] = (
-                household._get_amount_due() if household else 0.0
+            to_pay, debited = (
+                household._get_amount_to_pay() if household else (0.0, 0.0)
             )
+            values["family_amount_due"] = to_pay
+            values["family_amount_debited"] = debited
         return values
 
     # ------------------------------------------------------------- values of the pages
@@ -74,10 +95,12 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
                 order="invoice_date, id",
             )
         )
+        debited_sudo = household._direct_debit_invoices()
         values = self._prepare_form_page_values(
             household,
             "family_invoices_pay",
-            open_invoices=open_invoices_sudo,
+            open_invoices=open_invoices_sudo - debited_sudo,
+            debited_invoices=debited_sudo,
             chosen=invoices_sudo or open_invoices_sudo.browse(),
             error=error,
         )

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.tools import format_date
 
 FAMILY_INVOICE_REPORT = "portail_famille.report_invoice_document"
 
@@ -31,6 +32,65 @@ class AccountMove(models.Model):
         ):
             return FAMILY_INVOICE_REPORT
         return super()._get_name_invoice_report()
+
+    # ------------------------------------------------------------------ direct debit
+    def _family_direct_debited(self):
+        """True for a customer invoice the town collects by SEPA direct debit: it
+        carries a payment mode that needs a mandate and a mandate still valid. The
+        portal does not ask its family to pay it by card."""
+        self.ensure_one()
+        # sudo: parents read neither mandates nor payment modes
+        move = self.sudo()
+        return bool(
+            move.move_type == "out_invoice"
+            and move.state == "posted"
+            and move.mandate_id.state == "valid"
+            and move.payment_mode_id.payment_method_id.mandate_required
+        )
+
+    def _family_direct_debit_note(self):
+        """What the portal says instead of "Pay now" for an invoice to be debited
+        (False for the others): the date of the debit once the invoice is in a debit
+        order (or its due date, with a payment term), else the next debit order."""
+        self.ensure_one()
+        if not self._family_direct_debited() or self.currency_id.is_zero(
+            self.amount_residual
+        ):
+            return False
+        move = self.sudo()
+        scheduled = move.line_ids.payment_line_ids.filtered(
+            lambda line: line.state in ("open", "generated", "uploaded") and line.date
+        )
+        debit_date = max(scheduled.mapped("date"), default=False)
+        if not debit_date and move.invoice_payment_term_id:
+            debit_date = move.invoice_date_due
+        if debit_date and debit_date >= fields.Date.context_today(self):
+            return _(
+                "This invoice will be paid by direct debit on %(date)s: you have "
+                "nothing to do.",
+                date=format_date(self.env, debit_date),
+            )
+        return _(
+            "This invoice will be paid by direct debit with the next debit order: "
+            "you have nothing to do."
+        )
+
+    def _family_direct_debit_refusal(self):
+        """Why an invoice collected by direct debit is not paid online."""
+        self.ensure_one()
+        return _(
+            "Invoice %(name)s will be paid by direct debit: there is nothing to pay "
+            "online.",
+            name=self.name,
+        )
+
+    def _has_to_be_paid(self):
+        """Odoo's "Pay now" (account_payment): not for an invoice collected by direct
+        debit."""
+        return super()._has_to_be_paid() and not self._family_direct_debited()
+
+    def _get_online_payment_error(self):
+        return self._family_direct_debit_note() or super()._get_online_payment_error()
 
     def _family_child_sections(self):
         """[(child, lines)] of the move's lines billed per child, in the order of the

@@ -604,6 +604,9 @@ class FamilyBillingRun(models.Model):
                     count=self.unsent_count,
                 )
             )
+        closed_period = self._closed_period_note()
+        if closed_period:
+            parts.append(closed_period)
         if errors:
             parts.append(
                 _(
@@ -617,6 +620,25 @@ class FamilyBillingRun(models.Model):
             {"state": "error" if errors else "done", "summary": "\n".join(parts)}
         )
         self.message_post(body=self.summary)
+
+    def _closed_period_note(self):
+        """When the invoice date falls in a locked period (a lock date of the
+        company: fiscal year, sales, or the hard lock), Odoo posts the invoices with
+        a later accounting date: say so, dates included, on the run."""
+        moved = self.line_ids.move_ids.filtered(
+            lambda move: move.invoice_date and move.date != move.invoice_date
+        )
+        if not moved:
+            return False
+        lock_date = self.company_id._get_user_fiscal_lock_date(moved.journal_id[:1])
+        return _(
+            "Closed period: the documents are dated %(invoice_date)s, but the "
+            "accounts are locked up to %(lock_date)s, so Odoo booked them on "
+            "%(date)s.",
+            invoice_date=format_date(self.env, min(moved.mapped("invoice_date"))),
+            lock_date=format_date(self.env, lock_date),
+            date=format_date(self.env, min(moved.mapped("date"))),
+        )
 
     # ------------------------------------------------------------------ demo
     @api.model

@@ -473,6 +473,32 @@ class FamilyHousehold(models.Model):
         )
         return groups[0][0] if groups else 0.0
 
+    def _direct_debit_invoices(self):
+        """The household's open invoices the town collects by direct debit (sudo): the
+        portal shows when they are debited instead of asking to pay them."""
+        self.ensure_one()
+        invoices_sudo = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    *self._family_invoice_domain(),
+                    ("move_type", "=", "out_invoice"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("mandate_id", "!=", False),
+                ],
+                order="invoice_date, id",
+            )
+        )
+        return invoices_sudo.filtered(lambda invoice: invoice._family_direct_debited())
+
+    def _get_amount_to_pay(self):
+        """(what the family pays itself, what will be debited): the amount due split
+        between the invoices to pay and those collected by direct debit."""
+        self.ensure_one()
+        debited = sum(self._direct_debit_invoices().mapped("amount_residual"))
+        return max(self._get_amount_due() - debited, 0.0), debited
+
     def _portal_invoices_to_pay(self, invoice_ids):
         """The household's invoices ``invoice_ids`` (ids as posted) a parent pays
         online, in sudo; refused in French when one is another family's, unknown,
@@ -506,6 +532,8 @@ class FamilyHousehold(models.Model):
                 raise UserError(
                     _("Invoice %(name)s is already paid.", name=invoice.name)
                 )
+            if invoice._family_direct_debited():
+                raise UserError(invoice._family_direct_debit_refusal())
         return invoices_sudo
 
     def _portal_invoices_to_dispute(self, invoice_ids):

@@ -23,6 +23,33 @@ class ResCompany(models.Model):
         "identity or school). Empty: the administrator.",
     )
 
+    family_direct_debit_mode_id = fields.Many2one(
+        "account.payment.mode",
+        string="Direct Debit Payment Mode",
+        domain="[('company_id', '=', id), ('payment_type', '=', 'inbound'), "
+        "('payment_method_id.mandate_required', '=', True)]",
+        help=(
+            "The payment mode a household is put on when its SEPA mandate is "
+            "validated (its invoices are then collected by the debit orders). Empty: "
+            "the company's first direct-debit mode."
+        ),
+    )
+
+    def _family_direct_debit_mode(self):
+        """The customer payment mode of the households paying by direct debit."""
+        self.ensure_one()
+        return self.family_direct_debit_mode_id or self.env[
+            "account.payment.mode"
+        ].sudo().search(
+            [
+                ("company_id", "=", self.id),
+                ("payment_type", "=", "inbound"),
+                ("payment_method_id.mandate_required", "=", True),
+            ],
+            order="id",
+            limit=1,
+        )
+
     def _family_payment_instructions(self):
         """The town's payment instructions, or the standard text in the current
         language."""

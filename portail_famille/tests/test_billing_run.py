@@ -80,6 +80,30 @@ class TestBillingRun(BillingCommon):
             billed_days, int(sum(invoices.invoice_line_ids.mapped("quantity")))
         )
 
+    def test_demo_town_books_its_services_on_its_m57_accounts(self):
+        """The demo town books its services as French towns do (M57): périscolaire
+        and school services on 7067, social services on 7066, through the category
+        of each unit's product; its billed past is on those accounts."""
+        for xmlid, code in (
+            ("unit_2526_resto_elem_repas", "706700"),
+            ("unit_2526_alae_matin_matin", "706700"),
+            ("unit_2526_garderie_mercredi_garderie", "706700"),
+            ("unit_2526_cl_elem_mercredi_journee", "706600"),
+            ("unit_2526_clv_summer_journee", "706600"),
+            ("unit_2526_bus_mercredi_trajet", "706600"),
+            ("unit_2526_multi_accueil_heure", "706600"),
+        ):
+            product = self.env.ref("portail_famille.%s" % xmlid).product_id
+            self.assertEqual(
+                product._get_product_accounts()["income"].code, code, xmlid
+            )
+        runs = self.env["family.billing.run"].search(
+            [("state", "in", ("done", "error"))]
+        )
+        codes = set(runs.line_ids.move_ids.invoice_line_ids.account_id.mapped("code"))
+        self.assertIn("706700", codes)
+        self.assertLessEqual(codes, {"706600", "706700"})
+
     @freeze_time("2026-01-05")
     def test_one_invoice_per_household_with_a_line_per_child_and_unit(self):
         meals = self._book_days(
@@ -236,8 +260,7 @@ class TestBillingRun(BillingCommon):
         category = self.env["product.category"].create({"name": "Sans compte"})
         category.property_account_income_categ_id = False
         product.write({"categ_id": category.id, "property_account_income_id": False})
-        if product._get_product_accounts()["income"]:
-            self.skipTest("the chart gives every category an income account")
+        self.assertFalse(product._get_product_accounts()["income"])
         run = self._run("2025-12-01")
         self.assertEqual(run.line_ids.result, "error")
         self.assertIn("n'a pas de compte de produits", run.line_ids.message)
@@ -317,6 +340,30 @@ class TestBillingRun(BillingCommon):
             absence.with_user(self.agent).justified = True
         self.assertEqual(meals[1].state, "absent_justified")
         self.assertEqual(meals[0].state, "reserved")
+
+    def test_a_run_in_a_closed_period_says_where_odoo_booked_it(self):
+        """The accountant closed January's sales (lock date 31/01/2026) and bills
+        December on 5 January: Odoo keeps the invoice date but books the invoice
+        after the lock date; the run says so instead of surprising them."""
+        with freeze_time("2026-01-05"):
+            self._book_days(self.reg_a1_resto, ["2025-12-01"])
+            before = self._run("2025-12-01")
+        self.assertNotIn("Période close", before.summary)
+        self._book_days(self.reg_a1_resto, ["2025-12-02"])
+        with freeze_time("2026-02-10"):
+            self.env.company.sale_lock_date = "2026-01-31"
+            run = self._run("2025-12-01", invoice_date="2026-01-05")
+        invoice = run.line_ids.move_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.invoice_date.isoformat(), "2026-01-05")
+        self.assertGreater(invoice.date.isoformat(), "2026-01-31")
+        note = (
+            "Période close : les pièces sont datées du 05/01/2026, mais la "
+            "comptabilité est verrouillée jusqu'au 31/01/2026 : Odoo les a donc "
+            "comptabilisées au %s." % invoice.date.strftime("%d/%m/%Y")
+        )
+        self.assertIn(note, run.summary)
+        self.assertIn("Période close", run.message_ids[0].body)
 
     @freeze_time("2026-04-02")
     def test_a_month_without_reservations_has_nothing_to_bill(self):

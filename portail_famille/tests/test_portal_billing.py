@@ -6,11 +6,13 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.payment_payfip.tests.common import PayfipReplayMixin
+
 from .test_billing_run import BillingCommon
 
 
 @tagged("post_install", "-at_install")
-class TestPortalBilling(HttpCase, BillingCommon):
+class TestPortalBilling(PayfipReplayMixin, HttpCase, BillingCommon):
     """The parents' billing pages: the household's invoices on Odoo's /my/invoices,
     paid online (one, or several at once) with Odoo's demo provider, the account
     statement, the amount due on the dashboard, an invoice's dispute."""
@@ -205,6 +207,57 @@ class TestPortalBilling(HttpCase, BillingCommon):
         tx._post_process()
         self.assertEqual(tx.invoice_ids, self.invoice_a2)
         self.assertIn(self.invoice_a2.payment_state, ("paid", "in_payment"))
+
+    def test_payfip_on_the_family_payment_forms(self):
+        """PayFiP, enabled or in test mode for the town, is offered on the invoice's
+        page and on the several-invoices page like any provider, not when disabled;
+        chosen, the family is sent to PayFiP for the invoices' total (recorded answer
+        of PayFiP, no network)."""
+        payfip = self.env.ref("payment_payfip.payment_provider_payfip")
+        self._login(self.parent_a)
+        pages = (
+            "/my/invoices/%s" % self.invoice_a2.id,
+            "/my/invoices/pay?invoice_ids=%s&invoice_ids=%s"
+            % (self.invoice_a.id, self.invoice_a2.id),
+        )
+        for state in ("disabled", "test", "enabled", "disabled"):
+            payfip.write(
+                {"state": state, "payfip_numcli": "123456", "is_published": True}
+            )
+            for url in pages:
+                with self.subTest(state=state, url=url):
+                    page = self.url_open(url).text
+                    self.assertIn("o_payment_form", page)
+                    self.assertEqual(
+                        'data-provider-code="payfip"' in page, state != "disabled"
+                    )
+        payfip.state = "test"
+        invoices = self.invoice_a | self.invoice_a2
+        with self.payfip_replay(
+            creerPaiementSecurise=["creerPaiementSecurise"]
+        ) as replay:
+            result = self.make_jsonrpc_request(
+                "/my/invoices/pay/transaction/%s" % "-".join(map(str, invoices.ids)),
+                {
+                    "provider_id": payfip.id,
+                    "payment_method_id": self.env.ref("payment.payment_method_card").id,
+                    "token_id": None,
+                    "amount": 0.01,
+                    "flow": "redirect",
+                    "tokenization_requested": False,
+                    "landing_route": "/my/invoices",
+                    "is_validation": False,
+                    "access_token": None,
+                },
+            )
+        [sent] = replay.calls("creerPaiementSecurise")
+        self.assertEqual((sent["montant"], sent["saisie"]), ("3140", "T"))
+        self.assertIn("payfip.gouv.fr", result["redirect_form_html"])
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
+        self.assertEqual(tx.invoice_ids, invoices)
+        self.assertEqual(tx.provider_reference, "cc0cb210-1cd4-11ea-8cca-0213ad91a103")
 
     def test_pay_two_invoices_at_once(self):
         self._login(self.parent_a)

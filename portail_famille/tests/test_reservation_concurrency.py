@@ -10,11 +10,10 @@ FAMILIES = 8
 DAY = "2095-11-16"  # a Wednesday, far from any deadline
 
 
-class TestCapacityUnderConcurrency(TransactionCase):
-    """Many parents book the last places of a day at the same moment, each in its own
-    database transaction (REPEATABLE READ, as Odoo's requests), with Odoo's retry on
-    serialization failures. The day must never be overbooked. The data is committed
-    (threads cannot see the test's transaction) and removed at the end."""
+class CommittedTownMixin:
+    """A Wednesday activity of 2095 (PLACES places, a unit at 9.00) and FAMILIES
+    households with a child registered, committed so that threads, each in its own
+    transaction, see them; removed by ``_cleanup``."""
 
     def _cursor(self):
         return sql_db.db_connect(self.env.cr.dbname).cursor()
@@ -105,6 +104,13 @@ class TestCapacityUnderConcurrency(TransactionCase):
             activity.unlink()
             products.unlink()
             env["family.school.year"].browse(ids["year"]).unlink()
+
+
+class TestCapacityUnderConcurrency(CommittedTownMixin, TransactionCase):
+    """Many parents book the last places of a day at the same moment, each in its own
+    database transaction (REPEATABLE READ, as Odoo's requests), with Odoo's retry on
+    serialization failures. The day must never be overbooked. The data is committed
+    (threads cannot see the test's transaction) and removed at the end."""
 
     def test_last_places_are_never_overbooked(self):
         ids = self._setup_committed_data()
