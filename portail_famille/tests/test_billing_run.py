@@ -3,6 +3,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError
 
+from odoo.addons.queue_job.job import Job
+
 from .test_reservation import ReservationCommon
 
 
@@ -38,8 +40,33 @@ class BillingCommon(ReservationCommon):
         run = self.Run.create(
             {"month": month, "activity_ids": [Command.set(activities.ids)], **vals}
         )
-        run.action_run()
+        self._bill(run)
         return run
+
+    def _bill(self, run):
+        """Bill the month as the button does, then run its queue jobs."""
+        run.action_run()
+        self._run_jobs(run)
+
+    def _run_jobs(self, run, limit=None):
+        """What queue_job's runner does with the run's jobs, in this transaction: run
+        each pending job as its user, mark it done, and let the jobs waiting for it
+        go (``limit``: stop after that many jobs)."""
+        performed = 0
+        while limit is None or performed < limit:
+            pending = run._jobs().filtered(lambda record: record.state == "pending")
+            if not pending:
+                break
+            job = Job.load(self.env, pending.sorted("id")[0].uuid)
+            job.set_started()
+            job.perform()
+            job.set_done()
+            job.store()
+            self.env.flush_all()
+            job.enqueue_waiting()
+            performed += 1
+        run.invalidate_recordset()
+        return performed
 
     def _invoices(self, household, move_type="out_invoice"):
         return self.env["account.move"].search(
@@ -192,7 +219,7 @@ class TestBillingRun(BillingCommon):
         )
         self.assertIn("Rien à facturer", again.line_ids.message)
         # the same run record run again: still one invoice
-        again.action_run()
+        self._bill(again)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
 
     @freeze_time("2026-01-05")
@@ -216,7 +243,7 @@ class TestBillingRun(BillingCommon):
         # fixed and run again: the failing household is billed, the others are not
         # billed twice
         self.unit_wed.product_id = product
-        run.action_run()
+        self._bill(run)
         self.assertEqual(run.state, "done")
         self.assertEqual(len(self._invoices(self.household_b)), 1)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
@@ -376,6 +403,7 @@ class TestBillingRun(BillingCommon):
             self._book_days(self.reg_a1_resto, ["2025-12-11"])
         with freeze_time("2026-01-01"):
             run = self.env["family.billing.run"]._cron_bill_previous_month()
+            self._run_jobs(run)
         self.assertEqual(run.date_from.isoformat(), "2025-12-01")
         self.assertIn(self.act_restaurant, run.activity_ids)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
