@@ -27,6 +27,8 @@ BATCH_SIZE = 50
 CHANNEL = "root.portail_famille_billing"
 # queue.job states of a job still to run
 ACTIVE_JOB_STATES = ("pending", "enqueued", "started")
+# first key of the advisory lock taken to post in a journal (the second: its id)
+JOURNAL_LOCK_NAMESPACE = 0x50466A31
 
 
 class FamilyBillingRun(models.Model):
@@ -535,6 +537,7 @@ class FamilyBillingRun(models.Model):
                 links.append(groups)
                 owners.append(household)
         moves = self.env["account.move"].create(move_vals)
+        self._lock_journal(billing.journal)
         moves.action_post()
         self._link_days(moves, links)
         to_send = moves.filtered(lambda move: move.partner_id.email)
@@ -582,6 +585,21 @@ class FamilyBillingRun(models.Model):
                 )
             )
         return results
+
+    def _lock_journal(self, journal):
+        """Post one batch at a time per journal, until this transaction ends. Posting
+        takes the journal's next number, and Odoo makes a second transaction wait for
+        the first before giving it a number: two jobs posting side by side would wait
+        for each other's numbers one by one, the second never catching up. The
+        invoices are still created side by side; only posting, linking the days and
+        the result lines (about a third of a batch) wait for their turn."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                JOURNAL_LOCK_NAMESPACE,
+                journal.id,
+            )
+        )
 
     def _link_days(self, moves, links):
         """Link each billed day to its invoice line and record what it is billed now:
