@@ -8,7 +8,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
 
-from odoo.addons.queue_job.delay import group
+from odoo.addons.queue_job.delay import group as job_group
 from odoo.addons.queue_job.job import identity_exact
 
 _logger = logging.getLogger(__name__)
@@ -272,29 +272,29 @@ class FamilyBillingRun(models.Model):
             for start in range(0, len(ordered), BATCH_SIZE)
         ]
         month = self._month_label()
-        bills = [
-            self.delayable(
-                channel=CHANNEL,
-                identity_key=identity_exact,
-                description=_(
-                    "Billing of %(month)s: households %(number)s to %(last)s of "
-                    "%(total)s",
-                    month=month,
-                    number=index * BATCH_SIZE + 1,
-                    last=index * BATCH_SIZE + len(batch),
-                    total=len(ordered),
-                ),
-            )._job_bill_batch(batch)
-            for index, batch in enumerate(batches)
-        ]
+        bills = []
+        # a plain loop: _() finds the language in the caller's frame
+        for index, batch in enumerate(batches):
+            description = _(
+                "Billing of %(month)s: households %(number)s to %(last)s of %(total)s",
+                month=month,
+                number=index * BATCH_SIZE + 1,
+                last=index * BATCH_SIZE + len(batch),
+                total=len(ordered),
+            )
+            bills.append(
+                self.delayable(
+                    channel=CHANNEL,
+                    identity_key=identity_exact,
+                    description=description,
+                )._job_bill_batch(batch)
+            )
         finish = self.delayable(
             channel=CHANNEL,
             identity_key=identity_exact,
-            description=_(
-                "Billing of %(month)s: summary and sending", month=month
-            ),
+            description=_("Billing of %(month)s: summary and sending", month=month),
         )._job_finish()
-        group(*bills).on_done(finish).delay()
+        job_group(*bills).on_done(finish).delay()
 
     def _job_bill_batch(self, household_ids):
         """Queue job: bill these households (their days read now: a day billed
@@ -662,7 +662,8 @@ class FamilyBillingRun(models.Model):
                     "SELECT id FROM family_reservation WHERE id = ANY(%s) FOR UPDATE "
                     "NOWAIT",
                     ids,
-                )
+                ),
+                log_exceptions=False,
             )
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
             raise UserError(
