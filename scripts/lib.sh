@@ -202,16 +202,13 @@ admin_passwd = admin
 list_db = True
 http_port = ${HTTP_PORT:-8069}
 ; OCA's queue_job (the monthly billing's jobs): its runner starts with the server
-; (not with --stop-after-init nor in the tests) and hands the jobs to the server's
-; HTTP workers, at most 2 at once (one per core); ./run.sh --workers=2 runs them on
-; two processes
+; (not with --stop-after-init; test.sh turns it off) and hands the jobs to the
+; server's own HTTP port, at most 2 at once (one per core); ./run.sh --workers=2
+; runs them in two processes
 server_wide_modules = base,web,queue_job
 
 [queue_job]
 channels = root:2,root.portail_famille_billing:2
-scheme = http
-host = localhost
-port = ${HTTP_PORT:-8069}
 CONF
 }
 
