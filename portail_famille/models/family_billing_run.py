@@ -267,6 +267,8 @@ class FamilyBillingRun(models.Model):
             self.message_post(body=self.summary)
             return
         ordered = sorted(households)
+        # the result lines of this pass come after the kept ones
+        last_kept = max(kept.ids, default=0)
         batches = [
             ordered[start : start + BATCH_SIZE]
             for start in range(0, len(ordered), BATCH_SIZE)
@@ -287,7 +289,7 @@ class FamilyBillingRun(models.Model):
                     channel=CHANNEL,
                     identity_key=identity_exact,
                     description=description,
-                )._job_bill_batch(batch)
+                )._job_bill_batch(batch, last_kept)
             )
         finish = self.delayable(
             channel=CHANNEL,
@@ -296,12 +298,15 @@ class FamilyBillingRun(models.Model):
         )._job_finish()
         job_group(*bills).on_done(finish).delay()
 
-    def _job_bill_batch(self, household_ids):
+    def _job_bill_batch(self, household_ids, last_kept=0):
         """Queue job: bill these households (their days read now: a day billed
         meanwhile by another run is not billed twice). A household that already has
-        its result in this run (the job run again) is skipped."""
+        its result from this pass of the run (a result line after ``last_kept``, the
+        job run again) is skipped."""
         self.ensure_one()
-        done = set(self.line_ids.household_id.ids)
+        done = set(
+            self.line_ids.filtered(lambda line: line.id > last_kept).household_id.ids
+        )
         households = (
             self.env["family.household"]
             .with_context(active_test=False)

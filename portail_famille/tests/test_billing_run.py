@@ -571,3 +571,19 @@ class TestBillingRunRace(TransactionCase):
                 # neither run is kept
                 cr_a.rollback()
                 cr_b.rollback()
+
+
+class TestBillingRunAgain(BillingCommon):
+    @freeze_time("2026-01-05")
+    def test_running_the_same_run_again_bills_a_day_added_since(self):
+        self._book_days(self.reg_a1_resto, ["2025-12-01"])
+        run = self._run("2025-12-01")
+        self.assertEqual(len(self._invoices(self.household_a)), 1)
+        # staff record a forgotten day of the month after the run, and run it again
+        late = self._book_days(self.reg_a1_resto, ["2025-12-02"])
+        self._bill(run)
+        invoices = self._invoices(self.household_a)
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(late.invoice_line_id.move_id, invoices[1])
+        self.assertEqual(run.line_ids.move_ids, invoices)
+        self.assertEqual(run.state, "done")
