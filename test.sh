@@ -15,6 +15,9 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
     "$PROJECT_DIR/scripts/lint.sh" || lint_rc=$?
 fi
 export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
+# no queue_job runner in the tests (pytest-odoo's HTTP server would start one): the
+# tests run the billing's jobs themselves, in their own transaction
+export ODOO_QUEUE_JOB_CHANNELS="root:0"
 # TEST_DB=name reuses (and keeps) a development test database: the addon is updated, not installed.
 DB_NAME="${TEST_DB:-pf_test_$$}"
 [ -n "${TEST_DB:-}" ] && KEEP_DB=1

@@ -19,6 +19,8 @@
         "payment_payfip",
         # OCA bank-payment (requirements-oca.txt): SEPA mandates and pain.008 orders
         "account_banking_sepa_direct_debit",
+        # OCA queue (requirements-oca.txt): the monthly billing's jobs
+        "queue_job",
     ],
     "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
     "data": [

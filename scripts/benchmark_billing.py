@@ -5,24 +5,31 @@ Builds the town of scripts/benchmark_reservations.py (``--households`` household
 children), adds a noon activity of 8 units (workshops, each child going to each
 workshop on a couple of days), books September 2026 through the engine (``_book_bulk``:
 the restaurant and the morning ALAE every open day, the evening ALAE for a tenth of
-the children, the workshops in turn), about 20 invoice lines per household, then
-measures in the same run:
-  (a) Odoo's plain rate: the same invoices (same partners, products, accounts,
-      quantities, prices and line labels) created with one plain batch
-      ``account.move.create`` and ``action_post``, in a savepoint rolled back
-      afterwards so that (b) starts from the same state;
-  (b) ``family.billing.run`` billing September for every household (the run's own
-      work: reading the days, invoices, posting, linking each day to its line, the
-      result lines). Nothing is e-mailed: the generated households have no e-mail
-      address and the sending scheduled action is not run.
-and prints invoices/s and lines/s of both, their ratio and the peak memory of each.
-Everything it creates lives in its own database and school year; run it on a
-throw-away database (benchmark.sh drops and recreates one).
+the children, the workshops in turn), about 20 invoice lines per household, commits
+it, then measures:
+  (a) Odoo's plain rate, in this process: the invoices of the first ``--sample``
+      households (same partners, products, accounts, quantities, prices and line
+      labels) created with one plain batch ``account.move.create`` and
+      ``action_post``, in a savepoint rolled back afterwards;
+  (b) ``family.billing.run`` billing September for the whole town as staff do it:
+      "Bill the month" enqueues the run's jobs, and a real Odoo server started by this
+      script (prefork, ``--workers`` HTTP workers, OCA queue_job's runner handing them
+      the jobs, 2 at once) bills them; measured from the click to the run done (its
+      last job: the summary), with each worker's rate from the jobs' own times.
+Nothing is e-mailed: the generated households have no e-mail address and the sending
+scheduled action is not run. Prints invoices/s and lines/s, the wall time, each
+process's rate next to the plain batch's. Everything it creates lives in its own
+database (benchmark.sh drops and recreates it): the town and its invoices stay there.
 """
 
+import os
 import resource
+import signal
+import subprocess
 import sys
+import time
 import uuid
+from collections import defaultdict
 from datetime import date
 
 from benchmark_reservations import (
@@ -35,6 +42,7 @@ from benchmark_reservations import (
 )
 from freezegun import freeze_time
 
+import odoo
 from odoo import SUPERUSER_ID, Command, api
 
 MONTH = date(2026, 9, 1)
@@ -149,9 +157,10 @@ def plain_vals(move_vals):
     }
 
 
-def measure_plain(env, activity_ids):
-    """(a) The same invoices, one plain batch create + post, rolled back. Returns
-    (invoices, lines, wall seconds, cpu seconds, peak MB)."""
+def measure_plain(env, activity_ids, sample):
+    """(a) The same invoices for the first ``sample`` households, one plain batch
+    create + post, rolled back. Returns (invoices, lines, wall seconds, cpu seconds,
+    peak MB)."""
     # importable once the registry has set the addons path
     from odoo.addons.portail_famille.models.family_billing_run import _BillingContext
 
@@ -170,7 +179,7 @@ def measure_plain(env, activity_ids):
     Household = env["family.household"]
     vals_list = [
         plain_vals(billing.move_vals(household, "out_invoice", new_days[household.id]))
-        for household in Household.browse(sorted(new_days))
+        for household in Household.browse(sorted(new_days)[:sample])
     ]
     lines = sum(len(vals["invoice_line_ids"]) for vals in vals_list)
     env.flush_all()
@@ -188,12 +197,14 @@ def measure_plain(env, activity_ids):
     return invoices, lines, elapsed, cpu, peak
 
 
-def measure_run(env, activity_ids):
-    """(b) family.billing.run billing the month. Returns (invoices, lines, wall
-    seconds, cpu seconds, peak MB, errors)."""
-    env.invalidate_all()
-    reset_peak_memory()
-    started, cpu = perf_counter(), cpu_seconds()
+def measure_batches(env, activity_ids, sample):
+    """(a') The run's own work on the same households in this process: its jobs'
+    method (``_job_bill_batch``, batch after batch) called directly, rolled back.
+    Returns (invoices, lines, wall seconds, cpu seconds, peak MB)."""
+    from odoo.addons.portail_famille.models.family_billing_run import BATCH_SIZE
+
+    cr = env.cr
+    savepoint = cr.savepoint()
     run = env["family.billing.run"].create(
         {
             "month": MONTH,
@@ -201,13 +212,138 @@ def measure_run(env, activity_ids):
             "activity_ids": [Command.set(activity_ids)],
         }
     )
-    run.action_run()
+    households = sorted(run._read_new_days(run.activity_ids))[:sample]
+    env.flush_all()
+    env.invalidate_all()
+    reset_peak_memory()
+    started, cpu = perf_counter(), cpu_seconds()
+    for start in range(0, len(households), BATCH_SIZE):
+        run._job_bill_batch(households[start : start + BATCH_SIZE])
     env.flush_all()
     elapsed, cpu = perf_counter() - started, cpu_seconds() - cpu
     peak = peak_memory_mb()
     moves = run.line_ids.move_ids
-    lines = len(moves.invoice_line_ids)
-    return len(moves), lines, elapsed, cpu, peak, run.error_count
+    invoices, lines = len(moves), len(moves.invoice_line_ids)
+    savepoint.close(rollback=True)
+    env.invalidate_all()
+    return invoices, lines, elapsed, cpu, peak
+
+
+def start_server(args, log_path):
+    """Odoo in prefork mode on the benchmark database: ``args.workers`` HTTP workers
+    (where queue_job's runner sends the jobs) and the runner in its own process; no
+    cron worker. Returns the process once the runner is ready."""
+    command = [
+        sys.executable,
+        os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin"),
+        "-c",
+        args.config,
+        "-d",
+        args.database,
+        f"--db-filter=^{args.database}$",
+        f"--workers={args.workers}",
+        "--max-cron-threads=0",
+        f"--gevent-port={odoo.tools.config['http_port'] + 10}",
+        "--limit-time-real=1800",
+        "--limit-time-cpu=1800",
+        f"--logfile={log_path}",
+    ]
+    if os.path.exists(log_path):
+        os.remove(log_path)
+    server = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the Odoo server stopped: see {log_path}")
+        if os.path.exists(log_path):
+            with open(log_path) as server_log:
+                if "database connections ready" in server_log.read():
+                    return server
+        time.sleep(1)
+    stop_server(server)
+    raise RuntimeError(f"queue_job's runner did not start: see {log_path}")
+
+
+def stop_server(server):
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def measure_jobs(registry, args, activity_ids, log_path):
+    """(b) "Bill the month", the jobs run by the server's workers; waits for the run
+    to be done. Returns (run id, wall seconds)."""
+    server = start_server(args, log_path)
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            started = perf_counter()
+            with freeze_time("2026-10-01 06:00"):
+                run = env["family.billing.run"].create(
+                    {
+                        "month": MONTH,
+                        "invoice_date": INVOICE_DATE,
+                        "activity_ids": [Command.set(activity_ids)],
+                    }
+                )
+                run.action_run()
+            run_id = run.id
+            cr.commit()
+            log(
+                f"(b) 'Bill the month' enqueued {len(run._jobs())} jobs for "
+                f"{run.household_total} households in {perf_counter() - started:.1f} s"
+            )
+            shown = 0.0
+            while True:
+                time.sleep(2)
+                cr.rollback()  # a fresh snapshot
+                env.invalidate_all()
+                run = env["family.billing.run"].browse(run_id)
+                if run.state in ("done", "error"):
+                    break
+                if server.poll() is not None:
+                    raise RuntimeError(f"the Odoo server stopped: see {log_path}")
+                elapsed = perf_counter() - started
+                if elapsed - shown >= 30:
+                    shown = elapsed
+                    log(
+                        f"    {elapsed:.0f} s: {run.household_done}/"
+                        f"{run.household_total} households ({run.progress:.0f} %)"
+                    )
+            elapsed = perf_counter() - started
+    finally:
+        stop_server(server)
+    return run_id, elapsed
+
+
+def report_jobs(env, run_id, elapsed, plain_rate):
+    run = env["family.billing.run"].browse(run_id)
+    moves = run.line_ids.move_ids
+    invoices, lines = len(moves), len(moves.invoice_line_ids)
+    log(
+        f"(b) family.billing.run through queue_job: {invoices} invoices, {lines} "
+        f"lines in {elapsed:.1f} s ({elapsed / 60:.1f} min) = "
+        f"{invoices / elapsed:,.1f} invoices/s, {lines / elapsed:,.0f} lines/s; "
+        f"state {run.state}, {run.error_count} errors"
+    )
+    per_pid = defaultdict(lambda: [0, 0, 0.0])  # jobs, households, seconds
+    for job in run._jobs():
+        if job.method_name != "_job_bill_batch" or job.state != "done":
+            continue
+        stats = per_pid[job.worker_pid]
+        stats[0] += 1
+        stats[1] += len(job.args[0])
+        stats[2] += job.exec_time
+    for pid, (jobs, households, seconds) in sorted(per_pid.items()):
+        rate = households / seconds if seconds else 0.0
+        log(
+            f"    worker {pid}: {jobs} jobs, {households} invoices in {seconds:.1f} s "
+            f"of jobs = {rate:.2f} invoices/s, {rate / plain_rate * 100:.0f} % of the "
+            f"plain batch's rate"
+        )
+    return invoices
 
 
 def rates(label, invoices, lines, elapsed, cpu, peak):
@@ -221,9 +357,26 @@ def rates(label, invoices, lines, elapsed, cpu, peak):
 def main():
     parser = bench_parser()
     parser.add_argument("--households", type=int, default=6000)
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=300,
+        help="households of the plain batch (a), measured in this process",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="the server's HTTP workers for (b)"
+    )
+    parser.add_argument(
+        "--sample-only",
+        action="store_true",
+        help="only (a) and (a'), in this process (nothing committed)",
+    )
     args = parser.parse_args()
     registry = open_registry(args)
     tag = uuid.uuid4().hex[:6]
+    log_path = os.path.join(
+        os.path.dirname(os.path.abspath(args.config)), "benchmark-billing-server.log"
+    )
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         with freeze_time("2026-08-14 08:00"):
@@ -240,26 +393,39 @@ def main():
                 f"days ({refused} refused), in {perf_counter() - started:.1f} s"
             )
         activity_ids = [activity.id for activity in activities]
+        if not args.sample_only:
+            # the server's workers must see the town
+            cr.commit()
         # billed on 1 October, as the scheduled action does; measured with the
         # users' context (mail tracking on)
         env = env(context={})
         with freeze_time("2026-10-01 06:00"):
-            plain = measure_plain(env, activity_ids)
-            rates("(a) plain account.move.create + action_post", *plain)
-            *billed, errors = measure_run(env, activity_ids)
-            rates("(b) family.billing.run", *billed)
-        if errors or billed[0] != plain[0]:
-            log(f"WARNING: the run billed {billed[0]} households, {errors} errors")
+            plain = measure_plain(env, activity_ids, args.sample)
+            rates("(a) plain account.move.create + action_post, one process", *plain)
+            own = measure_batches(env, activity_ids, args.sample)
+            rates("(a') the run's jobs' work, the same households, one process", *own)
         log(
-            f"ratio: the billing run takes {billed[2] / plain[2]:.2f}x the time of "
-            f"the plain batch ({plain[2] / billed[2] * 100:.0f}% of its rate); "
-            f"total {plain[2] + billed[2]:.1f} s"
+            f"    the run's work in one process: {own[2] / plain[2]:.2f}x the time "
+            f"of the plain batch ({plain[2] / own[2] * 100:.0f} % of its rate)"
         )
-        log(
-            f"peak memory of the benchmark process: "
-            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-        )
-        cr.rollback()
+        if args.sample_only:
+            cr.rollback()
+            return 0
+    plain_rate = plain[0] / plain[2]
+    run_id, elapsed = measure_jobs(registry, args, activity_ids, log_path)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        invoices = report_jobs(env, run_id, elapsed, plain_rate)
+    log(
+        f"whole town: {elapsed / 60:.1f} min through queue_job ({args.workers} "
+        f"workers) against {invoices / plain_rate / 60:.1f} min for the plain batch "
+        f"in one process at its rate ({invoices / elapsed / plain_rate:.2f}x)"
+    )
+    log(
+        f"peak memory of the benchmark process: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+        f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}"
+    )
     return 0
 
 

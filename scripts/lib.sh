@@ -268,6 +268,14 @@ admin_passwd = $hash
 list_db = False
 http_interface = $interface
 http_port = ${HTTP_PORT:-8069}
+; OCA's queue_job (the monthly billing's jobs): its runner starts with the server
+; (not with --stop-after-init; test.sh turns it off) and hands the jobs to the
+; server's own HTTP port, at most 2 at once (one per core); ./run.sh --workers=2
+; runs them in two processes
+server_wide_modules = base,web,queue_job
+
+[queue_job]
+channels = root:2,root.portail_famille_billing:2
 CONF
     )
 }

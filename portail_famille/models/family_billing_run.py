@@ -1,13 +1,15 @@
 import logging
-import threading
 from collections import defaultdict
 
 import psycopg2
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, _, api, fields, models, modules
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount, format_date
+
+from odoo.addons.queue_job.delay import group as job_group
+from odoo.addons.queue_job.job import identity_exact
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +22,13 @@ RUN_STATES = [
 # households invoiced per account.move.create / action_post (a failing batch is retried
 # household by household)
 BATCH_SIZE = 50
+# the queue_job channel of the billing's jobs (its capacity: the [queue_job] section of
+# the server's configuration, see scripts/lib.sh)
+CHANNEL = "root.portail_famille_billing"
+# queue.job states of a job still to run
+ACTIVE_JOB_STATES = ("pending", "enqueued", "started")
+# first key of the advisory lock taken to post in a journal (the second: its id)
+JOURNAL_LOCK_NAMESPACE = 0x50466A31
 
 
 class FamilyBillingRun(models.Model):
@@ -180,25 +189,63 @@ class FamilyBillingRun(models.Model):
 
     @api.model
     def _cron_bill_previous_month(self):
-        """Scheduled action: bill last month's days of every activity, committing
-        household batch by batch."""
+        """Scheduled action: bill last month's days of every activity (the households
+        are billed by the run's jobs)."""
         run = self.create({})
-        run.with_context(billing_commit=True)._run()
+        run._run()
         return run
 
     # ------------------------------------------------------------------ the engine
+    def _activities(self):
+        return self.activity_ids or self._billable_activities(
+            self.date_from, self.date_to
+        )
+
+    def _jobs(self):
+        """The run's queue jobs (sudo: accountants are not queue managers)."""
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("model_name", "=", self._name),
+                    ("func_string", "=like", "%s(%s,).%%" % (self._name, self.id)),
+                ]
+            )
+        )
+
     def _run(self):
+        """Start billing the month: find the households to bill, then bill them by
+        batches, one queue job per batch (run by queue_job's runner, several at once),
+        and a last job that writes the summary and sends the invoices once every batch
+        is done. With ``queue_job__no_delay`` in the context (the demo, the tests),
+        everything runs at once in this transaction."""
         self.ensure_one()
-        self.state = "running"
+        jobs = self._jobs()
+        if any(job.state in ACTIVE_JOB_STATES for job in jobs):
+            raise UserError(
+                _(
+                    "%(run)s is already running (%(done)s of %(total)s households "
+                    "processed): wait until it is finished, then run it again if "
+                    "needed.",
+                    run=self.name,
+                    done=self.household_done,
+                    total=self.household_total,
+                )
+            )
+        # a summary job left waiting by a batch that failed for good
+        jobs.filtered(lambda job: job.state == "wait_dependencies").button_cancelled()
+        self.write({"state": "running", "summary": False})
         # run again: the households billed by an earlier pass keep their result, the
         # others are redone
         kept = self.line_ids.filtered(
             lambda line: line.result not in ("error", "nothing")
         )
         (self.line_ids - kept).unlink()
-        activities = self.activity_ids or self._billable_activities(
-            self.date_from, self.date_to
-        )
+        activities = self._activities()
+        # the sales journal and the services' analytic accounts, checked and created
+        # once, before the jobs run side by side
+        _BillingContext(self, activities)
         new_days = self._read_new_days(activities)
         corrections = self._read_corrections(activities)
         households = (
@@ -219,25 +266,68 @@ class FamilyBillingRun(models.Model):
             )
             self.message_post(body=self.summary)
             return
-        self._commit()
-        Household = self.env["family.household"].with_context(active_test=False)
-        billing = _BillingContext(self, activities)
         ordered = sorted(households)
-        for start in range(0, len(ordered), BATCH_SIZE):
-            batch = Household.browse(ordered[start : start + BATCH_SIZE])
-            self._bill_batch(batch, new_days, corrections, billing)
-            self._commit()
+        # the result lines of this pass come after the kept ones
+        last_kept = max(kept.ids, default=0)
+        batches = [
+            ordered[start : start + BATCH_SIZE]
+            for start in range(0, len(ordered), BATCH_SIZE)
+        ]
+        month = self._month_label()
+        bills = []
+        # a plain loop: _() finds the language in the caller's frame
+        for index, batch in enumerate(batches):
+            description = _(
+                "Billing of %(month)s: households %(number)s to %(last)s of %(total)s",
+                month=month,
+                number=index * BATCH_SIZE + 1,
+                last=index * BATCH_SIZE + len(batch),
+                total=len(ordered),
+            )
+            bills.append(
+                self.delayable(
+                    channel=CHANNEL,
+                    identity_key=identity_exact,
+                    description=description,
+                )._job_bill_batch(batch, last_kept)
+            )
+        finish = self.delayable(
+            channel=CHANNEL,
+            identity_key=identity_exact,
+            description=_("Billing of %(month)s: summary and sending", month=month),
+        )._job_finish()
+        job_group(*bills).on_done(finish).delay()
+
+    def _job_bill_batch(self, household_ids, last_kept=0):
+        """Queue job: bill these households (their days read now: a day billed
+        meanwhile by another run is not billed twice). A household that already has
+        its result from this pass of the run (a result line after ``last_kept``, the
+        job run again) is skipped."""
+        self.ensure_one()
+        done = set(
+            self.line_ids.filtered(lambda line: line.id > last_kept).household_id.ids
+        )
+        households = (
+            self.env["family.household"]
+            .with_context(active_test=False)
+            .browse([id_ for id_ in household_ids if id_ not in done])
+        )
+        if not households:
+            return _("Nothing left to bill in this batch.")
+        activities = self._activities()
+        new_days = self._read_new_days(activities, households.ids)
+        corrections = self._read_corrections(activities, households.ids)
+        billing = _BillingContext(self, activities)
+        self._bill_batch(households, new_days, corrections, billing)
+        return _("%(count)s household(s) processed.", count=len(households))
+
+    def _job_finish(self):
+        """Queue job, once every batch is done: the summary, the chatter, and the
+        invoices sent by Odoo's sending scheduled action."""
+        self.ensure_one()
         self.env.ref("account.ir_cron_account_move_send")._trigger()
         self._finish()
-
-    def _commit(self):
-        """From the scheduled action only, outside tests: keep each batch billed even if
-        the run stops later."""
-        testing = modules.module.current_test or getattr(
-            threading.current_thread(), "testing", False
-        )
-        if self.env.context.get("billing_commit") and not testing:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return self.summary
 
     def _month_label(self):
         return format_date(self.env, self.date_from, date_format="MMMM yyyy")
@@ -257,10 +347,10 @@ class FamilyBillingRun(models.Model):
         )
         return {row[0] for row in self.env.cr.fetchall()}
 
-    def _read_new_days(self, activities):
-        """{household_id: [group]} of the month's billable days not invoiced yet, one
-        group per child, unit, price and tariff: {child_id, unit_id, activity_id, price,
-        tariff_name, dates, reservation_ids}."""
+    def _read_new_days(self, activities, household_ids=None):
+        """{household_id: [group]} of the month's billable days not invoiced yet (of
+        ``household_ids`` if given), one group per child, unit, price and tariff:
+        {child_id, unit_id, activity_id, price, tariff_name, dates, reservation_ids}."""
         Reservation = self.env["family.reservation"]
         Reservation.flush_model()
         self.env["family.activity"].flush_model(["absence_billing"])
@@ -272,7 +362,7 @@ class FamilyBillingRun(models.Model):
                  FROM family_reservation r
                  JOIN family_activity a ON a.id = r.activity_id
                 WHERE r.activity_id = ANY(%s) AND r.date BETWEEN %s AND %s
-                  AND r.invoiced IS NOT TRUE AND %s
+                  AND r.invoiced IS NOT TRUE AND %s AND %s
                 GROUP BY r.household_id, r.child_id, r.unit_id, r.activity_id,
                          r.price_unit, r.tariff_name
                 ORDER BY r.household_id, r.child_id, r.unit_id, r.price_unit""",
@@ -280,6 +370,7 @@ class FamilyBillingRun(models.Model):
                 self.date_from,
                 self.date_to,
                 Reservation._billable_sql(),
+                self._households_sql(household_ids),
             )
         )
         result = defaultdict(list)
@@ -306,8 +397,15 @@ class FamilyBillingRun(models.Model):
             )
         return result
 
-    def _read_corrections(self, activities):
-        """{household_id: [group]} of the invoiced days, up to the month's end, whose
+    @api.model
+    def _households_sql(self, household_ids):
+        if household_ids is None:
+            return SQL("TRUE")
+        return SQL("r.household_id = ANY(%s)", list(household_ids))
+
+    def _read_corrections(self, activities, household_ids=None):
+        """{household_id: [group]} of the invoiced days, up to the month's end (of
+        ``household_ids`` if given), whose
         billed amount is no longer what they cost (a billed day now justified or
         cancelled, a changed price): one group per original invoice, child, unit, tariff
         and difference. ``difference`` > 0: billed too much (credit note)."""
@@ -328,12 +426,14 @@ class FamilyBillingRun(models.Model):
                  JOIN account_move_line l ON l.id = r.invoice_line_id
                 WHERE r.activity_id = ANY(%(activities)s) AND r.invoiced
                   AND r.date <= %(date_to)s AND r.billed_amount != %(due)s
+                  AND %(households)s
                 GROUP BY r.household_id, l.move_id, l.account_id, r.child_id,
                          r.unit_id, r.activity_id, r.tariff_name, difference
                 ORDER BY r.household_id, l.move_id, r.child_id, r.unit_id""",
                 due=due,
                 activities=activities.ids,
                 date_to=self.date_to,
+                households=self._households_sql(household_ids),
             )
         )
         result = defaultdict(list)
@@ -442,27 +542,9 @@ class FamilyBillingRun(models.Model):
                 links.append(groups)
                 owners.append(household)
         moves = self.env["account.move"].create(move_vals)
+        self._lock_journal(billing.journal)
         moves.action_post()
-        # link each billed day to its line and record what it is billed now
-        Reservation = self.env["family.reservation"].sudo()
-        for move, groups in zip(moves, links, strict=True):
-            lines = move.invoice_line_ids.sorted("sequence")
-            for group, line in zip(groups, lines, strict=True):
-                reservations = Reservation.browse(group["reservation_ids"])
-                if move.move_type == "out_invoice":
-                    # a new day or a day billed too little (its amount so far plus the
-                    # difference)
-                    for billed, days in reservations.grouped("billed_amount").items():
-                        days.write(
-                            {
-                                "invoiced": True,
-                                "invoice_line_id": line.id,
-                                "billed_amount": billed + group["price"],
-                            }
-                        )
-                else:
-                    for billed, days in reservations.grouped("billed_amount").items():
-                        days.write({"billed_amount": billed - group["difference"]})
+        self._link_days(moves, links)
         to_send = moves.filtered(lambda move: move.partner_id.email)
         to_send.sending_data = {
             "author_user_id": self.env.uid,
@@ -509,6 +591,61 @@ class FamilyBillingRun(models.Model):
             )
         return results
 
+    def _lock_journal(self, journal):
+        """Post one batch at a time per journal, until this transaction ends. Posting
+        takes the journal's next number, and Odoo makes a second transaction wait for
+        the first before giving it a number: two jobs posting side by side would wait
+        for each other's numbers one by one, the second never catching up. The
+        invoices are still created side by side; only posting, linking the days and
+        the result lines (about a third of a batch) wait for their turn."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                JOURNAL_LOCK_NAMESPACE,
+                journal.id,
+            )
+        )
+
+    def _link_days(self, moves, links):
+        """Link each billed day to its invoice line and record what it is billed now:
+        one UPDATE for the whole batch (as many ORM writes as days would cost more than
+        creating the invoices)."""
+        ids, line_ids, deltas = [], [], []
+        for move, groups in zip(moves, links, strict=True):
+            lines = move.invoice_line_ids.sorted("sequence")
+            invoice = move.move_type == "out_invoice"
+            for group, line in zip(groups, lines, strict=True):
+                # an invoice: a new day or a day billed too little (its amount so far
+                # plus the difference); a credit note: what it credits
+                delta = group["price"] if invoice else -group["difference"]
+                for reservation_id in group["reservation_ids"]:
+                    ids.append(reservation_id)
+                    line_ids.append(line.id if invoice else None)
+                    deltas.append(delta)
+        if not ids:
+            return
+        Reservation = self.env["family.reservation"]
+        fnames = ["invoiced", "invoice_line_id", "billed_amount"]
+        Reservation.flush_model(fnames)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE family_reservation r
+                      SET invoiced = r.invoiced OR v.line_id IS NOT NULL,
+                          invoice_line_id = COALESCE(v.line_id, r.invoice_line_id),
+                          billed_amount = COALESCE(r.billed_amount, 0) + v.delta,
+                          write_uid = %s,
+                          write_date = NOW() AT TIME ZONE 'UTC'
+                     FROM unnest(%s::int[], %s::int[], %s::numeric[])
+                          AS v(id, line_id, delta)
+                    WHERE r.id = v.id""",
+                self.env.uid,
+                ids,
+                line_ids,
+                deltas,
+            )
+        )
+        Reservation.invalidate_model([*fnames, "write_uid", "write_date"])
+
     def _lock_days(self, households, new_days, corrections):
         """Lock the days about to be billed: a second run billing them at the same
         moment is refused (it would bill them twice) instead of waiting; the household
@@ -530,7 +667,8 @@ class FamilyBillingRun(models.Model):
                     "SELECT id FROM family_reservation WHERE id = ANY(%s) FOR UPDATE "
                     "NOWAIT",
                     ids,
-                )
+                ),
+                log_exceptions=False,
             )
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
             raise UserError(
@@ -709,7 +847,8 @@ class FamilyBillingRun(models.Model):
             run = self.create(
                 {"month": month, "invoice_date": month + relativedelta(months=1)}
             )
-            run._run()
+            # at install, no job runner: the jobs run at once
+            run.with_context(queue_job__no_delay=True)._run()
             runs |= run
         moves = runs.line_ids.move_ids
         moves.sending_data = False

@@ -1,9 +1,16 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
-from odoo import Command
-from odoo.exceptions import AccessError
+from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase
+
+from odoo.addons.queue_job.job import Job
 
 from .test_reservation import ReservationCommon
+
+BATCH_SIZE = "odoo.addons.portail_famille.models.family_billing_run.BATCH_SIZE"
 
 
 class BillingCommon(ReservationCommon):
@@ -38,8 +45,33 @@ class BillingCommon(ReservationCommon):
         run = self.Run.create(
             {"month": month, "activity_ids": [Command.set(activities.ids)], **vals}
         )
-        run.action_run()
+        self._bill(run)
         return run
+
+    def _bill(self, run):
+        """Bill the month as the button does, then run its queue jobs."""
+        run.action_run()
+        self._run_jobs(run)
+
+    def _run_jobs(self, run, limit=None):
+        """What queue_job's runner does with the run's jobs, in this transaction: run
+        each pending job as its user, mark it done, and let the jobs waiting for it
+        go (``limit``: stop after that many jobs)."""
+        performed = 0
+        while limit is None or performed < limit:
+            pending = run._jobs().filtered(lambda record: record.state == "pending")
+            if not pending:
+                break
+            job = Job.load(self.env, pending.sorted("id")[0].uuid)
+            job.set_started()
+            job.perform()
+            job.set_done()
+            job.store()
+            self.env.flush_all()
+            job.enqueue_waiting()
+            performed += 1
+        run.invalidate_recordset()
+        return performed
 
     def _invoices(self, household, move_type="out_invoice"):
         return self.env["account.move"].search(
@@ -216,7 +248,7 @@ class TestBillingRun(BillingCommon):
         )
         self.assertIn("Rien à facturer", again.line_ids.message)
         # the same run record run again: still one invoice
-        again.action_run()
+        self._bill(again)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
 
     @freeze_time("2026-01-05")
@@ -240,7 +272,7 @@ class TestBillingRun(BillingCommon):
         # fixed and run again: the failing household is billed, the others are not
         # billed twice
         self.unit_wed.product_id = product
-        run.action_run()
+        self._bill(run)
         self.assertEqual(run.state, "done")
         self.assertEqual(len(self._invoices(self.household_b)), 1)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
@@ -423,6 +455,182 @@ class TestBillingRun(BillingCommon):
             self._book_days(self.reg_a1_resto, ["2025-12-11"])
         with freeze_time("2026-01-01"):
             run = self.env["family.billing.run"]._cron_bill_previous_month()
+            self._run_jobs(run)
         self.assertEqual(run.date_from.isoformat(), "2025-12-01")
         self.assertIn(self.act_restaurant, run.activity_ids)
         self.assertEqual(len(self._invoices(self.household_a)), 1)
+
+
+class TestBillingRunJobs(BillingCommon):
+    @freeze_time("2026-01-05")
+    def test_the_month_is_billed_by_jobs_and_shows_its_progress(self):
+        self._book_days(self.reg_a1_resto, ["2025-12-01"])
+        self._book_days(self.reg_b1_wed, ["2025-12-03"])
+        activities = self.act_restaurant | self.act_wednesday
+        run = self.Run.create(
+            {"month": "2025-12-01", "activity_ids": [Command.set(activities.ids)]}
+        )
+        with patch(BATCH_SIZE, 1):
+            run.action_run()
+        # one job per batch of households, then the summary once they are done
+        jobs = run._jobs().sorted("name")
+        self.assertEqual(
+            jobs.mapped("name"),
+            [
+                "Facturation de décembre 2025 : foyers 1 à 1 sur 2",
+                "Facturation de décembre 2025 : foyers 2 à 2 sur 2",
+                "Facturation de décembre 2025 : récapitulatif et envoi",
+            ],
+        )
+        self.assertEqual(set(jobs.mapped("channel")), {"root.portail_famille_billing"})
+        self.assertEqual(
+            jobs.mapped("state"), ["pending", "pending", "wait_dependencies"]
+        )
+        self.assertTrue(all(job.identity_key for job in jobs))
+        self.assertEqual(
+            (run.state, run.household_total, run.household_done, run.progress),
+            ("running", 2, 0, 0.0),
+        )
+        self.assertFalse(self._invoices(self.household_a))
+        # clicking again while the jobs run enqueues nothing more
+        with self.assertRaises(UserError) as raised:
+            run.action_run()
+        self.assertEqual(
+            raised.exception.args[0],
+            "Facturation de décembre 2025 est déjà en cours (0 foyer(s) traité(s) "
+            "sur 2) : attendez qu'elle soit terminée, puis relancez-la si besoin.",
+        )
+        self.assertEqual(run._jobs(), jobs)
+        # the first batch done: half of the households, the run still running
+        self.assertEqual(self._run_jobs(run, limit=1), 1)
+        self.assertEqual(
+            (run.state, run.household_done, run.progress), ("running", 1, 50.0)
+        )
+        self.assertEqual(len(run.line_ids.move_ids), 1)
+        # the second batch, then the summary
+        self.assertEqual(self._run_jobs(run), 2)
+        self.assertEqual(set(run._jobs().mapped("state")), {"done"})
+        self.assertEqual(
+            (run.state, run.household_done, run.progress, run.invoice_count),
+            ("done", 2, 100.0, 2),
+        )
+        self.assertIn("2 facture(s) validée(s)", run.summary)
+        self.assertIn("2 facture(s) validée(s)", run.message_ids[:1].body)
+        self.assertEqual(len(self._invoices(self.household_a)), 1)
+        self.assertEqual(len(self._invoices(self.household_b)), 1)
+        # a batch job run a second time (a worker restarted) bills nothing twice
+        self.assertEqual(
+            run._job_bill_batch([self.household_a.id]),
+            "Plus rien à facturer dans ce lot.",
+        )
+        self.assertEqual(len(self._invoices(self.household_a)), 1)
+        self.assertEqual(len(run.line_ids), 2)
+
+
+RACE_REGISTRATIONS = (
+    "portail_famille.reg_2526_martin_hugo_alae_matin",
+    "portail_famille.reg_2526_bernard_emma_alae_matin",
+    "portail_famille.reg_2526_laurent_mila_alae_matin",
+)
+
+
+class TestBillingRunRace(TransactionCase):
+    """Two accountants bill the same month at the same moment, each in their own
+    database transaction (as two job workers do). The demo town's June 2026 days of
+    three households are committed for the test (other transactions cannot see the
+    test's own) and removed at the end; both runs are rolled back."""
+
+    def _cursor(self):
+        return sql_db.db_connect(self.env.cr.dbname).cursor()
+
+    def _env(self, cr):
+        admin = self.env.ref("base.user_admin").id
+        return api.Environment(
+            cr, admin, {"lang": "fr_FR", "queue_job__no_delay": True}
+        )
+
+    def setUp(self):
+        super().setUp()
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
+            registrations = env["family.registration"].browse(
+                [env.ref(xmlid).id for xmlid in RACE_REGISTRATIONS]
+            )
+            Reservation = env["family.reservation"].with_context(booking_override=True)
+            results = Reservation._book(
+                [
+                    {
+                        "registration_id": registration.id,
+                        "unit_id": registration.activity_id.unit_ids[:1].id,
+                        "date": day,
+                    }
+                    for registration in registrations
+                    for day in ("2026-06-02", "2026-06-04")
+                ],
+                raise_on_error=True,
+            )
+            reservation_ids = [result["reservation"].id for result in results]
+            self.activity_id = registrations.activity_id.id
+            self.household_ids = registrations.household_id.ids
+        self.addCleanup(self._remove_days, reservation_ids)
+
+    def _remove_days(self, reservation_ids):
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["family.reservation"].browse(reservation_ids).with_context(
+                booking_override=True
+            ).unlink()
+
+    def test_two_runs_of_the_same_month_never_bill_a_day_twice(self):
+        with self._cursor() as cr_a, self._cursor() as cr_b:
+            try:
+                first, second = (
+                    self._env(cr)["family.billing.run"].create(
+                        {
+                            "month": "2026-06-01",
+                            "activity_ids": [Command.set([self.activity_id])],
+                        }
+                    )
+                    for cr in (cr_a, cr_b)
+                )
+                # the first bills the households (its transaction still open), the
+                # second, at the same moment, finds their days being billed
+                first.action_run()
+                second.action_run()
+                self.assertEqual(first.state, "done")
+                self.assertEqual(first.invoice_count, 3)
+                households = first.env["family.household"].browse(self.household_ids)
+                self.assertEqual(
+                    first.line_ids.move_ids.partner_id, households.partner_id
+                )
+                self.assertEqual(second.state, "error")
+                self.assertFalse(second.line_ids.move_ids)
+                self.assertEqual(len(second.line_ids), 3)
+                self.assertEqual(
+                    set(second.line_ids.mapped("message")),
+                    {
+                        "Non facturé : ces jours sont en cours de facturation par une "
+                        "autre facturation en ce moment ; relancez la facturation "
+                        "quand elle sera terminée (rien n'est facturé deux fois)."
+                    },
+                )
+            finally:
+                # neither run is kept
+                cr_a.rollback()
+                cr_b.rollback()
+
+
+class TestBillingRunAgain(BillingCommon):
+    @freeze_time("2026-01-05")
+    def test_running_the_same_run_again_bills_a_day_added_since(self):
+        self._book_days(self.reg_a1_resto, ["2025-12-01"])
+        run = self._run("2025-12-01")
+        self.assertEqual(len(self._invoices(self.household_a)), 1)
+        # staff record a forgotten day of the month after the run, and run it again
+        late = self._book_days(self.reg_a1_resto, ["2025-12-02"])
+        self._bill(run)
+        invoices = self._invoices(self.household_a)
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(late.invoice_line_id.move_id, invoices[1])
+        self.assertEqual(run.line_ids.move_ids, invoices)
+        self.assertEqual(run.state, "done")
