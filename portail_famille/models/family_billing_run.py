@@ -443,26 +443,7 @@ class FamilyBillingRun(models.Model):
                 owners.append(household)
         moves = self.env["account.move"].create(move_vals)
         moves.action_post()
-        # link each billed day to its line and record what it is billed now
-        Reservation = self.env["family.reservation"].sudo()
-        for move, groups in zip(moves, links, strict=True):
-            lines = move.invoice_line_ids.sorted("sequence")
-            for group, line in zip(groups, lines, strict=True):
-                reservations = Reservation.browse(group["reservation_ids"])
-                if move.move_type == "out_invoice":
-                    # a new day or a day billed too little (its amount so far plus the
-                    # difference)
-                    for billed, days in reservations.grouped("billed_amount").items():
-                        days.write(
-                            {
-                                "invoiced": True,
-                                "invoice_line_id": line.id,
-                                "billed_amount": billed + group["price"],
-                            }
-                        )
-                else:
-                    for billed, days in reservations.grouped("billed_amount").items():
-                        days.write({"billed_amount": billed - group["difference"]})
+        self._link_billed_days(moves, links)
         to_send = moves.filtered(lambda move: move.partner_id.email)
         to_send.sending_data = {
             "author_user_id": self.env.uid,
@@ -508,6 +489,75 @@ class FamilyBillingRun(models.Model):
                 )
             )
         return results
+
+    @api.model
+    def _link_billed_days(self, moves, links):
+        """After posting ``moves``: link each billed day to its invoice line and record
+        what it is billed now. ``links``: one list of groups per move, in the order of
+        its lines (the groups its lines were built from)."""
+        Reservation = self.env["family.reservation"].sudo()
+        for move, groups in zip(moves, links, strict=True):
+            lines = move.invoice_line_ids.sorted("sequence")
+            for group, line in zip(groups, lines, strict=True):
+                reservations = Reservation.browse(group["reservation_ids"])
+                if move.move_type == "out_invoice":
+                    # a new day or a day billed too little (its amount so far plus the
+                    # difference)
+                    for billed, days in reservations.grouped("billed_amount").items():
+                        days.write(
+                            {
+                                "invoiced": True,
+                                "invoice_line_id": line.id,
+                                "billed_amount": billed + group["price"],
+                            }
+                        )
+                else:
+                    for billed, days in reservations.grouped("billed_amount").items():
+                        days.write({"billed_amount": billed - group["difference"]})
+
+    @api.model
+    def _bill_reservations(self, household, reservations, move_type, origin, **kwargs):
+        """Post one invoice (``move_type`` "out_invoice": their price) or credit note
+        ("out_refund": what they are billed so far; ``reversed_move_id`` in
+        ``kwargs``) of ``household`` for exactly these days, with the lines of the
+        monthly billing, and link the days to it as a run does: a run never bills them
+        again. Used by the immediate payment of activities (family.booking.cart)."""
+        groups = defaultdict(lambda: {"dates": [], "reservation_ids": []})
+        for reservation in reservations.sudo().sorted(lambda r: (r.date, r.id)):
+            group = groups[
+                reservation.child_id.id,
+                reservation.unit_id.id,
+                reservation.activity_id.id,
+                reservation.tariff_name,
+                reservation.price_unit,
+                reservation.billed_amount,
+            ]
+            group.update(
+                child_id=reservation.child_id.id,
+                unit_id=reservation.unit_id.id,
+                activity_id=reservation.activity_id.id,
+                tariff_name=reservation.tariff_name,
+                price=reservation.price_unit,
+                difference=reservation.billed_amount,
+            )
+            group["dates"].append(reservation.date)
+            group["reservation_ids"].append(reservation.id)
+        groups = list(groups.values())
+        billing = _BillingContext(
+            self.browse(),
+            reservations.activity_id,
+            company=self.env.company,
+            invoice_date=fields.Date.context_today(self),
+            origin=origin,
+        )
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .create(billing.move_vals(household, move_type, groups, **kwargs))
+        )
+        move.action_post()
+        self._link_billed_days(move, [groups])
+        return move
 
     def _lock_days(self, households, new_days, corrections):
         """Lock the days about to be billed: a second run billing them at the same
@@ -734,12 +784,15 @@ class _BillingContext:
     and income account, each activity's analytic account (per service, in the plan
     "Services"), the records' names."""
 
-    def __init__(self, run, activities):
+    def __init__(self, run, activities, company=None, invoice_date=None, origin=None):
         self.run = run
         self.env = env = run.env
+        self.company = company or run.company_id
+        self.invoice_date = invoice_date or run.invoice_date
+        self.origin = origin or run.name
         self.journal = env["account.journal"].search(
             [
-                *env["account.journal"]._check_company_domain(run.company_id),
+                *env["account.journal"]._check_company_domain(self.company),
                 ("type", "=", "sale"),
             ],
             limit=1,
@@ -754,13 +807,13 @@ class _BillingContext:
         self.units = {}
         self.children = {}
         self.analytic = env["account.analytic.account"]._family_service_accounts(
-            activities, run.company_id
+            activities, self.company
         )
 
     def _unit(self, unit_id):
         if unit_id not in self.units:
             unit = self.env["family.activity.unit"].browse(unit_id)
-            product = unit.product_id.with_company(self.run.company_id)
+            product = unit.product_id.with_company(self.company)
             account = product._get_product_accounts()["income"] if product else False
             self.units[unit_id] = (unit, product, account)
         return self.units[unit_id]
@@ -834,15 +887,15 @@ class _BillingContext:
         vals = {
             "move_type": move_type,
             "partner_id": household.partner_id.id,
-            "company_id": self.run.company_id.id,
+            "company_id": self.company.id,
             "journal_id": self.journal.id,
-            "invoice_date": self.run.invoice_date,
-            "currency_id": self.run.company_id.currency_id.id,
-            "invoice_origin": self.run.name,
+            "invoice_date": self.invoice_date,
+            "currency_id": self.company.currency_id.id,
+            "invoice_origin": self.origin,
             "invoice_line_ids": lines,
             # SEPA direct debit: the household's payment mode and valid mandate, so
             # that the invoice is collected by the next debit order
-            **household._direct_debit_move_vals(move_type, self.run.company_id),
+            **household._direct_debit_move_vals(move_type, self.company),
         }
         if reversed_move_id:
             original = self.env["account.move"].browse(reversed_move_id)
