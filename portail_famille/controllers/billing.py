@@ -59,8 +59,14 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
         return super().invoice_transaction(invoice_id, access_token, **kwargs)
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        household = self._find_family_household()
+        if household and not access_token:
+            # the page opened without the link's token (typed, or from a bookmark):
+            # Odoo's payment form needs it to pay the invoice, which the parent may
+            # read (checked by the route)
+            access_token = invoice._portal_ensure_token()
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
-        values["family_household"] = self._find_family_household()
+        values["family_household"] = household
         return values
 
     def _prepare_home_portal_values(self, counters):
@@ -105,23 +111,31 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
             error=error,
         )
         if invoices_sudo:
-            amount = sum(invoices_sudo.mapped("amount_residual"))
-            currency = invoices_sudo.currency_id[:1]
             values.update(
-                self._get_common_page_view_values(
-                    invoices_data={
-                        "partner": invoices_sudo.partner_id[:1],
-                        "company": invoices_sudo.company_id[:1],
-                        "total_amount": amount,
-                        "currency": currency,
-                        "amount_residual": amount,
-                        "landing_route": "/my/invoices",
-                        "transaction_route": "/my/invoices/pay/transaction/%s"
-                        % "-".join(str(i) for i in invoices_sudo.ids),
-                    }
-                )
+                self._family_payment_form_values(invoices_sudo, "/my/invoices")
             )
-            values.update({"amount": amount, "currency": currency})
+        return values
+
+    def _family_payment_form_values(self, invoices_sudo, landing_route):
+        """The values of Odoo's payment form (``payment.form``) paying these invoices
+        of the household at once, through /my/invoices/pay/transaction; the payer
+        lands on ``landing_route`` once done. Also used by the immediate payment of
+        the recap (planning.py)."""
+        amount = sum(invoices_sudo.mapped("amount_residual"))
+        currency = invoices_sudo.currency_id[:1]
+        values = self._get_common_page_view_values(
+            invoices_data={
+                "partner": invoices_sudo.partner_id[:1],
+                "company": invoices_sudo.company_id[:1],
+                "total_amount": amount,
+                "currency": currency,
+                "amount_residual": amount,
+                "landing_route": landing_route,
+                "transaction_route": "/my/invoices/pay/transaction/%s"
+                % "-".join(str(i) for i in invoices_sudo.ids),
+            }
+        )
+        values.update({"amount": amount, "currency": currency})
         return values
 
     # ------------------------------------------------------------------------- routes

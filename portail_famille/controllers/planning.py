@@ -8,16 +8,17 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..tools import to_date
+from .billing import FamilyBillingPortal
 from .planning_renderer import PlanningRenderer
-from .portal import FamilyPortal
 
 PLANNING_VIEWS = ("month", "fortnight", "week")
 
 
-class FamilyPlanningPortal(FamilyPortal):
+class FamilyPlanningPortal(FamilyBillingPortal):
     """The planning (/my/planning: tick the days to book) and its recap (/my/recap: the
     changes waiting to be finished). The cart (family.booking.cart) owns the booking
-    rules."""
+    rules. Days of activities paid immediately are paid on the page that follows
+    "Terminer", with the billing pages' payment form (FamilyBillingPortal)."""
 
     # ------------------------------------------------------------------ planning
     @staticmethod
@@ -172,6 +173,7 @@ class FamilyPlanningPortal(FamilyPortal):
                 "lines": cart.line_ids.sorted(
                     lambda line: (line.date, line.child_id.first_name or "", line.id)
                 ),
+                "immediate_lines": cart._get_immediate_payment_lines(),
                 "errors": request.session.pop("family_recap_errors", []),
             }
         )
@@ -196,6 +198,27 @@ class FamilyPlanningPortal(FamilyPortal):
                 "currency": request.env.company.currency_id,
             }
         )
+        held = [r for r in results if r.get("payment_invoice_id")]
+        if held:
+            # the invoice of the days just held: Odoo's payment form for it, landing on
+            # the planning of the first day
+            invoice_sudo = household._portal_invoices_to_pay(
+                [held[0]["payment_invoice_id"]]
+            )
+            first = min(held, key=lambda r: r["date"])
+            child = household.child_ids.filtered(lambda c: c.name == first["child"])[:1]
+            landing = "/my/planning?view=month&start=%s%s" % (
+                first["date"].replace(day=1).isoformat(),
+                "&child=%s" % child.id if child else "",
+            )
+            values.update(self._family_payment_form_values(invoice_sudo, landing))
+            values.update(
+                {
+                    "payment_invoice": invoice_sudo,
+                    "payment_deadline": invoice_sudo.family_hold_deadline,
+                    "currency": request.env.company.currency_id,
+                }
+            )
         return values
 
     @http.route("/my/recap", type="http", auth="user", website=True, methods=["GET"])

@@ -20,6 +20,7 @@ class PlanningRenderer:
             "remove": ("pf-badge pf-badge-wait", env._("− to cancel")),
             "booked": ("pf-state pf-booked", env._("Booked")),
             "waiting": ("pf-state pf-waiting", env._("Waiting list")),
+            "payment_pending": ("pf-state pf-waiting", env._("Awaiting payment")),
             "attended": ("pf-state", env._("Present")),
             "absent": ("pf-state", env._("Absent")),
             "other_unit": ("pf-state", env._("Other unit")),

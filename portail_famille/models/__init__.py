@@ -36,6 +36,7 @@ from . import (
     family_weekly_template,
     family_weekly_template_line,
     payment_provider,
+    payment_transaction,
     res_company,
     res_partner,
     res_partner_bank,

@@ -148,6 +148,14 @@ class FamilyActivity(models.Model):
             "childhood). Meals and transport are not childcare costs."
         ),
     )
+    immediate_payment = fields.Boolean(
+        help=(
+            "Families pay their bookings of this activity online when they finish "
+            "their recap: the days are held while the payment is pending, confirmed "
+            "once it is done, and freed if it is not done within the town's delay "
+            "(company settings, tab Family portal)."
+        ),
+    )
     registration_ids = fields.One2many(
         "family.registration", "activity_id", string="Registrations"
     )

@@ -544,7 +544,7 @@ class FamilyBillingRun(models.Model):
         moves = self.env["account.move"].create(move_vals)
         self._lock_journal(billing.journal)
         moves.action_post()
-        self._link_days(moves, links)
+        self._link_billed_days(moves, links)
         to_send = moves.filtered(lambda move: move.partner_id.email)
         to_send.sending_data = {
             "author_user_id": self.env.uid,
@@ -606,10 +606,13 @@ class FamilyBillingRun(models.Model):
             )
         )
 
-    def _link_days(self, moves, links):
-        """Link each billed day to its invoice line and record what it is billed now:
-        one UPDATE for the whole batch (as many ORM writes as days would cost more than
-        creating the invoices)."""
+    @api.model
+    def _link_billed_days(self, moves, links):
+        """After posting ``moves``: link each billed day to its invoice line and record
+        what it is billed now. ``links``: one list of groups per move, in the order of
+        its lines (the groups its lines were built from). One UPDATE for the whole
+        batch (as many ORM writes as days would cost more than creating the
+        invoices)."""
         ids, line_ids, deltas = [], [], []
         for move, groups in zip(moves, links, strict=True):
             lines = move.invoice_line_ids.sorted("sequence")
@@ -645,6 +648,50 @@ class FamilyBillingRun(models.Model):
             )
         )
         Reservation.invalidate_model([*fnames, "write_uid", "write_date"])
+
+    @api.model
+    def _bill_reservations(self, household, reservations, move_type, origin, **kwargs):
+        """Post one invoice (``move_type`` "out_invoice": their price) or credit note
+        ("out_refund": what they are billed so far; ``reversed_move_id`` in
+        ``kwargs``) of ``household`` for exactly these days, with the lines of the
+        monthly billing, and link the days to it as a run does: a run never bills them
+        again. Used by the immediate payment of activities (family.booking.cart)."""
+        groups = defaultdict(lambda: {"dates": [], "reservation_ids": []})
+        for reservation in reservations.sudo().sorted(lambda r: (r.date, r.id)):
+            group = groups[
+                reservation.child_id.id,
+                reservation.unit_id.id,
+                reservation.activity_id.id,
+                reservation.tariff_name,
+                reservation.price_unit,
+                reservation.billed_amount,
+            ]
+            group.update(
+                child_id=reservation.child_id.id,
+                unit_id=reservation.unit_id.id,
+                activity_id=reservation.activity_id.id,
+                tariff_name=reservation.tariff_name,
+                price=reservation.price_unit,
+                difference=reservation.billed_amount,
+            )
+            group["dates"].append(reservation.date)
+            group["reservation_ids"].append(reservation.id)
+        groups = list(groups.values())
+        billing = _BillingContext(
+            self.browse(),
+            reservations.activity_id,
+            company=self.env.company,
+            invoice_date=fields.Date.context_today(self),
+            origin=origin,
+        )
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .create(billing.move_vals(household, move_type, groups, **kwargs))
+        )
+        move.action_post()
+        self._link_billed_days(move, [groups])
+        return move
 
     def _lock_days(self, households, new_days, corrections):
         """Lock the days about to be billed: a second run billing them at the same
@@ -895,12 +942,15 @@ class _BillingContext:
     and income account, each activity's analytic account (per service, in the plan
     "Services"), the records' names."""
 
-    def __init__(self, run, activities):
+    def __init__(self, run, activities, company=None, invoice_date=None, origin=None):
         self.run = run
         self.env = env = run.env
+        self.company = company or run.company_id
+        self.invoice_date = invoice_date or run.invoice_date
+        self.origin = origin or run.name
         self.journal = env["account.journal"].search(
             [
-                *env["account.journal"]._check_company_domain(run.company_id),
+                *env["account.journal"]._check_company_domain(self.company),
                 ("type", "=", "sale"),
             ],
             limit=1,
@@ -915,13 +965,13 @@ class _BillingContext:
         self.units = {}
         self.children = {}
         self.analytic = env["account.analytic.account"]._family_service_accounts(
-            activities, run.company_id
+            activities, self.company
         )
 
     def _unit(self, unit_id):
         if unit_id not in self.units:
             unit = self.env["family.activity.unit"].browse(unit_id)
-            product = unit.product_id.with_company(self.run.company_id)
+            product = unit.product_id.with_company(self.company)
             account = product._get_product_accounts()["income"] if product else False
             self.units[unit_id] = (unit, product, account)
         return self.units[unit_id]
@@ -995,15 +1045,15 @@ class _BillingContext:
         vals = {
             "move_type": move_type,
             "partner_id": household.partner_id.id,
-            "company_id": self.run.company_id.id,
+            "company_id": self.company.id,
             "journal_id": self.journal.id,
-            "invoice_date": self.run.invoice_date,
-            "currency_id": self.run.company_id.currency_id.id,
-            "invoice_origin": self.run.name,
+            "invoice_date": self.invoice_date,
+            "currency_id": self.company.currency_id.id,
+            "invoice_origin": self.origin,
             "invoice_line_ids": lines,
             # SEPA direct debit: the household's payment mode and valid mandate, so
             # that the invoice is collected by the next debit order
-            **household._direct_debit_move_vals(move_type, self.run.company_id),
+            **household._direct_debit_move_vals(move_type, self.company),
         }
         if reversed_move_id:
             original = self.env["account.move"].browse(reversed_move_id)

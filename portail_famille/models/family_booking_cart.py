@@ -326,6 +326,12 @@ class FamilyBookingCart(models.Model):
         )
         if not lines:
             raise UserError(_("Your recap is empty: there is nothing to finish."))
+        # one savepoint: if anything fails (an invoice that cannot be written), nothing
+        # is applied and the recap stays as it was, even when the caller goes on
+        with self.env.cr.savepoint():
+            return self._apply_lines(lines)
+
+    def _apply_lines(self, lines):
         Reservation = self.env["family.reservation"]
 
         cancel_lines = lines.filtered(lambda line: line.operation == "cancel")
@@ -375,12 +381,34 @@ class FamilyBookingCart(models.Model):
                 }
             )
 
+        invoice = self._hold_for_payment(book_lines)
         results = [line._get_result() for line in lines]
+        for result in results:
+            result["payment_invoice_id"] = (
+                invoice.id if result["state"] == "payment" else False
+            )
         self.sudo().last_confirm_date = fields.Datetime.now()
-        if lines.filtered(lambda line: line.result != "failed"):
+        if lines.filtered(lambda line: line.result in ("done", "waiting")):
             self._send_recap()
         lines.sudo().unlink()
         return results
+
+    def _hold_for_payment(self, book_lines):
+        """The days just booked of activities paid immediately (seed 004 "Paiement
+        immédiat") are held for the family: one invoice for them, to pay online before
+        the company's delay (account.move._family_hold_create). Returns the invoice (or
+        an empty recordset)."""
+        held = book_lines.filtered(
+            lambda line: line.result == "done"
+            and line.sudo().activity_id.immediate_payment
+        )
+        if not held:
+            return self.env["account.move"]
+        invoice = self.env["account.move"]._family_hold_create(
+            self.household_id, held.reservation_id
+        )
+        held.sudo().write({"result": "payment"})
+        return invoice
 
     def _send_recap(self):
         """E-mail the family the changes just applied, through the mail queue."""
@@ -404,7 +432,8 @@ class FamilyBookingCart(models.Model):
         "activity", "unit", "activity_name", "unit_name", "price", "cells": [cell]}]},
         with cell {"date", "key", "status", "checked", "editable", "full", "pending",
         "reason", "reservation"}; ``status`` is one of closed, free, booked, waiting,
-        attended, absent, other_unit; ``pending`` is "add", "remove" or False."""
+        attended, absent, other_unit, payment_pending (held until its immediate payment
+        is done); ``pending`` is "add", "remove" or False."""
         child.ensure_one()
         child.check_access("read")
         Reservation = self.env["family.reservation"]
@@ -542,6 +571,8 @@ class FamilyBookingCart(models.Model):
                 "waiting": "waiting",
                 "attended": "attended",
             }.get(reservation.state, "absent")
+            if reservation.payment_pending:
+                cell["status"] = "payment_pending"
             cell["checked"] = True
             if ("cancel", *child_key) in pending:
                 cell.update(checked=False, pending="remove")
@@ -551,6 +582,11 @@ class FamilyBookingCart(models.Model):
             cell.update(checked=True, pending="add")
         if cell["status"] in ("attended", "absent"):
             cell["reason"] = _("Attendance is already recorded.")
+        elif cell["status"] == "payment_pending":
+            cell["reason"] = _(
+                "Awaiting payment: the day is held for you until your online payment "
+                "is done, and freed if it is not done in time."
+            )
         elif deadline_error:
             cell["reason"] = deadline_error
         else:
@@ -660,6 +696,15 @@ class FamilyBookingCart(models.Model):
         return self.line_ids.filtered(
             lambda line: line.result in ("done", "waiting")
         ).sorted(lambda line: (line.date, line.child_id.name or "", line.id))
+
+    def _get_immediate_payment_lines(self):
+        """The days of the recap to pay online on "Terminer" (activities paid
+        immediately; a waiting-list request is not paid before it gets a place)."""
+        return self.line_ids.filtered(
+            lambda line: line.operation == "book"
+            and not line.waiting_list
+            and line.sudo().activity_id.immediate_payment
+        ).sorted(lambda line: (line.date, line.child_id.first_name or "", line.id))
 
     def _get_failed_lines(self):
         return self.line_ids.filtered(lambda line: line.result == "failed")

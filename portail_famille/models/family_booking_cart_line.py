@@ -43,6 +43,7 @@ class FamilyBookingCartLine(models.Model):
         [
             ("done", "Done"),
             ("waiting", "On the waiting list"),
+            ("payment", "Awaiting payment"),
             ("failed", "Not applied"),
         ],
         readonly=True,
@@ -81,6 +82,9 @@ class FamilyBookingCartLine(models.Model):
             "done": _("Booked") if self.operation == "book" else _("Cancelled"),
             "waiting": _(
                 "On the waiting list: you will be told by e-mail if a place frees up."
+            ),
+            "payment": _(
+                "Held for you: booked once paid online, freed if not paid in time."
             ),
         }
         return {

@@ -121,6 +121,15 @@ class FamilyReservation(models.Model):
         help="What the invoices and credit notes bill for this day so far; a change "
         "of state or price after invoicing is corrected by the next billing run.",
     )
+    payment_pending = fields.Boolean(
+        string="Awaiting Payment",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="An activity paid immediately: the day is held for the family while "
+        "its online payment is pending (see the invoice linked to the day); it is "
+        "confirmed when the invoice is paid, freed when the payment delay passes.",
+    )
 
     def init(self):
         # one active reservation per child, activity and day, enforced by the database

@@ -50,6 +50,25 @@ class ResCompany(models.Model):
             limit=1,
         )
 
+    family_payment_hold_minutes = fields.Integer(
+        string="Payment Delay (minutes)",
+        default=30,
+        help=(
+            "Activities paid immediately: how long the days a family booked are held "
+            "for it while its online payment is pending. Past this delay, the unpaid "
+            "days are freed for other families and the invoice is cancelled by a "
+            "credit note."
+        ),
+    )
+
+    _sql_constraints = [
+        (
+            "family_payment_hold_minutes_positive",
+            "CHECK(family_payment_hold_minutes > 0)",
+            "The payment delay must be at least one minute.",
+        ),
+    ]
+
     def _family_payment_instructions(self):
         """The town's payment instructions, or the standard text in the current
         language."""
