@@ -45,13 +45,14 @@ class BillingCommon(ReservationCommon):
         run = self.Run.create(
             {"month": month, "activity_ids": [Command.set(activities.ids)], **vals}
         )
-        self._bill(run)
+        BillingCommon._bill(self, run)
         return run
 
     def _bill(self, run):
-        """Bill the month as the button does, then run its queue jobs."""
+        """Bill the month as the button does, then run its queue jobs (``self`` may
+        be the test class, from ``setUpClass``)."""
         run.action_run()
-        self._run_jobs(run)
+        BillingCommon._run_jobs(self, run)
 
     def _run_jobs(self, run, limit=None):
         """What queue_job's runner does with the run's jobs, in this transaction: run
