@@ -61,6 +61,7 @@
         "views/family_household_direct_debit_views.xml",
         "views/account_move_views.xml",
         "views/portal_templates.xml",
+        "views/portal_nav_templates.xml",
         "views/portal_planning_templates.xml",
         "views/portal_recap_templates.xml",
         "views/portal_registration_templates.xml",

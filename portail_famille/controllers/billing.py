@@ -69,17 +69,6 @@ class FamilyBillingPortal(FamilyMessagePortal, InvoicePortal, InvoicePaymentPort
         values["family_household"] = household
         return values
 
-    def _prepare_home_portal_values(self, counters):
-        values = super()._prepare_home_portal_values(counters)
-        if not counters:
-            household = self._find_family_household()
-            to_pay, debited = (
-                household._get_amount_to_pay() if household else (0.0, 0.0)
-            )
-            values["family_amount_due"] = to_pay
-            values["family_amount_debited"] = debited
-        return values
-
     # ------------------------------------------------------------- values of the pages
     def _prepare_statement_values(self, household):
         values = self._prepare_form_page_values(household, "family_statement")

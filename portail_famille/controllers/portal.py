@@ -13,6 +13,30 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from ..models.family_upload_mixin import check_upload
 from ..tools import FieldValidationError, to_date, to_record_id
 
+# The portal header's tabs (portal_nav_family): the tab each page belongs to, by its
+# page_name; a page not listed (Odoo's account and security pages, a document opened by
+# its link) has no current tab.
+FAMILY_NAV_TABS = {
+    "home": "home",
+    "family_news": "home",
+    "family_file": "file",
+    "family_child": "file",
+    "family_documents": "file",
+    "family_registrations": "registrations",
+    "family_planning": "planning",
+    "family_recap": "planning",
+    "family_recap_done": "planning",
+    "family_absences": "planning",
+    "invoice": "billing",
+    "family_invoices_pay": "billing",
+    "family_invoice_dispute": "billing",
+    "family_statement": "billing",
+    "family_direct_debit": "billing",
+    "family_attestations": "billing",
+    "family_messages": "messages",
+    "family_message": "messages",
+}
+
 
 class FamilyPortal(CustomerPortal):
     """The base of the parents' pages under /my, one controller per feature extending it
@@ -119,9 +143,33 @@ class FamilyPortal(CustomerPortal):
         values["format_date"] = lambda day, date_format=False: format_date(
             request.env, day, date_format=date_format
         )
-        values["family_unread_count"] = self._family_unread_count()
-        values["family_household"] = self._find_family_household()
+        values.update(self._family_nav_values())
         return values
+
+    def _get_page_view_values(
+        self, document, access_token, values, session_history, no_breadcrumbs, **kwargs
+    ):
+        # a document's page (an invoice, a conversation) has the portal header too
+        values = super()._get_page_view_values(
+            document, access_token, values, session_history, no_breadcrumbs, **kwargs
+        )
+        for key, value in self._family_nav_values().items():
+            values.setdefault(key, value)
+        return values
+
+    def _family_nav_values(self):
+        """The values of the portal header (portal_nav_family) on every page: the
+        household (none for an account without a family file: no tabs), the unread
+        answers and the amount the family has to pay itself, as on the dashboard."""
+        household = self._find_family_household()
+        to_pay, debited = household._get_amount_to_pay() if household else (0.0, 0.0)
+        return {
+            "family_household": household,
+            "family_unread_count": self._family_unread_count(),
+            "family_amount_due": to_pay,
+            "family_amount_debited": debited,
+            "family_nav_tabs": FAMILY_NAV_TABS,
+        }
 
     @staticmethod
     def _family_unread_count():

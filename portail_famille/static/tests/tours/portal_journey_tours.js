@@ -222,3 +222,28 @@ registry.category("web_tour.tours").add("portail_famille_portal_health_sheet", {
         },
     ],
 });
+
+/** The portal header on a phone: the tabs folded behind the menu button, opened, one followed. */
+registry.category("web_tour.tours").add("portail_famille_portal_nav_phone", {
+    steps: () => [
+        {
+            content: "On a phone the tabs are folded behind the menu button",
+            trigger: "nav.o_pf_nav button.navbar-toggler[aria-expanded=false]",
+            run: "click",
+        },
+        {
+            content: "The menu opens and its button says so",
+            trigger: "nav.o_pf_nav button.navbar-toggler[aria-expanded=true]",
+        },
+        {
+            content: "Go to the planning",
+            trigger: "nav.o_pf_nav #pf_nav_tabs a[href='/my/planning']",
+            run: "click",
+        },
+        {
+            content: "The planning is the current tab, the menu folded again",
+            trigger:
+                "body:has(.o_pf_planning):has(nav.o_pf_nav a[href='/my/planning'][aria-current=page]) nav.o_pf_nav button.navbar-toggler[aria-expanded=false]",
+        },
+    ],
+});
