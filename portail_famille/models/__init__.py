@@ -41,4 +41,5 @@ from . import (
     res_partner,
     res_partner_bank,
     res_users,
+    website,
 )

@@ -27,8 +27,8 @@ class FamilyNews(models.Model):
                 )
 
     @api.model
-    def _get_current(self):
-        """The news a parent sees today."""
+    def _get_current(self, limit=None):
+        """The news a parent sees today (the ``limit`` latest)."""
         today = fields.Date.context_today(self)
         return self.search(
             [
@@ -37,5 +37,6 @@ class FamilyNews(models.Model):
                 "|",
                 ("date_expiry", "=", False),
                 ("date_expiry", ">=", today),
-            ]
+            ],
+            limit=limit,
         )
