@@ -132,7 +132,7 @@ class TestPortalPlanning(LivePlanningCase):
         done = self._post("/my/recap/confirm", {})
         self.assertEqual(done.status_code, 200)
         # the line's result, with its check mark
-        self.assertIn("text-success", done.text)
+        self.assertIn("pf-result-ok", done.text)
         reservation = self.env["family.reservation"].search(
             [("child_id", "=", self.child_a1.id)]
         )
@@ -301,6 +301,11 @@ class TestPortalPlanning(LivePlanningCase):
     def test_booking_tour_phone(self):
         self._tour("portail_famille_portal_booking_phone", "390x844")
 
+    def test_recap_and_result_fit_a_phone(self):
+        # on a 375 px phone the recap and the result page have nothing off-screen,
+        # and the result's "Réservé" reads at 4.5:1 (checked by the tour's steps)
+        self._tour("portail_famille_portal_recap_phone", "375x667")
+
     # ------------------------------------------------------------------ keyboard alone
     # The whole booking flow with the keyboard alone (RGAA / WCAG 2.1.1): real key
     # presses sent to headless Chromium through the DevTools protocol (trusted events:
@@ -443,7 +448,7 @@ class TestPortalPlanning(LivePlanningCase):
             )
             self._press(browser, "Enter")
             self._wait_for_page(
-                browser, "/my/recap/confirm", ".o_pf_recap_done .text-success"
+                browser, "/my/recap/confirm", ".o_pf_recap_done .pf-result-ok"
             )
         reservation = self.env["family.reservation"].search(
             [("child_id", "=", self.child_a1.id)]

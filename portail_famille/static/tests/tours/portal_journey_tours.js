@@ -96,7 +96,7 @@ registry.category("web_tour.tours").add("portail_famille_portal_cancel", {
         },
         {
             content: "The cancellation is done",
-            trigger: ".o_pf_recap_done .text-success",
+            trigger: ".o_pf_recap_done .pf-result-ok",
         },
     ],
 });
