@@ -38,8 +38,6 @@ from odoo import SUPERUSER_ID, api
 from odoo.service import security
 from odoo.service.model import retrying
 
-from odoo.addons.portail_famille.tests.common import create_race_town
-
 FIRST_WEDNESDAY = date(2095, 9, 7)
 
 
@@ -50,6 +48,9 @@ def log(message):
 def build_town(registry, families):
     """A Wednesday activity of 2095 and ``families`` households with one child each,
     registered, each with a portal login (tests/common.py's race town)."""
+    # odoo.addons is only importable once the configuration is read
+    from odoo.addons.portail_famille.tests.common import create_race_town
+
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
         return create_race_town(

@@ -181,7 +181,6 @@ class FamilyBookingCart(models.Model):
             result["line"] = line
         return results
 
-    @api.model
     def add_cancellations(self, reservations, raise_on_error=False):
         """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids
         (an RPC call). Returns {reservation_id: error or None}; a reservation that
