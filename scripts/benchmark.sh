@@ -37,7 +37,7 @@ if db_exists "$DB_NAME"; then
     rm -rf "$LOCAL_DIR/filestore/filestore/$DB_NAME"
 fi
 say "Creating $DB_NAME (portail_famille without demo data)"
-odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --stop-after-init --log-level=warn \
+odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --load-language=fr_FR --stop-after-init --log-level=warn \
     || die "installing portail_famille failed"
 if [ "$RACES" = 1 ]; then
     if [ "$HTTP" = 1 ]; then

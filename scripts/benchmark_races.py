@@ -34,7 +34,7 @@ from datetime import date, timedelta
 import requests
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.service import security
 from odoo.service.model import retrying
 
@@ -46,16 +46,86 @@ def log(message):
 
 
 def build_town(registry, families):
-    """A Wednesday activity of 2095 and ``families`` households with one child each,
-    registered, each with a portal login (tests/common.py's race town)."""
-    # odoo.addons is only importable once the configuration is read
-    from odoo.addons.portail_famille.tests.common import create_race_town
-
+    """A Wednesday activity of 2095 (a unit at 9.00) and ``families`` households with
+    one child each, registered, each with a portal login."""
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
-        return create_race_town(
-            env, families, 1, f"races {uuid.uuid4().hex[:8]}", portal_users=True
+        tag = uuid.uuid4().hex[:8]
+        year = env["family.school.year"].create(
+            {
+                "name": f"2095/2096 races {tag}",
+                "date_start": "2095-09-01",
+                "date_end": "2096-08-31",
+            }
         )
+        weekdays = ("monday", "tuesday", "thursday", "friday")
+        activity = env["family.activity"].create(
+            {
+                "name": f"CL Mercredis {tag}",
+                "kind": "alsh_wednesday",
+                "school_year_id": year.id,
+                "capacity": 1,
+                "booking_rule": "days_before",
+                "booking_days_before": 6,
+                **dict.fromkeys(weekdays, False),
+                "unit_ids": [
+                    Command.create(
+                        {
+                            "name": "Journée",
+                            "tariff_ids": [
+                                Command.create({"name": "JOURNEE", "price": 9.0})
+                            ],
+                        }
+                    )
+                ],
+            }
+        )
+        portal = env.ref("base.group_portal")
+        parents = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                [
+                    {
+                        "name": f"Parent RACE{i}",
+                        "login": f"race{i}.{tag}@example.com",
+                        "groups_id": [Command.set(portal.ids)],
+                    }
+                    for i in range(families)
+                ]
+            )
+        )
+        households = env["family.household"].create(
+            [
+                {"name": f"RACE{i}", "responsible_partner_id": parent.partner_id.id}
+                for i, parent in enumerate(parents)
+            ]
+        )
+        children = env["family.child"].create(
+            [
+                {
+                    "first_name": f"Enfant{i}",
+                    "last_name": "Race",
+                    "birth_date": "2019-01-01",
+                    "class_level": "ce1",
+                    "household_id": household.id,
+                }
+                for i, household in enumerate(households)
+            ]
+        )
+        registrations = env["family.registration"].create(
+            [
+                {"child_id": child.id, "activity_id": activity.id, "state": "validated"}
+                for child in children
+            ]
+        )
+        return {
+            "activity": activity.id,
+            "unit": activity.unit_ids.id,
+            "households": households.ids,
+            "registrations": registrations.ids,
+            "parents": parents.ids,
+        }
 
 
 def open_sessions(registry, town):
