@@ -4,7 +4,7 @@
         "Family portal of a French town: registrations, bookings, health sheets, "
         "billing"
     ),
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services",
     "website": "https://github.com/portail-famille/portail_famille",
     "author": "Portail Famille",

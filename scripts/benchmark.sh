@@ -3,6 +3,10 @@
 # Billing benchmark: ./scripts/benchmark.sh --billing [--households 6000] (the month's
 # invoices through family.billing.run next to a plain account.move batch; see
 # scripts/benchmark_billing.py).
+# Race benchmark: ./scripts/benchmark.sh --races [--http] [--sizes 100,500,1000] [--workers 32]
+# (N parents booking the same day at once, each in its own transaction with Odoo's
+# retries; --http also serves the database and posts each parent's "Terminer"; see
+# scripts/benchmark_races.py).
 # --portal keeps the town, gives one family a portal login and 20 pending days, serves Odoo and times
 # the planning page and the recap over HTTP (p95, target under 150 ms).
 # Same set-up as ./run.sh, on the database pf_bench (BENCH_DB=...), dropped and created afresh at each run
@@ -14,11 +18,15 @@ trap pg_stop EXIT
 export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
 PORTAL=0
 BILLING=0
+RACES=0
+HTTP=0
 ARGS=()
 for arg in "$@"; do
     case "$arg" in
         --portal) PORTAL=1 ;;
         --billing) BILLING=1 ;;
+        --races) RACES=1 ;;
+        --http) HTTP=1 ;;
         *) ARGS+=("$arg") ;;
     esac
 done
@@ -29,8 +37,22 @@ if db_exists "$DB_NAME"; then
     rm -rf "$LOCAL_DIR/filestore/filestore/$DB_NAME"
 fi
 say "Creating $DB_NAME (portail_famille without demo data)"
-odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --stop-after-init --log-level=warn \
+odoo_bin -d "$DB_NAME" -i portail_famille --without-demo=all --load-language=fr_FR --stop-after-init --log-level=warn \
     || die "installing portail_famille failed"
+if [ "$RACES" = 1 ]; then
+    if [ "$HTTP" = 1 ]; then
+        # Odoo's threaded server, as ./run.sh runs it, with connections for the racers
+        SERVER_LOG="$LOCAL_DIR/benchmark-races-server.log"
+        "$PY" "$ODOO_HOME/odoo-bin" -c "$ODOO_CONF" -d "$DB_NAME" --db-filter="^$DB_NAME\$" --workers=0 \
+            --db_maxconn=80 --log-level=warn --logfile="$SERVER_LOG" &
+        SERVER=$!
+        trap 'kill $SERVER 2>/dev/null || true; sleep 2; kill -9 $SERVER 2>/dev/null || true; pg_stop' EXIT
+        for _ in $(seq 60); do curl -s -o /dev/null "http://localhost:${HTTP_PORT:-8069}/web/login" && break; sleep 1; done
+        ARGS+=(--url "http://localhost:${HTTP_PORT:-8069}")
+    fi
+    "$PY" "$PROJECT_DIR/scripts/benchmark_races.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
+    exit
+fi
 if [ "$BILLING" = 1 ]; then
     "$PY" "$PROJECT_DIR/scripts/benchmark_billing.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
     exit

@@ -9,7 +9,7 @@ from . import (
     account_move_line,
     family_absence,
     family_activity,
-    family_activity_day,
+    family_activity_place,
     family_activity_unit,
     family_authorized_person,
     family_billing_run,

@@ -241,14 +241,14 @@ class FamilyActivity(models.Model):
         if "capacity" in vals:
             # bookings made while there was no limit count from now on: the limit
             # applies to them too
-            self.env["family.activity.day"].sudo()._recount_activities(self)
+            self.env["family.activity.place"].sudo()._recount_activities(self)
         return result
 
     def action_recount_places(self):
         """Staff: recount the places of every day from the bookings (managers only, as
         they set capacities)."""
         self.check_access("write")
-        wrong = self.env["family.activity.day"].sudo()._recount_activities(self)
+        wrong = self.env["family.activity.place"].sudo()._recount_activities(self)
         if wrong:
             _logger.warning(
                 "Place counters out of step, recounted by %s: %s",

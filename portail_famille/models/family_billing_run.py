@@ -81,6 +81,11 @@ class FamilyBillingRun(models.Model):
     )
     progress = fields.Float(compute="_compute_counters")
     invoice_count = fields.Integer(string="Invoices", compute="_compute_counters")
+    job_count = fields.Integer(
+        string="Jobs",
+        compute="_compute_job_count",
+        groups="queue_job.group_queue_job_manager",
+    )
     refund_count = fields.Integer(string="Credit Notes", compute="_compute_counters")
     nothing_count = fields.Integer(
         string="Nothing to Bill", compute="_compute_counters"
@@ -155,6 +160,10 @@ class FamilyBillingRun(models.Model):
                 run.line_ids.filtered(lambda line: line.move_ids and not line.sent)
             )
 
+    def _compute_job_count(self):
+        for run in self:
+            run.job_count = len(run._jobs()) if run.id else 0
+
     @api.onchange("month")
     def _onchange_month(self):
         if self.date_from:
@@ -185,6 +194,17 @@ class FamilyBillingRun(models.Model):
         )
         action["domain"] = [("id", "in", self.line_ids.move_ids.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
+        return action
+
+    def action_view_jobs(self):
+        """Queue managers: the run's jobs in queue_job's own views (state, errors,
+        retries, requeue)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "queue_job.action_queue_job"
+        )
+        action["domain"] = [("id", "in", self._jobs().ids)]
+        action["context"] = {}
         return action
 
     @api.model

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import to_date, to_record_id
+from ..tools import to_record_id
 
 
 class FamilyBookingCart(models.Model):
@@ -77,7 +77,7 @@ class FamilyBookingCart(models.Model):
         self._check_household_access()
         Reservation = self.env["family.reservation"]
         Line = self.env["family.booking.cart.line"]
-        requests = self._read_booking_requests(requests)
+        requests = Reservation._read_requests(requests)
         # another family's registration reads as unknown: its child is not named in the
         # message
         registrations = (
@@ -180,39 +180,6 @@ class FamilyBookingCart(models.Model):
         for (result, _vals), line in zip(kept, lines, strict=True):
             result["line"] = line
         return results
-
-    @api.model
-    def _read_booking_requests(self, requests):
-        """``requests`` as sent to :meth:`add_bookings` (by the portal or an RPC call),
-        read one by one: {registration_id, unit_id (a valid id or None), date (a date or
-        None), waiting_list (bool), error (None, or why the request cannot be read: no
-        date, or a date that is not one)}. An id that is not one reads as None: the
-        booking rules then say the child is not registered or the unit is not the
-        activity's, naming the day."""
-        if not isinstance(requests, list | tuple):
-            raise UserError(_("The days to book must be sent as a list."))
-        read = []
-        for request in requests:
-            request = request if isinstance(request, dict) else {}
-            value = request.get("date")
-            day = to_date(value)
-            error = None
-            if not day:
-                error = (
-                    _("A day to book has no date.")
-                    if value in (None, False, "")
-                    else _("%(value)s is not a valid date.", value=str(value)[:30])
-                )
-            read.append(
-                {
-                    "registration_id": to_record_id(request.get("registration_id")),
-                    "unit_id": to_record_id(request.get("unit_id")),
-                    "date": day,
-                    "waiting_list": bool(request.get("waiting_list")),
-                    "error": error,
-                }
-            )
-        return read
 
     def add_cancellations(self, reservations, raise_on_error=False):
         """Add reservations to cancel: ``reservations`` is a recordset, or a list of ids
@@ -458,7 +425,7 @@ class FamilyBookingCart(models.Model):
         )
         by_day = {(r.activity_id.id, r.date): r for r in reservations}
         counts = (
-            self.env["family.activity.day"]
+            self.env["family.activity.place"]
             .sudo()
             ._get_counts(activities.ids, date_from, date_to)
         )
@@ -594,7 +561,7 @@ class FamilyBookingCart(models.Model):
                 cell["status"] != "other_unit" or ("cancel", *child_key) in pending
             )
         if cell["status"] == "free" and not cell["pending"]:
-            cell["full"] = self.env["family.activity.day"]._is_full(
+            cell["full"] = self.env["family.activity.place"]._is_full(
                 activity, unit, day, counts
             )
         return cell

@@ -3,12 +3,14 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, mute_logger
 
-from .family_activity_day import PLACE_STATES
+from ..tools import to_date, to_record_id
+from .family_activity_place import PLACE_STATES
 
 RESERVATION_STATES = [
     ("reserved", "Reserved"),
@@ -29,7 +31,7 @@ class FamilyReservation(models.Model):
     The unit price is frozen at booking from the tariff grid (the QF in force that day),
     so a later change of tariffs does not rewrite history. Whatever the path (the
     engine, a staff write, a deletion), the day's places stay exact: see
-    family.activity.day.
+    family.activity.place.
 
     The booking rules are written here only. What the rest of the module (the recap, the
     planning, the weekly templates, the registrations) calls:
@@ -85,6 +87,15 @@ class FamilyReservation(models.Model):
         help="Booked or cancelled by staff past the deadline.",
     )
     override_user_id = fields.Many2one("res.users", readonly=True)
+    # the audit of a day without a chatter message per day: who booked it (create_uid,
+    # create_date), who changed it last (write_uid, write_date), staff overrides (above)
+    # and who recorded the attendance; staff's other edits in the backend are tracked
+    attendance_user_id = fields.Many2one(
+        "res.users", string="Attendance Recorded By", readonly=True, copy=False
+    )
+    attendance_date = fields.Datetime(
+        string="Attendance Recorded On", readonly=True, copy=False
+    )
     invoiced = fields.Boolean(
         readonly=True,
         copy=False,
@@ -280,6 +291,40 @@ class FamilyReservation(models.Model):
         return set(self.env.cr.fetchall())
 
     @api.model
+    def _read_requests(self, requests):
+        """Booking requests as a caller sent them (the portal, an RPC call, an
+        import), read one by one: {registration_id, unit_id (a valid id or None), date
+        (a date or None), waiting_list (bool), released (bool), error (None, or why the
+        request cannot be read: not a request, no date, a date that is not one)}. An id
+        that is not one reads as None: the booking rules then say the child is not
+        registered or the unit is not the activity's, naming the day."""
+        if not isinstance(requests, list | tuple):
+            raise UserError(_("The days to book must be sent as a list."))
+        read = []
+        for request in requests:
+            request = request if isinstance(request, dict) else {}
+            value = request.get("date")
+            day = to_date(value)
+            error = None
+            if not day:
+                error = (
+                    _("A day to book has no date.")
+                    if value in (None, False, "")
+                    else _("%(value)s is not a valid date.", value=str(value)[:30])
+                )
+            read.append(
+                {
+                    "registration_id": to_record_id(request.get("registration_id")),
+                    "unit_id": to_record_id(request.get("unit_id")),
+                    "date": day,
+                    "waiting_list": bool(request.get("waiting_list")),
+                    "released": bool(request.get("released")),
+                    "error": error,
+                }
+            )
+        return read
+
+    @api.model
     def _check_bookings(self, requests, count_places=True):
         """Whether days may be booked now, without booking them: the recap checks a day
         when the parent adds it, :meth:`_book` checks it again when it is booked.
@@ -345,15 +390,15 @@ class FamilyReservation(models.Model):
                     )
                 )
         if count_places and passed:
-            Day = self.env["family.activity.day"].sudo()
+            Place = self.env["family.activity.place"].sudo()
             days = [day for _verdict, _activity, _unit, day, _waiting in passed]
-            counts = Day._get_counts(
+            counts = Place._get_counts(
                 {activity.id for _v, activity, _u, _d, _w in passed},
                 min(days),
                 max(days),
             )
             for verdict, activity, unit, day, waiting in passed:
-                verdict["full"] = Day._is_full(activity, unit, day, counts)
+                verdict["full"] = Place._is_full(activity, unit, day, counts)
                 if verdict["full"] and not waiting:
                     verdict["error"] = self._full_error(unit, day)
         return verdicts
@@ -369,74 +414,111 @@ class FamilyReservation(models.Model):
         cannot be booked (closed day, deadline passed, full without waiting list, not
         registered, duplicate…) is reported and the others still apply. With
         ``raise_on_error`` the first error raises a ValidationError instead. Runs as the
-        calling user: record rules stop a parent from booking another family's child."""
+        calling user: record rules stop a parent from booking another family's child
+        (that line reads as "not registered"). A request that is not one (a key
+        missing, a date that is no date, an id that is not one) is reported the same
+        way (:meth:`_read_requests`)."""
         override = self._is_staff_override()
+        requests = self._read_requests(requests)
+        valid = [request for request in requests if not request["error"]]
         registrations = (
             self.env["family.registration"]
-            .browse({r["registration_id"] for r in requests})
+            .browse({r["registration_id"] for r in valid if r["registration_id"]})
             .exists()
+            ._filtered_access("read")
+            .sudo()
         )
-        registrations.check_access("read")
-        registrations = registrations.sudo()
         units = (
             self.env["family.activity.unit"]
             .sudo()
-            .browse({r["unit_id"] for r in requests})
+            .browse({r["unit_id"] for r in valid if r["unit_id"]})
             .exists()
         )
         by_registration = {
             registration.id: registration for registration in registrations
         }
         by_unit = {unit.id: unit for unit in units}
+        verdicts = iter(self._check_bookings(valid, count_places=False))
 
         results, to_create = [], []
-        for request, verdict in zip(
-            requests, self._check_bookings(requests, count_places=False), strict=True
-        ):
+        for request in requests:
             result = {"reservation": self.browse(), "error": None, "state": None}
             results.append(result)
-            if verdict["error"]:
+            error = request["error"] or next(verdicts)["error"]
+            if error:
                 if raise_on_error:
-                    raise ValidationError(verdict["error"])
-                result["error"] = verdict["error"]
+                    raise ValidationError(error)
+                result["error"] = error
                 continue
             to_create.append(
                 (
                     result,
                     by_registration[request["registration_id"]],
                     by_unit[request["unit_id"]],
-                    fields.Date.to_date(request["date"]),
-                    request.get("waiting_list"),
+                    request["date"],
+                    request["waiting_list"],
                 )
             )
 
         # places: take them activity by activity, day by day (a stable order: no
         # deadlock between families)
-        Day = self.env["family.activity.day"].sudo()
-        Day._ensure_rows(
-            {
-                key
-                for _result, registration, unit, day, _waiting in to_create
-                for key in Day._place_keys(registration.activity_id, unit, day)
-            }
-        )
-        created, vals_list = [], []
-        for result, registration, unit, day, waiting in sorted(
-            to_create, key=lambda item: (item[1].activity_id.id, item[3])
-        ):
+        to_create.sort(key=lambda item: (item[1].activity_id.id, item[3]))
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                booked = self._book_lines(to_create, override, raise_on_error)
+        except UniqueViolation:
+            # a concurrent transaction (another tab, an agent, a weekly template)
+            # booked one of these days meanwhile: book line by line, to tell which
+            booked = []
+            for line in to_create:
+                try:
+                    with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                        booked += self._book_lines([line], override, raise_on_error)
+                except UniqueViolation:
+                    result, registration, _unit, day, _waiting = line
+                    error = _(
+                        "%(day)s: %(child)s is already booked for %(activity)s.",
+                        day=self._day_label(day),
+                        child=registration.child_id.name,
+                        activity=registration.activity_id.name,
+                    )
+                    if raise_on_error:
+                        raise ValidationError(error) from None
+                    result["error"] = error
+        for result, reservation, state, error in booked:
+            result.update(reservation=reservation, state=state, error=error)
+        return results
+
+    @api.model
+    def _book_lines(self, lines, override, raise_on_error):
+        """Take the places of ``lines`` (checked requests: (result, registration,
+        unit, day, waiting list)) and write their bookings; returns [(result,
+        reservation, state, error)]. Nothing is written into the results here: a
+        caller rolling back (a concurrent duplicate) starts again from them."""
+        outcomes, created, vals_list = [], [], []
+        for result, registration, unit, day, waiting in lines:
             activity = registration.activity_id
             state = "reserved"
+            try:
+                tariff = unit._get_tariff(registration.household_id, day)
+            except UserError as error:
+                # a unit without a tariff for this family: that day only
+                message = _(
+                    "%(day)s: %(error)s", day=self._day_label(day), error=error.args[0]
+                )
+                if raise_on_error:
+                    raise ValidationError(message) from None
+                outcomes.append((result, self.browse(), None, message))
+                continue
             if not self._take_places(activity, unit, day):
                 if not waiting:
                     error = self._full_error(unit, day)
                     if raise_on_error:
                         raise ValidationError(error)
-                    result["error"] = error
+                    outcomes.append((result, self.browse(), None, error))
                     continue
                 state = "waiting"
-            tariff = unit._get_tariff(registration.household_id, day)
-            result["state"] = state
-            created.append(result)
+            created.append((result, state))
             vals_list.append(
                 {
                     "registration_id": registration.id,
@@ -453,10 +535,19 @@ class FamilyReservation(models.Model):
                     "override_user_id": self.env.uid if override else False,
                 }
             )
-        reservations = self.sudo().create(vals_list).with_env(self.env)
-        for result, reservation in zip(created, reservations, strict=True):
-            result["reservation"] = reservation
-        return results
+        # no chatter message nor follower per booked day (millions a year): who booked
+        # it is its create_uid
+        reservations = (
+            self.sudo()
+            .with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+            )
+            .create(vals_list)
+            .with_env(self.env)
+        )
+        for (result, state), reservation in zip(created, reservations, strict=True):
+            outcomes.append((result, reservation, state, None))
+        return outcomes
 
     @api.model
     def _book_bulk(self, requests):
@@ -470,20 +561,21 @@ class FamilyReservation(models.Model):
         "errors": [error or None, one per request]}."""
         today = self._today()
         override = self._is_staff_override()
+        requests = self._read_requests(requests)
         registrations = (
             self.env["family.registration"]
-            .browse({r["registration_id"] for r in requests})
+            .browse({r["registration_id"] for r in requests if r["registration_id"]})
             .exists()
+            ._filtered_access("read")
+            .sudo()
         )
-        registrations.check_access("read")
-        registrations = registrations.sudo()
         by_registration = {
             registration.id: registration for registration in registrations
         }
         units = (
             self.env["family.activity.unit"]
             .sudo()
-            .browse({r["unit_id"] for r in requests})
+            .browse({r["unit_id"] for r in requests if r["unit_id"]})
             .exists()
         )
         by_unit = {unit.id: unit for unit in units}
@@ -505,17 +597,18 @@ class FamilyReservation(models.Model):
             )
             for r in registrations
         }
-        Day = self.env["family.activity.day"].sudo()
-        # a unit is limited when its bookings hold a place on some capacity row
+        Place = self.env["family.activity.place"].sudo()
+        # a unit is limited when its bookings hold a place of some day
         unit_info = {
-            u.id: (u.activity_id.id, bool(Day._place_keys(u.activity_id, u, None)))
+            u.id: (u.activity_id.id, bool(Place._place_keys(u.activity_id, u, None)))
             for u in units
         }
         errors, accepted, limited = [], [], []
         for index, request in enumerate(requests):
+            if request["error"]:
+                errors.append(request["error"])
+                continue
             day = request["date"]
-            if isinstance(day, str):
-                day = fields.Date.to_date(day)
             info = reg_info.get(request["registration_id"])
             unit_id = request["unit_id"]
             unit_activity, unit_limited = unit_info.get(unit_id, (None, False))
@@ -565,17 +658,6 @@ class FamilyReservation(models.Model):
             )
 
         if limited:
-            Day._ensure_rows(
-                {
-                    key
-                    for _index, registration_id, unit_id, day in limited
-                    for key in Day._place_keys(
-                        by_registration[registration_id].activity_id,
-                        by_unit[unit_id],
-                        day,
-                    )
-                }
-            )
             for index, registration_id, unit_id, day in sorted(
                 limited, key=lambda i: (reg_info[i[1]][2], i[3], i[0])
             ):
@@ -588,11 +670,22 @@ class FamilyReservation(models.Model):
                     errors[index] = self._full_error(unit, day)
 
         household_of = {r.id: r.household_id.id for r in registrations}
-        rows = []
-        for _index, registration_id, unit_id, day in accepted:
+        rows, written = [], []
+        accepted.sort()
+        for item in accepted:
+            index, registration_id, unit_id, day = item
             _validated, child_id, activity_id, _start, _end = reg_info[registration_id]
             household_id = household_of[registration_id]
-            tariff_id, tariff_name, price = pricing.get(household_id, unit_id, day)
+            try:
+                tariff_id, tariff_name, price = pricing.get(household_id, unit_id, day)
+            except UserError as error:
+                # a unit without a tariff for this family: that day only (a place
+                # taken for it goes back below)
+                errors[index] = _(
+                    "%(day)s: %(error)s", day=self._day_label(day), error=error.args[0]
+                )
+                continue
+            written.append(item)
             rows.append(
                 (
                     registration_id,
@@ -606,8 +699,58 @@ class FamilyReservation(models.Model):
                     price,
                 )
             )
-        self._copy_rows(rows, override)
-        return {"booked": len(rows), "errors": errors}
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM family_reservation"))
+        (last_id,) = self.env.cr.fetchone()
+        for position in self._copy_rows_per_line(rows, override):
+            index, registration_id, _unit_id, day = written[position]
+            registration = by_registration[registration_id]
+            errors[index] = _(
+                "%(day)s: %(child)s is already booked for %(activity)s.",
+                day=self._day_label(day),
+                child=registration.child_id.name,
+                activity=registration.activity_id.name,
+            )
+        if limited:
+            # the new bookings claim the places taken for them; a place taken for a
+            # day refused meanwhile goes back
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM family_reservation WHERE id > %s "
+                    "AND registration_id = ANY(%s) AND state = 'reserved'",
+                    last_id,
+                    registrations.ids,
+                )
+            )
+            Place._sync([row[0] for row in self.env.cr.fetchall()])
+            Place._free_unclaimed(
+                {
+                    reg_info[registration_id][2]
+                    for _i, registration_id, _u, _d in limited
+                }
+            )
+        return {
+            "booked": sum(not errors[item[0]] for item in accepted),
+            "errors": errors,
+        }
+
+    @api.model
+    def _copy_rows_per_line(self, rows, override=False):
+        """:meth:`_copy_rows`, and when a concurrent transaction booked one of these
+        days meanwhile (a unique violation), the same in halves until the refused
+        rows are found. Returns their positions in ``rows``."""
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                self._copy_rows(rows, override)
+            return []
+        except UniqueViolation:
+            if len(rows) == 1:
+                return [0]
+        middle = len(rows) // 2
+        return self._copy_rows_per_line(rows[:middle], override) + [
+            middle + position
+            for position in self._copy_rows_per_line(rows[middle:], override)
+        ]
 
     @api.model
     def _copy_rows(self, rows, override=False):
@@ -735,22 +878,22 @@ class FamilyReservation(models.Model):
                 return deadline_error
         return None
 
-    # ------------------------------------------------- places (see family.activity.day)
+    # ----------------------------------------------- places (see family.activity.place)
     @api.model
     def _take_places(self, activity, unit, day):
-        """The engine's fast path: take a place on the activity's and the unit's
-        capacity rows before the booking is written; False (and nothing taken) if full.
-        The create that follows recounts the same rows and finds them right."""
-        Day = self.env["family.activity.day"].sudo()
-        return Day._take(Day._place_keys(activity, unit, day))
+        """The engine's fast path: take a place of the activity's and of the unit's day
+        before the booking is written, which claims them; False (and nothing taken) if
+        full."""
+        Place = self.env["family.activity.place"].sudo()
+        return Place._take(Place._place_keys(activity, unit, day))
 
     def _held_places(self):
         """{reservation_id: the capacity rows it holds a place on} (none outside
         PLACE_STATES)."""
-        Day = self.env["family.activity.day"].sudo()
+        Place = self.env["family.activity.place"].sudo()
         return {
             reservation.id: set(
-                Day._place_keys(
+                Place._place_keys(
                     reservation.activity_id, reservation.unit_id, reservation.date
                 )
             )
@@ -760,22 +903,23 @@ class FamilyReservation(models.Model):
         }
 
     def _sync_places(self, before, after):
-        """After a create, write or unlink: recount the capacity rows whose places
-        changed, refuse a change that overbooks a day, and give each freed place to the
-        first child of the waiting list. ``before`` is :meth:`_places_before` of the
-        changed reservations (empty for a create), ``after`` their :meth:`_held_places`
-        (empty for an unlink)."""
-        changes = Counter()
-        freed = []
-        for reservation_id, (old, activity_day) in before.items():
-            new = after.get(reservation_id, set())
-            changes.update(dict.fromkeys(new - old, 1))
-            changes.subtract(dict.fromkeys(old - new, 1))
-            if old - new:
-                freed.append(activity_day)
-        for reservation_id in after.keys() - before.keys():
-            changes.update(dict.fromkeys(after[reservation_id], 1))
-        self.env["family.activity.day"].sudo()._recount_keys(changes)
+        """After a create, write or unlink: give the reservations the places they now
+        hold (refusing a change that overbooks a day) and no other (an unlinked
+        reservation's places go with it), and give each freed place to the first child
+        of the waiting list. ``before`` is :meth:`_places_before` of the changed
+        reservations (empty for a create), ``after`` their :meth:`_held_places` (empty
+        for an unlink)."""
+        changed = [
+            reservation_id
+            for reservation_id, new in after.items()
+            if new != before.get(reservation_id, (set(),))[0]
+        ]
+        self.env["family.activity.place"].sudo()._sync(changed)
+        freed = [
+            activity_day
+            for reservation_id, (old, activity_day) in before.items()
+            if old - after.get(reservation_id, set())
+        ]
         self.sudo()._promote_waiting_list_on(freed)
 
     def _places_before(self):
@@ -838,7 +982,7 @@ class FamilyReservation(models.Model):
             if not error:
                 to_cancel |= reservation
         # the write gives the places back and promotes the waiting list
-        to_cancel.write(
+        to_cancel.with_context(mail_notrack=True).write(
             {
                 "state": "cancelled",
                 "is_override": bool(override),
@@ -892,7 +1036,13 @@ class FamilyReservation(models.Model):
                         day=self._day_label(future[0].date),
                     )
                 )
-        self.write({"state": state})
+        self.with_context(mail_notrack=True).write(
+            {
+                "state": state,
+                "attendance_user_id": self.env.uid,
+                "attendance_date": fields.Datetime.now(),
+            }
+        )
         return True
 
     def action_mark_attended(self):
@@ -941,17 +1091,6 @@ class FamilyReservation(models.Model):
             order="create_date, id",
         ):
             waiting[candidate.activity_id.id, candidate.date].append(candidate)
-        Day = self.env["family.activity.day"].sudo()
-        Day._ensure_rows(
-            {
-                key
-                for candidates in waiting.values()
-                for candidate in candidates
-                for key in Day._place_keys(
-                    candidate.activity_id, candidate.unit_id, candidate.date
-                )
-            }
-        )
         promoted = self.browse()
         for activity_day in freed:
             for candidate in waiting[activity_day]:
@@ -988,16 +1127,6 @@ class FamilyReservation(models.Model):
                     day=self._day_label(not_waiting[0].date),
                 )
             )
-        Day = self.env["family.activity.day"].sudo()
-        Day._ensure_rows(
-            {
-                key
-                for reservation in self
-                for key in Day._place_keys(
-                    reservation.activity_id, reservation.unit_id, reservation.date
-                )
-            }
-        )
         for reservation in self:
             if not self._take_places(
                 reservation.activity_id, reservation.unit_id, reservation.date

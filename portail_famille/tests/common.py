@@ -20,6 +20,100 @@ TINY_PDF = (
 TINY_PDF_B64 = base64.b64encode(TINY_PDF)
 
 
+def create_race_town(env, families, capacity, tag, portal_users=False):
+    """A Wednesday activity of 2095 with ``capacity`` places a day (a unit at 9.00) and
+    ``families`` households with a child registered (and, with ``portal_users``, a
+    portal login each), for races between transactions (the concurrency tests, the
+    race benchmark): {year, activity, unit, name, households, registrations,
+    parents}."""
+    year = env["family.school.year"].create(
+        {
+            "name": f"2095/2096 {tag}",
+            "date_start": "2095-09-01",
+            "date_end": "2096-08-31",
+        }
+    )
+    activity = env["family.activity"].create(
+        {
+            "name": f"CL Mercredis {tag}",
+            "kind": "alsh_wednesday",
+            "school_year_id": year.id,
+            "capacity": capacity,
+            "booking_rule": "days_before",
+            "booking_days_before": 6,
+            "monday": False,
+            "tuesday": False,
+            "thursday": False,
+            "friday": False,
+            "unit_ids": [
+                Command.create(
+                    {
+                        "name": "Journée",
+                        "tariff_ids": [
+                            Command.create({"name": "JOURNEE", "price": 9.0})
+                        ],
+                    }
+                )
+            ],
+        }
+    )
+    parents = env["res.users"]
+    if portal_users:
+        parents = (
+            env["res.users"]
+            .with_context(no_reset_password=True, mail_create_nolog=True)
+            .create(
+                [
+                    {
+                        "name": f"Parent RACE{i}",
+                        "login": f"race{i}.{tag}@example.com",
+                        "email": f"race{i}.{tag}@example.com",
+                        "groups_id": [Command.set([env.ref("base.group_portal").id])],
+                    }
+                    for i in range(families)
+                ]
+            )
+        )
+    households = env["family.household"].create(
+        [
+            {
+                "name": f"Famille RACE{i} {tag}",
+                "responsible_partner_id": parents[i].partner_id.id
+                if portal_users
+                else False,
+            }
+            for i in range(families)
+        ]
+    )
+    children = env["family.child"].create(
+        [
+            {
+                "first_name": f"Enfant{i}",
+                "last_name": "Race",
+                "birth_date": "2019-01-01",
+                "class_level": "ce1",
+                "household_id": household.id,
+            }
+            for i, household in enumerate(households)
+        ]
+    )
+    registrations = env["family.registration"].create(
+        [
+            {"child_id": child.id, "activity_id": activity.id, "state": "validated"}
+            for child in children
+        ]
+    )
+    return {
+        "year": year.id,
+        "activity": activity.id,
+        "unit": activity.unit_ids.id,
+        "name": activity.name,
+        "households": households.ids,
+        "registrations": registrations.ids,
+        "parents": parents.ids,
+    }
+
+
 def tiny_image(kind="PNG", padding=b""):
     """A real 4×4 image of ``kind`` (JPEG or PNG) that Pillow and guess_mimetype()
     recognise, followed by ``padding`` (bytes a viewer ignores: a size to reach, a mark

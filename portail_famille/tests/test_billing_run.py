@@ -502,6 +502,14 @@ class TestBillingRunJobs(BillingCommon):
             "sur 2) : attendez qu'elle soit terminée, puis relancez-la si besoin.",
         )
         self.assertEqual(run._jobs(), jobs)
+        # the administrator (a queue manager) opens them from the run; accountants
+        # do not see the button
+        admin_run = run.with_user(self.env.ref("base.user_admin"))
+        self.assertEqual(admin_run.job_count, 3)
+        action = admin_run.action_view_jobs()
+        self.assertEqual(self.env["queue.job"].search(action["domain"]), jobs)
+        with self.assertRaises(AccessError):
+            run.read(["job_count"])
         # the first batch done: half of the households, the run still running
         self.assertEqual(self._run_jobs(run, limit=1), 1)
         self.assertEqual(

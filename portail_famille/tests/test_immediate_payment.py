@@ -108,7 +108,7 @@ class ImmediatePaymentCommon(BillingCommon):
         )
 
     def _places_taken(self, day):
-        counts = self.env["family.activity.day"]._get_counts(
+        counts = self.env["family.activity.place"]._get_counts(
             self.act_wednesday.ids, day, day
         )
         return sum(

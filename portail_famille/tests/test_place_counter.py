@@ -5,10 +5,10 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.portail_famille.models.family_activity_day import PLACE_STATES
+from odoo.addons.portail_famille.models.family_activity_place import PLACE_STATES
 
 from .test_reservation import ReservationCommon
 
@@ -24,7 +24,7 @@ class PlaceCounterCommon(ReservationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Day = cls.env["family.activity.day"]
+        cls.Day = cls.env["family.activity.place"]
         cls.reg_b2_wed = cls._create_registration(cls.child_b2, cls.act_wednesday)
         cls.reg_b2_wed.action_validate()
 
@@ -218,48 +218,32 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
         self.assertFalse(self._book(self.reg_a2_wed, DAY)["error"])
         self.assertCountersExact()
 
-    def test_release_below_zero_fails_loudly(self):
-        reservation = self._book(self.reg_a1_wed, DAY)["reservation"]
-        key = self.Day._place_key(self.act_wednesday, None, reservation.date)
-        self.Day._release([key])
-        self.assertEqual(self._count(), 0)
-        with self.assertRaisesRegex(UserError, "désynchronisé"), self.cr.savepoint():
-            self.Day._release([key])
-        with self.assertRaisesRegex(UserError, "désynchronisé"), self.cr.savepoint():
-            # no row at all
-            self.Day._release(
-                [
-                    self.Day._place_key(
-                        self.act_wednesday, None, date.fromisoformat(NEXT_DAY)
-                    )
-                ]
-            )
-        self.assertEqual(
-            self.Day._check_place_counters(self.act_wednesday), [(*key, 0, 1)]
-        )
-
-    def test_recount_and_check(self):
-        self._book(self.reg_a1_wed, DAY)
+    def test_a_missing_or_stray_place_is_seen_and_recounted(self):
+        first = self._book(self.reg_a1_wed, DAY)["reservation"]
         self._book(self.reg_a1_wed, NEXT_DAY)
+        key = self.Day._place_key(self.act_wednesday, None, first.date)
+        next_key = self.Day._place_key(
+            self.act_wednesday, None, date.fromisoformat(NEXT_DAY)
+        )
         self.env.flush_all()
+        # a place lost on DAY, three places nobody holds on NEXT_DAY
         self.env.cr.execute(
             SQL(
-                "UPDATE family_activity_day SET reserved_count = 5 "
-                "WHERE activity_id = %s AND date = %s",
-                self.act_wednesday.id,
-                DAY,
+                "DELETE FROM family_activity_place WHERE reservation_id = %s",
+                first.id,
             )
         )
-        drift = [
-            (
-                *self.Day._place_key(self.act_wednesday, None, date.fromisoformat(DAY)),
-                5,
-                1,
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO family_activity_place (activity_id, date, slot) "
+                "VALUES (%s, %s, 7), (%s, %s, 8), (%s, %s, 9)",
+                *(self.act_wednesday.id, NEXT_DAY) * 3,
             )
-        ]
+        )
+        drift = [(*key, 0, 1), (*next_key, 4, 1)]
         self.assertEqual(self.Day._check_place_counters(self.act_wednesday), drift)
         with self.assertLogs(
-            "odoo.addons.portail_famille.models.family_activity_day", "ERROR"
+            "odoo.addons.portail_famille.models.family_activity_place", "ERROR"
         ) as logs:
             self.assertEqual(self.Day._cron_check_place_counters(), drift)
         self.assertIn("out of step", logs.output[0])
@@ -272,9 +256,10 @@ class TestPlaceCounterDrift(PlaceCounterCommon):
             action = self.act_wednesday.with_user(self.manager).action_recount_places()
         self.assertIn("recounted by pf_manager", logs.output[0])
         self.assertEqual(
-            action["params"]["message"], "Compteurs de places corrigés : 1 jour(s)."
+            action["params"]["message"], "Compteurs de places corrigés : 2 jour(s)."
         )
         self.assertEqual(self._count(), 1)
+        self.assertEqual(self._count(NEXT_DAY), 1)
         self.assertCountersExact()
         action = self.act_wednesday.with_user(self.manager).action_recount_places()
         self.assertEqual(
@@ -552,7 +537,7 @@ class TestPlaceCounterProperty(PlaceCounterCommon):
         return kind
 
     @freeze_time("2025-11-03")
-    @mute_logger("odoo.addons.portail_famille.models.family_activity_day")
+    @mute_logger("odoo.addons.portail_famille.models.family_activity_place")
     def test_random_sequences_keep_the_counters_exact(self):
         rng = random.Random(20251103)
         outcomes = Counter()

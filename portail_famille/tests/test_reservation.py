@@ -1,3 +1,5 @@
+from datetime import date
+
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
@@ -161,9 +163,68 @@ class TestReservationBooking(ReservationCommon):
 
     @freeze_time("2025-11-03")
     def test_another_familys_child_refused(self):
-        with self.assertRaises(AccessError):
-            self._book(self.reg_b1_wed, "2025-11-19", user=self.parent_a)
+        result = self._book(self.reg_b1_wed, "2025-11-19", user=self.parent_a)
+        # the other family's child is not even named
+        self.assertEqual(
+            result["error"],
+            "mer. 19/11/2025 : l'enfant n'est pas inscrit à cette " "activité.",
+        )
         self.assertFalse(self.Reservation.search([("child_id", "=", self.child_b1.id)]))
+
+    @freeze_time("2025-11-03")
+    def test_bad_lines_are_answered_one_by_one(self):
+        """Whatever a caller sends (a portal page, an RPC call, an import), each bad
+        line gets its French answer and the good ones are booked, by both paths."""
+        unpriced = self.env["family.activity.unit"].create(
+            {"name": "Sans tarif", "activity_id": self.act_wednesday.id}
+        )
+        good = {"registration_id": self.reg_a1_wed.id, "unit_id": self.unit_wed.id}
+        requests = [
+            {**good, "date": "2025-11-19"},
+            {**good, "date": "2027-13-45"},
+            {**good, "date": None},
+            {**good, "date": 20251126},
+            {"registration_id": self.reg_a1_wed.id, "unit_id": self.unit_wed.id},
+            {**good, "unit_id": "abc", "date": "2025-11-26"},
+            {**good, "registration_id": self.reg_b1_wed.id, "date": "2025-11-26"},
+            {**good, "unit_id": unpriced.id, "date": "2025-12-03"},
+            "not a request",
+            {**good, "date": "2025-12-10"},
+        ]
+        expected = [
+            None,
+            "2027-13-45 n'est pas une date valide.",
+            "Un jour à réserver n'a pas de date.",
+            "20251126 n'est pas une date valide.",
+            "Un jour à réserver n'a pas de date.",
+            "mer. 26/11/2025 : cette prestation n'appartient pas à %s."
+            % self.act_wednesday.name,
+            "mer. 26/11/2025 : l'enfant n'est pas inscrit à cette activité.",
+            "mer. 03/12/2025 : Aucun tarif n'est défini pour %s : veuillez contacter "
+            "la mairie." % unpriced.display_name,
+            "Un jour à réserver n'a pas de date.",
+            None,
+        ]
+        results = self.Reservation.with_user(self.parent_a)._book(requests)
+        self.assertEqual([result["error"] for result in results], expected)
+        booked = self.Reservation.search([("child_id", "=", self.child_a1.id)])
+        self.assertEqual(
+            sorted(booked.mapped("date")),
+            [date(2025, 11, 19), date(2025, 12, 10)],
+        )
+        # the bulk path (weekly templates, imports), for another child
+        good["registration_id"] = self.reg_a2_wed.id
+        requests = [
+            {**request, "registration_id": self.reg_a2_wed.id}
+            if isinstance(request, dict)
+            and request.get("registration_id") == self.reg_a1_wed.id
+            else request
+            for request in requests
+        ]
+        bulk = self.Reservation.with_user(self.agent)._book_bulk(requests)
+        # staff book for every family: the other family's line is booked
+        self.assertEqual(bulk["booked"], 3)
+        self.assertEqual(bulk["errors"], [*expected[:6], None, *expected[7:]])
 
     @freeze_time("2025-11-03")
     def test_duplicate_refused_and_enforced_by_database(self):
@@ -298,6 +359,33 @@ class TestReservationDeadlines(ReservationCommon):
         )
         self.assertIn("6 jours avant", late["error"])
 
+    def test_a_booked_day_is_audited_without_a_chatter_message(self):
+        messages = self.env["mail.message"].search_count([])
+        followers = self.env["mail.followers"].search_count([])
+        with freeze_time("2025-11-03"):
+            reservation = self._book(self.reg_a1_wed, "2025-11-19", user=self.parent_a)[
+                "reservation"
+            ]
+            reservation.with_user(self.parent_a)._cancel(raise_on_error=True)
+            again = self._book(self.reg_a1_wed, "2025-11-19", user=self.parent_a)[
+                "reservation"
+            ]
+        with freeze_time("2025-11-19 17:30"):
+            again.with_user(self.agent).action_mark_attended()
+        # a town's ~3 million days a year write no message, tracking nor follower
+        self.assertEqual(self.env["mail.message"].search_count([]), messages)
+        self.assertEqual(self.env["mail.followers"].search_count([]), followers)
+        # and still say who did what, when
+        self.assertEqual(
+            (reservation.create_uid, reservation.write_uid, reservation.state),
+            (self.parent_a, self.parent_a, "cancelled"),
+        )
+        self.assertEqual(
+            (again.create_uid, again.attendance_user_id, again.state),
+            (self.parent_a, self.agent, "attended"),
+        )
+        self.assertEqual(again.attendance_date.isoformat(), "2025-11-19T17:30:00")
+
     @freeze_time("2025-11-03")
     def test_invoiced_day_cannot_be_cancelled(self):
         reservation = self._book(self.reg_a1_wed, "2025-11-19")["reservation"]
@@ -338,7 +426,7 @@ class TestReservationCapacity(ReservationCommon):
                 ]
             )
         )
-        Day = self.env["family.activity.day"]
+        Day = self.env["family.activity.place"]
         counts = Day._get_counts(self.act_wednesday.ids, first.date, first.date)
         self.assertEqual(
             counts[Day._place_key(self.act_wednesday, None, first.date)], 2
@@ -372,7 +460,7 @@ class TestReservationCapacity(ReservationCommon):
             second.with_user(self.agent).action_promote()
         with self.assertRaises(AccessError):
             first.with_user(self.parent_b).action_promote()
-        Day = self.env["family.activity.day"]
+        Day = self.env["family.activity.place"]
         counts = Day._get_counts(self.act_wednesday.ids, second.date, second.date)
         self.assertEqual(
             counts[Day._place_key(self.act_wednesday, None, second.date)], 3

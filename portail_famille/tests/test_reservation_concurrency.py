@@ -1,9 +1,11 @@
 import threading
 import uuid
 
-from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase
+
+from .common import create_race_town
 
 PLACES = 3
 FAMILIES = 8
@@ -18,74 +20,12 @@ class CommittedTownMixin:
     def _cursor(self):
         return sql_db.db_connect(self.env.cr.dbname).cursor()
 
-    def _setup_committed_data(self):
+    def _setup_committed_data(self, capacity=PLACES):
         with self._cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
-            tag = uuid.uuid4().hex[:8]
-            year = env["family.school.year"].create(
-                {
-                    "name": f"2095/2096 concurrency {tag}",
-                    "date_start": "2095-09-01",
-                    "date_end": "2096-08-31",
-                }
+            return create_race_town(
+                env, FAMILIES, capacity, f"concurrency {uuid.uuid4().hex[:8]}"
             )
-            activity = env["family.activity"].create(
-                {
-                    "name": f"CL Mercredis {tag}",
-                    "kind": "alsh_wednesday",
-                    "school_year_id": year.id,
-                    "capacity": PLACES,
-                    "booking_rule": "days_before",
-                    "booking_days_before": 6,
-                    "monday": False,
-                    "tuesday": False,
-                    "thursday": False,
-                    "friday": False,
-                    "unit_ids": [
-                        Command.create(
-                            {
-                                "name": "Journée",
-                                "tariff_ids": [
-                                    Command.create({"name": "JOURNEE", "price": 9.0})
-                                ],
-                            }
-                        )
-                    ],
-                }
-            )
-            households = env["family.household"].create(
-                [{"name": f"Famille CONCUR{i} {tag}"} for i in range(FAMILIES)]
-            )
-            children = env["family.child"].create(
-                [
-                    {
-                        "first_name": f"Enfant{i}",
-                        "last_name": "Concur",
-                        "birth_date": "2019-01-01",
-                        "class_level": "ce1",
-                        "household_id": household.id,
-                    }
-                    for i, household in enumerate(households)
-                ]
-            )
-            registrations = env["family.registration"].create(
-                [
-                    {
-                        "child_id": child.id,
-                        "activity_id": activity.id,
-                        "state": "validated",
-                    }
-                    for child in children
-                ]
-            )
-            ids = {
-                "year": year.id,
-                "activity": activity.id,
-                "unit": activity.unit_ids.id,
-                "households": households.ids,
-                "registrations": registrations.ids,
-            }
-        return ids
 
     def _cleanup(self, ids):
         with self._cursor() as cr:
@@ -112,61 +52,167 @@ class TestCapacityUnderConcurrency(CommittedTownMixin, TransactionCase):
     serialization failures. The day must never be overbooked. The data is committed
     (threads cannot see the test's transaction) and removed at the end."""
 
-    def test_last_places_are_never_overbooked(self):
-        ids = self._setup_committed_data()
-        self.addCleanup(self._cleanup, ids)
-        barrier = threading.Barrier(FAMILIES)
-        outcomes, lock = [], threading.Lock()
+    def _race(self, calls):
+        """Run each of ``calls`` (lists of booking requests, booked through ``_book``,
+        or functions of an environment) in its own thread and transaction, all at once
+        behind a barrier, with Odoo's retries. Returns ([per call: its results' error
+        or state (a function's result), or "failed: ..."], the number of retries after
+        a serialization failure)."""
+        barrier = threading.Barrier(len(calls))
+        outcomes, retries, lock = [None] * len(calls), [0], threading.Lock()
 
-        def book(registration_id):
+        def book(index):
             barrier.wait()
+            attempts = 0
             try:
                 with self._cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
 
                     def attempt():
-                        return env["family.reservation"]._book(
-                            [
-                                {
-                                    "registration_id": registration_id,
-                                    "unit_id": ids["unit"],
-                                    "date": DAY,
-                                },
-                            ]
-                        )[0]
+                        nonlocal attempts
+                        attempts += 1
+                        if callable(calls[index]):
+                            return calls[index](env)
+                        results = env["family.reservation"]._book(calls[index])
+                        return [
+                            result["error"] or result["state"] for result in results
+                        ]
 
-                    result = retrying(attempt, env)
-                    outcome = result["error"] or result["state"]
-            except Exception as error:
+                    outcome = retrying(attempt, env)
+            except Exception as error:  # a parent would get a 500
                 outcome = f"failed: {error}"
             with lock:
-                outcomes.append(outcome)
+                outcomes[index] = outcome
+                retries[0] += attempts - 1
 
-        threads = [
-            threading.Thread(target=book, args=(rid,)) for rid in ids["registrations"]
-        ]
+        threads = [threading.Thread(target=book, args=(i,)) for i in range(len(calls))]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
+        return outcomes, retries[0]
 
+    def _count_day(self, ids, day=DAY):
         with self._cursor() as cr:
             cr.execute(
                 "SELECT count(*) FROM family_reservation "
                 "WHERE activity_id = %s AND date = %s AND state = 'reserved'",
-                [ids["activity"], DAY],
+                [ids["activity"], day],
             )
             booked = cr.fetchone()[0]
             cr.execute(
-                "SELECT reserved_count FROM family_activity_day "
+                "SELECT count(*) FROM family_activity_place "
                 "WHERE activity_id = %s AND unit_id IS NULL "
-                "AND date = %s",
-                [ids["activity"], DAY],
+                "AND date = %s AND reservation_id IS NOT NULL",
+                [ids["activity"], day],
             )
-            counter = cr.fetchone()[0]
-        self.assertEqual(len(outcomes), FAMILIES, outcomes)
-        self.assertEqual(booked, PLACES, outcomes)
-        self.assertEqual(counter, PLACES, outcomes)
+            return booked, cr.fetchone()[0]
+
+    def _request(self, ids, registration_id, day=DAY):
+        return {"registration_id": registration_id, "unit_id": ids["unit"], "date": day}
+
+    def test_last_places_are_never_overbooked(self):
+        ids = self._setup_committed_data()
+        self.addCleanup(self._cleanup, ids)
+        outcomes, retries = self._race(
+            [[self._request(ids, rid)] for rid in ids["registrations"]]
+        )
+        outcomes = [outcome[0] for outcome in outcomes]
+        self.assertEqual(self._count_day(ids), (PLACES, PLACES), outcomes)
         self.assertEqual(outcomes.count("reserved"), PLACES, outcomes)
         full = [o for o in outcomes if o != "reserved"]
         self.assertTrue(all("complet" in o for o in full), full)
+        # the losers were told at once: no serialization failure, no retry
+        self.assertEqual(retries, 0)
+
+    def test_a_day_with_free_places_gives_every_one_at_once(self):
+        ids = self._setup_committed_data(capacity=FAMILIES)
+        self.addCleanup(self._cleanup, ids)
+        outcomes, retries = self._race(
+            [[self._request(ids, rid)] for rid in ids["registrations"]]
+        )
+        self.assertEqual(outcomes, [["reserved"]] * FAMILIES)
+        self.assertEqual(self._count_day(ids), (FAMILIES, FAMILIES))
+        self.assertEqual(retries, 0)
+
+    def test_two_tabs_booking_the_same_unlimited_day(self):
+        """A parent in two tabs, an agent, a weekly template: four calls book the same
+        child's same day of an activity without a limit, each with another day of its
+        own. One books the shared day, the three others are told it is already booked
+        and still book their own day."""
+        ids = self._setup_committed_data(capacity=0)
+        self.addCleanup(self._cleanup, ids)
+        child = ids["registrations"][0]
+        own_days = ["2095-11-23", "2095-11-30", "2095-12-07", "2095-12-14"]
+        outcomes, _retries = self._race(
+            [
+                [self._request(ids, child), self._request(ids, child, own_day)]
+                for own_day in own_days
+            ]
+        )
+        shared = [outcome[0] for outcome in outcomes]
+        self.assertEqual(shared.count("reserved"), 1, outcomes)
+        refused = [o for o in shared if o != "reserved"]
+        self.assertEqual(len(refused), 3, outcomes)
+        for message in refused:
+            self.assertIn("16/11/2095", message)
+            self.assertIn("déjà réservé(e) pour " + ids["name"], message)
+        self.assertEqual([outcome[1] for outcome in outcomes], ["reserved"] * 4)
+        self.assertEqual(self._count_day(ids)[0], 1)
+        for own_day in own_days:
+            self.assertEqual(self._count_day(ids, own_day)[0], 1)
+
+    def test_cancellations_promotions_and_templates_racing_bookings(self):
+        """A full day: while two families cancel (their places go to the waiting
+        list), others book it one by one, a weekly template books it in bulk, and two
+        more families join the waiting list. Nobody gets a server error, the day ends
+        exactly full, every place is held by a booking."""
+        ids = self._setup_committed_data()
+        self.addCleanup(self._cleanup, ids)
+        registrations = ids["registrations"]
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
+            booked = env["family.reservation"]._book(
+                [self._request(ids, rid) for rid in registrations[:PLACES]]
+                + [
+                    dict(self._request(ids, rid), waiting_list=True)
+                    for rid in registrations[PLACES : PLACES + 2]
+                ]
+            )
+            self.assertEqual(
+                [result["state"] for result in booked],
+                ["reserved"] * PLACES + ["waiting"] * 2,
+            )
+            leaving = [result["reservation"].id for result in booked[:2]]
+
+        def cancel(reservation_id):
+            def call(env):
+                return list(
+                    env["family.reservation"].browse(reservation_id)._cancel().values()
+                )
+
+            return call
+
+        def bulk(registration_id):
+            def call(env):
+                return env["family.reservation"]._book_bulk(
+                    [self._request(ids, registration_id)]
+                )["errors"]
+
+            return call
+
+        others = registrations[PLACES + 2 :]
+        outcomes, _retries = self._race(
+            [cancel(reservation_id) for reservation_id in leaving]
+            + [[self._request(ids, others[0])], [self._request(ids, others[1])]]
+            + [bulk(others[2])]
+        )
+        self.assertFalse([o for o in outcomes if isinstance(o, str)], outcomes)
+        self.assertEqual(outcomes[:2], [[None], [None]])
+        self.assertEqual(self._count_day(ids), (PLACES, PLACES), outcomes)
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            activity = env["family.activity"].browse(ids["activity"])
+            self.assertEqual(
+                env["family.activity.place"]._check_place_counters(activity), []
+            )

@@ -214,7 +214,7 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
         cls.public_document = env["family.public.document"].create(
             {"name": "Menus", "file": TINY_PDF_B64, "file_name": "menus.pdf"}
         )
-        cls.day_row = env["family.activity.day"].search(
+        cls.day_row = env["family.activity.place"].search(
             [("activity_id", "=", cls.act_restaurant.id)], limit=1
         )
         cls.billing_run = env["family.billing.run"].create({"month": "2026-01-01"})
@@ -444,13 +444,13 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                 None,
                 {"name": "GRATUIT", "unit_id": self.unit_meal.id, "price": 0},
             ),
-            "family.activity.day": (
+            "family.activity.place": (
                 self.day_row,
                 None,
                 {
                     "activity_id": self.act_restaurant.id,
                     "date": "2026-01-09",
-                    "reserved_count": 0,
+                    "slot": 1,
                 },
             ),
             "family.refusal.wizard": (

@@ -102,7 +102,7 @@ class TestWeeklyTemplate(ReservationCommon):
         ).mapped("date")
         self.assertEqual(sorted(str(d) for d in booked), ["2025-11-12", "2025-11-26"])
         self.assertTrue(any("complet" in e for e in outcome["errors"] if e))
-        Day = self.env["family.activity.day"]
+        Day = self.env["family.activity.place"]
         counts = Day._get_counts(
             self.act_wednesday.ids, self._date("2025-11-12"), self._date("2025-11-26")
         )
