@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -297,3 +298,90 @@ def test_systemd_units_are_valid(tmp_path):
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
     service = (tmp_path / "portail-famille-backup.service").read_text()
     assert "ExecStart=%s/deploy/backup.sh " % ROOT in service
+
+
+HELD_TAR = """#!/bin/sh
+# tar held while the test works on the database (5 minutes at most)
+touch "%(hold)s/reading"
+i=0
+while [ ! -e "%(hold)s/go" ] && [ $i -lt 1500 ]; do sleep 0.2; i=$((i + 1)); done
+exec %(tar)s "$@"
+"""
+
+
+def test_backup_and_its_filestore_are_one_moment(taken, tmp_path):
+    """While the backup reads the filestore, Odoo's garbage collector cannot delete the
+    file of an attachment deleted after the snapshot (the restored database has both),
+    and parents can still add documents (not in the backup)."""
+    db_name = taken["db_name"]
+    registry = odoo.modules.registry.Registry(db_name)
+    content = b"document of %s" % uuid.uuid4().hex.encode()
+
+    def attachment(name, data):
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            record = env["ir.attachment"].create(
+                {"name": name, "raw": data, "res_model": "res.partner", "res_id": 1}
+            )
+            return record.id, record.store_fname
+
+    kept_id, kept_fname = attachment("kept.txt", content)
+    hold = tmp_path / "hold"
+    hold.mkdir()
+    (hold / "tar").write_text(HELD_TAR % {"hold": hold, "tar": shutil.which("tar")})
+    (hold / "tar").chmod(0o755)
+    backup_dir = tmp_path / "backups"
+    process = subprocess.Popen(
+        [str(BACKUP), odoo.tools.config.rcfile, db_name, str(backup_dir)],
+        env={**os.environ, "PATH": "%s:%s" % (hold, os.environ["PATH"])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    restored = "%s_moment_%d" % (db_name, os.getpid())
+    added_id = None
+    try:
+        deadline = time.monotonic() + 300
+        while not (hold / "reading").exists():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the backup never read the filestore"
+            time.sleep(0.2)
+        # the attachment deleted now: Odoo's garbage collector may not delete its file
+        with registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["ir.attachment"].browse(
+                kept_id
+            ).unlink()
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            assert env["ir.attachment"]._gc_file_store() is False  # lock not available
+        assert (filestore(db_name) / kept_fname).read_bytes() == content
+        # a parent's new document meanwhile: not blocked
+        started = time.monotonic()
+        added_id, _fname = attachment("added.txt", b"added during the backup")
+        assert time.monotonic() - started < 5
+        (hold / "go").touch()
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        (backup,) = (backup_dir / db_name).iterdir()
+        result = run(RESTORE, odoo.tools.config.rcfile, backup, restored)
+        assert result.returncode == 0, result.stderr
+        assert query(
+            restored, "SELECT store_fname FROM ir_attachment WHERE id = %s", (kept_id,)
+        ) == [(kept_fname,)]
+        assert (filestore(restored) / kept_fname).read_bytes() == content
+        assert not query(
+            restored, "SELECT 1 FROM ir_attachment WHERE id = %s", (added_id,)
+        )
+        # after the backup, the garbage collector does its work again
+        with registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["ir.attachment"]._gc_file_store()
+        assert not (filestore(db_name) / kept_fname).exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+        drop_database(restored)
+        if added_id:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["ir.attachment"].browse(added_id).unlink()
