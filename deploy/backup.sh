@@ -70,6 +70,15 @@ while IFS= read -r -t 660 line <&"$from_locker"; do
     esac
 done
 [ -n "$snapshot" ] || die "no snapshot from $DB_NAME (the session ended)"
+# the files the snapshot's attachments refer to, to check the filestore against
+printf '%s\n' "\\copy (SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL) TO '$WORK/.referenced'" \
+    "SELECT 'listed';" >&"$to_locker"
+IFS= read -r -t 600 line <&"$from_locker" || line="the session ended"
+[ "$line" = listed ] || die "cannot list the attachments' files of $DB_NAME: $line"
+referenced="$(wc -l < "$WORK/.referenced")"
+if [ "$referenced" -gt 0 ] && [ ! -d "$FILESTORE" ]; then
+    die "$DB_NAME has $referenced files in its filestore, but $FILESTORE does not exist: is data_dir of $CONF right?"
+fi
 
 pg_dump -Fc --snapshot="$snapshot" -d "$DB_NAME" -f "$WORK/database.dump" 2>"$ERR" \
     || die "pg_dump of $DB_NAME failed: $(cat "$ERR")"
@@ -83,7 +92,18 @@ else
     # no attachment in the filestore yet: an empty archive
     tar -cf "$WORK/filestore.tar" -T /dev/null
 fi
-files="$(tar -tf "$WORK/filestore.tar" | grep -c -v '/$' || true)"
+tar -tf "$WORK/filestore.tar" > "$WORK/.listed" 2>"$ERR" || die "cannot read filestore.tar back: $(cat "$ERR")"
+sed -i -n 's|^\./\(.*[^/]\)$|\1|p' "$WORK/.listed"
+LC_ALL=C sort -o "$WORK/.listed" "$WORK/.listed"
+files="$(wc -l < "$WORK/.listed")"
+# files lost before this backup (not by it): said, counted in the manifest, not fatal
+missing="$(LC_ALL=C sort "$WORK/.referenced" | LC_ALL=C comm -23 - "$WORK/.listed")"
+missing_count=0
+if [ -n "$missing" ]; then
+    missing_count="$(printf '%s\n' "$missing" | wc -l)"
+    printf 'backup.sh: WARNING: %s files of attachments of %s are missing from %s (already before this backup): %s\n' \
+        "$missing_count" "$DB_NAME" "$FILESTORE" "$(printf '%s\n' "$missing" | head -n 5 | tr '\n' ' ')" >&2
+fi
 echo "COMMIT;" >&"$to_locker"
 exec {to_locker}>&-
 wait "$locker" || die "the snapshot's session of $DB_NAME failed"
@@ -101,13 +121,14 @@ cat > "$WORK/manifest.json" <<JSON
   "postgresql": "$(psql_q "SHOW server_version")",
   "pg_dump": "$(pg_dump --version | sed 's/^pg_dump (PostgreSQL) //')",
   "filestore_files": $files,
+  "missing_files": $missing_count,
   "files": {
     $(file_json database.dump),
     $(file_json filestore.tar)
   }
 }
 JSON
-rm -f "$ERR"
+rm -f "$ERR" "$WORK/.referenced" "$WORK/.listed"
 sync -f "$WORK" 2>/dev/null || sync
 mv -T "$WORK" "$FINAL" || die "cannot rename $WORK to $FINAL"
 chmod 700 "$FINAL"

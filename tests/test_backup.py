@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from servers import ODOO_HOME, ROOT, drop_database, filestore, query
@@ -132,6 +133,7 @@ def test_backup_writes_a_checked_folder(taken):
     assert manifest["modules"]["base"].startswith("18.0.")
     assert manifest["modules"]["portail_famille"].startswith("18.0.")
     assert manifest["filestore_files"] > 0
+    assert manifest["missing_files"] == 0
     for name, described in manifest["files"].items():
         data = (backup / name).read_bytes()
         assert len(data) == described["size"] > 0
@@ -277,6 +279,47 @@ def test_failed_backup_says_why_and_leaves_no_backup(taken, tmp_path):
     assert "reading the filestore" in result.stderr
     assert "disk on fire" in result.stderr
     assert backup_folders(taken["folder"]) == before
+    # a configuration whose data_dir is not the filestore's: no backup without the files
+    conf = tmp_path / "wrong-data-dir.conf"
+    text = Path(taken["conf"]).read_text()
+    data_dir = "data_dir = %s" % odoo.tools.config["data_dir"]
+    assert data_dir in text
+    conf.write_text(text.replace(data_dir, "data_dir = %s" % tmp_path))
+    result = run(BACKUP, conf, taken["db_name"], backup_dir, KEEP_DAYS="0")
+    assert result.returncode != 0
+    assert (
+        "%s/filestore/%s does not exist: is data_dir of %s right?"
+        % (
+            tmp_path,
+            taken["db_name"],
+            conf,
+        )
+        in result.stderr
+    )
+    assert backup_folders(taken["folder"]) == before
+
+
+def test_backup_says_which_files_were_already_missing(taken, tmp_path):
+    """A file lost from the filestore before the backup: the backup is taken, says
+    which, and its manifest counts it."""
+    registry = odoo.modules.registry.Registry(taken["db_name"])
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        lost = env["ir.attachment"].create({"name": "lost.txt", "raw": b"lost file"})
+        lost_id, lost_fname = lost.id, lost.store_fname
+    try:
+        (filestore(taken["db_name"]) / lost_fname).unlink()
+        result = run(BACKUP, taken["conf"], taken["db_name"], tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "backup.sh: WARNING: " in result.stderr
+        assert lost_fname in result.stderr
+        (backup,) = (tmp_path / taken["db_name"]).iterdir()
+        manifest = json.loads((backup / "manifest.json").read_text())
+        assert manifest["missing_files"] >= 1
+    finally:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["ir.attachment"].browse(lost_id).unlink()
 
 
 def test_systemd_units_are_valid(tmp_path):
