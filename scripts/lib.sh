@@ -161,6 +161,34 @@ as_pg() {
     fi
 }
 
+# Run mode: who may connect (pg_hba.conf, pg_ident.conf; the test cluster trusts its socket).
+# Peer authentication on the socket only: the OS user running these scripts may connect as
+# postgres and as Odoo's role, the user running Odoo ($ODOO_USER when started as root) as Odoo's
+# role only, any other local user not at all. Returns 0 when a file changed.
+pg_run_auth() {
+    local data="$PGDATA_DIR/data" me hba ident changed=1
+    me="$(id -un)"
+    hba="# scripts/lib.sh (run mode): Unix socket only, peer authentication, users of pg_ident.conf
+local all postgres peer map=portail_famille
+local all $DB_ROLE peer map=portail_famille"
+    ident="# scripts/lib.sh (run mode): OS user -> PostgreSQL role
+portail_famille $me postgres
+portail_famille $me $DB_ROLE"
+    if [ "$(id -u)" -eq 0 ]; then
+        ident+="
+portail_famille $PG_USER_OS postgres
+portail_famille $ODOO_USER $DB_ROLE"
+    fi
+    if [ "$(cat "$data/pg_hba.conf")" != "$hba" ] || [ "$(cat "$data/pg_ident.conf")" != "$ident" ]; then
+        printf '%s\n' "$hba" > "$data/pg_hba.conf"
+        printf '%s\n' "$ident" > "$data/pg_ident.conf"
+        chmod 600 "$data/pg_hba.conf" "$data/pg_ident.conf"
+        [ "$(id -u)" -eq 0 ] && chown "$PG_USER_OS:" "$data/pg_hba.conf" "$data/pg_ident.conf"
+        changed=0
+    fi
+    return "$changed"
+}
+
 PGDATA_DIR=""
 PGSOCK_DIR=""
 pg_start() {
@@ -191,8 +219,13 @@ full_page_writes = off
 CONF
         fi
     fi
+    local auth_changed=0
+    [ "$RUN_MODE" = run ] && pg_run_auth && auth_changed=1
     if as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' status" >/dev/null 2>&1; then
         PG_STARTED_HERE=0
+        if [ "$auth_changed" = 1 ]; then
+            as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' reload >/dev/null" || die "PostgreSQL did not reload"
+        fi
     else
         as_pg "'$bin/pg_ctl' -D '$PGDATA_DIR/data' -l '$PGDATA_DIR/server.log' -w -t 60 start >/dev/null" \
             || die "PostgreSQL did not start: see $PGDATA_DIR/server.log"
@@ -207,8 +240,15 @@ CONF
        corrupt the town's data. Remove those lines from $PGDATA_DIR/data/postgresql.conf, then
        restart it (pg_ctl -D $PGDATA_DIR/data restart, as the postgres user)."
     fi
+    # Odoo's role: in run mode what Odoo needs and no more (it creates its databases and, in
+    # them, the trusted extension pg_trgm; an older ./run.sh made it a superuser); the test
+    # cluster keeps a superuser for its throw-away databases
+    local attributes="SUPERUSER"
+    [ "$RUN_MODE" = run ] && attributes="NOSUPERUSER CREATEDB"
     if ! psql -U postgres -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$DB_ROLE'" | grep -q 1; then
-        psql -q -U postgres -d postgres -c "CREATE ROLE $DB_ROLE LOGIN SUPERUSER" >/dev/null
+        psql -q -U postgres -d postgres -c "CREATE ROLE $DB_ROLE LOGIN $attributes" >/dev/null
+    elif [ "$RUN_MODE" = run ]; then
+        psql -q -U postgres -d postgres -c "ALTER ROLE $DB_ROLE $attributes" >/dev/null
     fi
     export PGUSER="$DB_ROLE"
 }

@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -101,3 +102,24 @@ def open_websocket(url, origin, timeout=60):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def query(db_name, sql, params=()):
+    """The rows of `sql` on `db_name` (a database of the test's cluster)."""
+    with odoo.sql_db.db_connect(db_name).cursor() as cr:
+        cr.execute(sql, params)
+        return cr.fetchall()
+
+
+def filestore(db_name):
+    return Path(odoo.tools.config["data_dir"]) / "filestore" / db_name
+
+
+def drop_database(db_name):
+    """Drop `db_name` (its connections closed) and its filestore, if they exist."""
+    odoo.sql_db.close_db(db_name)
+    with odoo.sql_db.db_connect("postgres").cursor() as cr:
+        cr.rollback()
+        cr._cnx.autocommit = True
+        cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % db_name)
+    shutil.rmtree(filestore(db_name), ignore_errors=True)

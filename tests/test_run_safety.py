@@ -2,7 +2,9 @@
 
 The configuration it writes (scripts/lib.sh, run mode) keeps Odoo on 127.0.0.1, the
 database manager off and no `admin` master password; an Odoo server started with it
-refuses to list or back up the databases; its PostgreSQL cluster is durable.
+refuses to list or back up the databases; its PostgreSQL cluster is durable, Odoo's
+role there is not a superuser and only ./run.sh's users can connect (peer
+authentication).
 
 These tests drive scripts/lib.sh's own functions (set_mode run, write_odoo_conf,
 pg_start) in a temporary folder; the Odoo server runs on the test database of
@@ -139,25 +141,84 @@ def test_run_server_refuses_the_database_manager(run_server):
     )
 
 
-def test_run_cluster_is_durable():
-    """pg_start in run mode creates a cluster with PostgreSQL's durable defaults."""
+@pytest.fixture(scope="module")
+def run_cluster():
+    """A cluster created by pg_start in run mode (as ./run.sh does), in a folder of its
+    own; Odoo's OS user (ODOO_USER) is `nobody` here. Yields a function running bash
+    commands after `set_mode run` and `pg_start`."""
     local_dir = Path(tempfile.mkdtemp(prefix="pf-run-cluster-", dir="/var/tmp"))
     os.chmod(local_dir, 0o755)  # the postgres OS user runs the server
-    try:
-        settings = lib_sh(
+
+    def in_cluster(commands):
+        return lib_sh(
             local_dir,
-            "set_mode run\npg_start\n"
-            "psql -U postgres -d postgres -tAc \"SELECT string_agg(name || '=' || "
-            "setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', "
-            "'synchronous_commit', 'full_page_writes', 'listen_addresses')\"\n"
-            "pg_stop\n",
+            "set_mode run\npg_start\n" + commands,
             PG_PORT="5432",
-        ).split()
-        assert settings == [
-            "fsync=on",
-            "full_page_writes=on",
-            "listen_addresses=",
-            "synchronous_commit=on",
-        ]
+            ODOO_USER="nobody",
+        )
+
+    try:
+        yield in_cluster
     finally:
+        in_cluster("PG_STARTED_HERE=1\npg_stop\n")
         shutil.rmtree(local_dir, ignore_errors=True)
+
+
+def test_run_cluster_is_durable(run_cluster):
+    """pg_start in run mode creates a cluster with PostgreSQL's durable defaults."""
+    settings = run_cluster(
+        "psql -U postgres -d postgres -tAc \"SELECT string_agg(name || '=' || "
+        "setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', "
+        "'synchronous_commit', 'full_page_writes', 'listen_addresses')\"\n"
+    ).split()
+    assert settings == [
+        "fsync=on",
+        "full_page_writes=on",
+        "listen_addresses=",
+        "synchronous_commit=on",
+    ]
+
+
+def test_run_cluster_role_is_not_a_superuser(run_cluster):
+    """Odoo's role in the run cluster creates its databases and nothing more, and only
+    the users of ./run.sh reach the cluster (peer authentication, no trust)."""
+    sql = 'psql -U postgres -d postgres -tAc "%s"\n'
+    out = run_cluster(
+        sql % "SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = 'odoo'"
+        + sql % "SELECT DISTINCT type || ' ' || auth_method FROM pg_hba_file_rules"
+        + 'echo "$PGHOST"\n'
+    ).splitlines()
+    assert out[:2] == ["f|t", "local peer"], out
+    socket_dir = out[2]
+    # what Odoo does with it: create a database, the extension pg_trgm in it
+    db_name = "pf_run_role_%d" % os.getpid()
+    created = run_cluster(
+        'psql -U odoo -d postgres -qc "CREATE DATABASE %s"\n'
+        'psql -U odoo -d %s -qc "CREATE EXTENSION pg_trgm"\n'
+        'psql -U odoo -d %s -tAc "SELECT extname FROM pg_extension '
+        "WHERE extname = 'pg_trgm'\"\n" % (db_name, db_name, db_name)
+    )
+    assert created.split() == ["pg_trgm"]
+    # and what a superuser could do, refused
+    refused = subprocess.run(
+        ["psql", "-h", socket_dir, "-U", "odoo", "-d", db_name, "-c",
+         "ALTER ROLE odoo SUPERUSER"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "superuser" in refused.stderr
+    run_cluster('psql -U postgres -d postgres -qc "DROP DATABASE %s"\n' % db_name)
+
+    def connect(os_user, role):
+        return subprocess.run(
+            ["runuser", "-u", os_user, "--", "psql", "-h", socket_dir, "-U", role,
+             "-d", "postgres", "-tAc", "SELECT current_user"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    # Odoo's OS user as Odoo's role only; another local user not at all
+    assert connect("nobody", "odoo").stdout.strip() == "odoo"
+    for os_user, role in (("nobody", "postgres"), ("daemon", "odoo")):
+        result = connect(os_user, role)
+        assert result.returncode != 0
+        assert 'Peer authentication failed for user "%s"' % role in result.stderr
