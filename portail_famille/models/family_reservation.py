@@ -204,6 +204,15 @@ class FamilyReservation(models.Model):
         now = now or Activity._town_now()
         if day < now.date() or (today and day < today):
             return _("%(day)s is past.", day=self._day_label(day))
+        year = activity.school_year_id
+        if action == "book" and not year._are_bookings_open():
+            return _(
+                "%(day)s: bookings for the school year %(year)s are not open yet, its "
+                "school holidays are not entered. Please come back later or write to "
+                "the service.",
+                day=self._day_label(day),
+                year=year.name,
+            )
         deadline = activity._get_deadline(day, action)
         state = Activity._deadline_state(deadline, now)
         if state == "open":

@@ -336,7 +336,7 @@ class FamilyCommon(TransactionCase):
         """A school year around today, for the HTTP tests (the server's clock cannot be
         frozen)."""
         today = date.today()
-        return cls.env["family.school.year"].create(
+        year = cls.env["family.school.year"].create(
             {
                 "name": "Live year (tests)",
                 "date_start": today - timedelta(days=60),
@@ -344,6 +344,18 @@ class FamilyCommon(TransactionCase):
                 "zone": "C",
             }
         )
+        # a year opens its bookings once its school holidays are entered: its
+        # summer, far from the days the tests book
+        cls.env["family.period"].create(
+            {
+                "name": "Été (tests)",
+                "school_year_id": year.id,
+                "kind": "summer",
+                "date_start": today + timedelta(days=270),
+                "date_end": year.date_end,
+            }
+        )
+        return year
 
     @staticmethod
     def _date(value):

@@ -27,6 +27,16 @@ class TestDeadlineForms(ReservationCommon):
                 "zone": "C",
             }
         )
+        # a year opens its bookings once its school holidays are known
+        cls.env["family.period"].create(
+            {
+                "name": "Été 2027",
+                "school_year_id": cls.year_2027.id,
+                "kind": "summer",
+                "date_start": "2027-07-03",
+                "date_end": "2027-08-31",
+            }
+        )
         cls.activity = cls.env["family.activity"].create(
             {
                 "name": "Garderie (deadlines)",

@@ -27,6 +27,17 @@ class CommittedTownMixin:
                     "name": f"2095/2096 concurrency {tag}",
                     "date_start": "2095-09-01",
                     "date_end": "2096-08-31",
+                    # bookings open once the school holidays are entered
+                    "period_ids": [
+                        Command.create(
+                            {
+                                "name": "Été 2096",
+                                "kind": "summer",
+                                "date_start": "2096-07-04",
+                                "date_end": "2096-08-31",
+                            }
+                        )
+                    ],
                 }
             )
             activity = env["family.activity"].create(
