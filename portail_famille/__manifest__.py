@@ -41,6 +41,7 @@
         "report/family_day_sheet_templates.xml",
         "wizard/family_attestation_wizard_views.xml",
         "wizard/family_counter_booking_views.xml",
+        "wizard/family_period_import_wizard_views.xml",
         "views/res_company_views.xml",
         "views/family_household_views.xml",
         "views/family_child_views.xml",

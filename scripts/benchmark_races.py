@@ -56,6 +56,17 @@ def build_town(registry, families):
                 "name": f"2095/2096 races {tag}",
                 "date_start": "2095-09-01",
                 "date_end": "2096-08-31",
+                # bookings open once the school holidays are entered
+                "period_ids": [
+                    Command.create(
+                        {
+                            "name": "Été 2096",
+                            "kind": "summer",
+                            "date_start": "2096-07-04",
+                            "date_end": "2096-08-31",
+                        }
+                    )
+                ],
             }
         )
         weekdays = ("monday", "tuesday", "thursday", "friday")

@@ -89,12 +89,14 @@ class PlanningRenderer:
             inner = Markup(
                 '<input type="checkbox" class="form-check-input" name="cell" '
                 'id="c-%(key)s" value="%(key)s"%(checked)s'
-                ' data-tour-day="%(day)s"/>'
+                ' data-tour-day="%(day)s"%(title)s/>'
                 '<label class="visually-hidden" for="c-%(key)s">'
-                "%(label)s – %(unit)s%(full)s"
+                "%(label)s – %(unit)s%(full)s%(limit)s"
                 "</label>%(state)s"
             ) % {
                 "key": cell["key"],
+                "title": Markup(' title="%s"') % cell["limit"] if cell["limit"] else "",
+                "limit": " – %s" % cell["limit"] if cell["limit"] else "",
                 "checked": Markup(' checked="checked"') if cell["checked"] else "",
                 "day": cell["date"].isoformat(),
                 "label": day_label,
@@ -129,8 +131,15 @@ class PlanningRenderer:
             '%(disabled)s data-tour-day="%(day)s"/>'
             '<label class="form-check-label" for="m-%(key)s">%(unit)s'
             '<span class="small text-muted"> (%(activity)s)</span></label>'
-            "%(state)s%(lock)s</div>"
+            "%(state)s%(lock)s%(limit)s</div>"
         ) % {
+            "limit": Markup(
+                '<span class="small text-muted pf-limit"><i class="fa fa-clock-o" '
+                'aria-hidden="true"></i> %s</span>'
+            )
+            % cell["limit"]
+            if cell["limit"]
+            else "",
             "key": cell["key"],
             "checked": Markup(' checked="checked"') if cell["checked"] else "",
             "disabled": "" if cell["editable"] else Markup(' disabled="disabled"'),

@@ -440,7 +440,10 @@ class FamilyBookingCart(models.Model):
             # the child (hence the registration) is known to be the caller's
             activity = registration.activity_id.sudo()
             open_days = set(activity._get_open_dates(date_from, date_to))
-            deadline = Reservation._get_deadline_errors(activity, open_days)
+            deadlines = {
+                action: Reservation._get_deadline_errors(activity, open_days, action)
+                for action in ("book", "cancel")
+            }
             price_day = min(
                 (
                     d
@@ -460,7 +463,7 @@ class FamilyBookingCart(models.Model):
                             unit,
                             day,
                             open_days,
-                            deadline.get(day),
+                            deadlines,
                             by_day.get((activity.id, day)),
                             counts,
                             pending,
@@ -503,11 +506,15 @@ class FamilyBookingCart(models.Model):
         unit,
         day,
         open_days,
-        deadline_error,
+        deadlines,
         reservation,
         counts,
         pending,
     ):
+        """One day of a planning row; ``deadlines`` = {"book"|"cancel": {day: why the
+        day can no longer be booked or cancelled, or None}}. A booked day follows the
+        cancellation deadline, a free one the booking deadline; "limit" says until when
+        the parent may still change it."""
         activity = registration.activity_id
         cell = {
             "date": day,
@@ -518,6 +525,7 @@ class FamilyBookingCart(models.Model):
             "full": False,
             "pending": False,
             "reason": None,
+            "limit": None,
             "reservation": reservation,
         }
         if (
@@ -554,12 +562,21 @@ class FamilyBookingCart(models.Model):
                 "Awaiting payment: the day is held for you until your online payment "
                 "is done, and freed if it is not done in time."
             )
-        elif deadline_error:
-            cell["reason"] = deadline_error
         else:
-            cell["editable"] = (
-                cell["status"] != "other_unit" or ("cancel", *child_key) in pending
-            )
+            # a booked day is changed by cancelling it; a day booked for another unit
+            # by both
+            action = "cancel" if reservation else "book"
+            deadline_error = deadlines[action].get(day)
+            if cell["status"] == "other_unit":
+                deadline_error = deadline_error or deadlines["book"].get(day)
+            if deadline_error:
+                cell["reason"] = deadline_error
+            else:
+                cell["editable"] = (
+                    cell["status"] != "other_unit" or ("cancel", *child_key) in pending
+                )
+                # the town's calendar is public (see _get_planning)
+                cell["limit"] = activity.sudo()._get_deadline_label(day, action)
         if cell["status"] == "free" and not cell["pending"]:
             cell["full"] = self.env["family.activity.place"]._is_full(
                 activity, unit, day, counts

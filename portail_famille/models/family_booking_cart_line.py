@@ -74,6 +74,16 @@ class FamilyBookingCartLine(models.Model):
         self.ensure_one()
         return (self.operation, self.child_id.id, self.activity_id.id, self.date)
 
+    def _get_deadline_label(self):
+        """Until when this change can still be made: "modifiable until Thursday 20
+        November at 23:59" (the activity's booking or cancellation deadline), or
+        None."""
+        self.ensure_one()
+        # the town's calendar is public; the line is the family's own
+        return self.sudo().activity_id._get_deadline_label(
+            self.date, "cancel" if self.operation == "cancel" else "book"
+        )
+
     def _get_result(self):
         """What "Terminer" did with this line, as plain values for the confirmation
         page."""

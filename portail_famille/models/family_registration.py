@@ -55,6 +55,13 @@ class FamilyRegistration(models.Model):
     validated_by_id = fields.Many2one("res.users", readonly=True)
     validation_date = fields.Datetime(readonly=True)
     note = fields.Text(string="Family's Note")
+    cancelled_booking_count = fields.Integer(
+        string="Days Cancelled",
+        readonly=True,
+        copy=False,
+        help="Booked days still to come that were cancelled, and their places freed, "
+        "when the registration was cancelled or refused.",
+    )
     unit_id = fields.Many2one(
         "family.activity.unit",
         string="Unit Booked All Year",
@@ -388,7 +395,9 @@ class FamilyRegistration(models.Model):
         self._check_state(("pending", "preregistered", "validated"), "refuse")
         if not reason:
             return self.env["family.refusal.wizard"]._open_for(self)
+        validated = self.filtered(lambda r: r.state == "validated")
         self.write({"state": "refused", "refusal_reason": reason})
+        validated._cancel_future_bookings()
         self.activity_unlink(
             ["portail_famille.mail_activity_type_registration_validation"]
         )
@@ -401,11 +410,57 @@ class FamilyRegistration(models.Model):
 
     def action_cancel(self):
         self._check_state(("pending", "preregistered", "validated"), "cancel")
+        validated = self.filtered(lambda r: r.state == "validated")
         self.write({"state": "cancelled"})
+        validated._cancel_future_bookings()
         self.activity_unlink(
             ["portail_famille.mail_activity_type_registration_validation"]
         )
+        for registration in validated:
+            registration.message_post_with_source(
+                "portail_famille.mail_template_registration_cancelled",
+                subtype_xmlid="mail.mt_comment",
+            )
         return True
+
+    def _cancel_future_bookings(self):
+        """The registration ends: cancel its days still to come (booked or on the
+        waiting list, from today, not invoiced) the way staff cancel a day, past the
+        deadlines, so that their places are freed and given to the waiting list.
+        Past, attended and invoiced days are kept. The chatter says how many days were
+        cancelled; :attr:`cancelled_booking_count` keeps the number for the family's
+        e-mail."""
+        Reservation = self.env["family.reservation"]
+        reservations = Reservation.sudo().search(
+            [
+                ("registration_id", "in", self.ids),
+                ("state", "in", ("reserved", "waiting")),
+                ("invoiced", "=", False),
+                ("date", ">=", Reservation._today()),
+            ],
+            order="date",
+        )
+        # the staff's own cancellation path (places, waiting list, traced override)
+        errors = reservations.with_context(booking_override=True)._cancel()
+        cancelled = reservations.filtered(lambda r: not errors[r.id])
+        for registration in self:
+            days = cancelled.filtered(
+                lambda r, reg=registration: r.registration_id == reg
+            )
+            registration.cancelled_booking_count = len(days)
+            if not days:
+                continue
+            registration.message_post(
+                body=_(
+                    "%(count)s booked days to come cancelled with the registration "
+                    "(%(first)s – %(last)s); their places are freed.",
+                    count=len(days),
+                    first=format_date(self.env, days[0].date),
+                    last=format_date(self.env, days[-1].date),
+                ),
+                message_type="notification",
+            )
+        return cancelled
 
     def _check_attestation_allowed(self):
         """A registration certificate is only issued for a validated registration."""

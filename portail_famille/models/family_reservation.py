@@ -1,6 +1,5 @@
 import io
 from collections import Counter, defaultdict
-from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from psycopg2.errors import UniqueViolation
@@ -207,60 +206,115 @@ class FamilyReservation(models.Model):
         return format_date(self.env, day, date_format="EEE dd/MM/yyyy")
 
     @api.model
-    def _check_deadline(self, activity, day, today):
-        """None when ``day`` of ``activity`` may still be booked or cancelled on
-        ``today``, else the reason."""
-        if day < today:
+    def _check_deadline(self, activity, day, today=None, action="book", now=None):
+        """None when ``day`` of ``activity`` may still be booked (``action`` "book") or
+        cancelled ("cancel") now, else the reason, naming the limit with its time.
+        The rule is the activity's (:meth:`family.activity._get_deadline`), in the
+        town's time; a day before ``today`` or the town's today is past."""
+        Activity = self.env["family.activity"]
+        now = now or Activity._town_now()
+        if day < now.date() or (today and day < today):
             return _("%(day)s is past.", day=self._day_label(day))
-        rule = activity.booking_rule
-        if rule == "days_before":
-            limit = day - timedelta(days=activity.booking_days_before)
-            if today > limit:
-                return _(
-                    "%(day)s: bookings and cancellations close %(n)s days before "
-                    "(last day was %(limit)s).",
-                    day=self._day_label(day),
-                    n=activity.booking_days_before,
-                    limit=format_date(self.env, limit),
-                )
-        elif rule == "monthly":
-            limit = (day.replace(day=1) - relativedelta(months=1)).replace(
-                day=activity.booking_monthly_day
+        year = activity.school_year_id
+        if action == "book" and not year._are_bookings_open():
+            return _(
+                "%(day)s: bookings for the school year %(year)s are not open yet, its "
+                "school holidays are not entered. Please come back later or write to "
+                "the service.",
+                day=self._day_label(day),
+                year=year.name,
             )
-            if today > limit:
+        deadline = activity._get_deadline(day, action)
+        state = Activity._deadline_state(deadline, now)
+        if state == "open":
+            return None
+        label = self._day_label(day)
+        cancel = action == "cancel"
+        if deadline["rule"] == "period_window":
+            period = deadline["period"]
+            start = (
+                format_date(self.env, period.window_date_start)
+                if period.window_date_start
+                else "–"
+            )
+            end = (
+                Activity._format_deadline(deadline["closes"])
+                if deadline["closes"]
+                else "–"
+            )
+            if cancel:
                 return _(
-                    "%(day)s: bookings and cancellations for this month closed on "
-                    "%(limit)s.",
-                    day=self._day_label(day),
-                    limit=format_date(self.env, limit),
+                    "%(day)s: cancellations are only possible from %(start)s to "
+                    "%(end)s.",
+                    day=label,
+                    start=start,
+                    end=end,
                 )
-        elif rule == "period_window":
-            period = activity.school_year_id._get_holiday_period_on(day)
-            if not period or not period._window_contains(today):
+            return _(
+                "%(day)s: bookings are only possible from %(start)s to %(end)s.",
+                day=label,
+                start=start,
+                end=end,
+            )
+        values = {
+            "day": label,
+            "n": deadline["days"],
+            "time": "%02d:%02d" % (deadline["hour"], deadline["minute"]),
+            "limit": Activity._format_deadline(deadline["closes"]),
+        }
+        if deadline["rule"] == "days_before":
+            if cancel:
                 return _(
-                    "%(day)s: bookings and cancellations are only possible from "
-                    "%(start)s to %(end)s.",
-                    day=self._day_label(day),
-                    start=format_date(self.env, period.window_date_start)
-                    if period.window_date_start
-                    else "–",
-                    end=format_date(self.env, period.window_date_end)
-                    if period.window_date_end
-                    else "–",
+                    "%(day)s: cancellations close %(n)s days before, at %(time)s "
+                    "(the limit was %(limit)s).",
+                    **values,
                 )
-        return None
+            return _(
+                "%(day)s: bookings close %(n)s days before, at %(time)s (the limit "
+                "was %(limit)s).",
+                **values,
+            )
+        if deadline["rule"] == "working_days_before":
+            if cancel:
+                return _(
+                    "%(day)s: cancellations close %(n)s working days before, at "
+                    "%(time)s (the limit was %(limit)s).",
+                    **values,
+                )
+            return _(
+                "%(day)s: bookings close %(n)s working days before, at %(time)s (the "
+                "limit was %(limit)s).",
+                **values,
+            )
+        if deadline["rule"] == "weekly":
+            if cancel:
+                return _(
+                    "%(day)s: cancellations for this week closed on %(limit)s.",
+                    **values,
+                )
+            return _("%(day)s: bookings for this week closed on %(limit)s.", **values)
+        if cancel:
+            return _(
+                "%(day)s: cancellations for this month closed on %(limit)s.", **values
+            )
+        return _("%(day)s: bookings for this month closed on %(limit)s.", **values)
 
     def _is_staff_override(self):
         return self.env.user._is_internal() and self.env.context.get("booking_override")
 
     @api.model
-    def _get_deadline_errors(self, activity, days):
-        """{day: why ``day`` of ``activity`` can no longer be booked or cancelled today,
-        or None}: None for every day when staff override the deadlines."""
+    def _get_deadline_errors(self, activity, days, action="book"):
+        """{day: why ``day`` of ``activity`` can no longer be booked (``action``
+        "book") or cancelled ("cancel") now, or None}: None for every day when staff
+        override the deadlines."""
         if self._is_staff_override():
             return dict.fromkeys(days)
         today = self._today()
-        return {day: self._check_deadline(activity, day, today) for day in days}
+        now = self.env["family.activity"]._town_now()
+        return {
+            day: self._check_deadline(activity, day, today, action=action, now=now)
+            for day in days
+        }
 
     @api.model
     def _full_error(self, unit, day):
@@ -949,7 +1003,9 @@ class FamilyReservation(models.Model):
         if self.state not in ("reserved", "waiting"):
             return _("%(day)s: attendance is already recorded.", day=label)
         if not override and self.state == "reserved":
-            return self._check_deadline(self.activity_id, self.date, today)
+            return self._check_deadline(
+                self.activity_id, self.date, today, action="cancel"
+            )
         return None
 
     def _check_cancellations(self):

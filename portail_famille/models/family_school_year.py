@@ -58,6 +58,10 @@ class FamilySchoolYear(models.Model):
         "family.activity", "school_year_id", string="Activities"
     )
     activity_count = fields.Integer(compute="_compute_activity_count")
+    holiday_warning = fields.Char(
+        compute="_compute_holiday_warning",
+        help="Why the year's bookings stay closed: its school holidays are missing.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -73,6 +77,33 @@ class FamilySchoolYear(models.Model):
         }
         for year in self:
             year.activity_count = counts.get(year.id, 0)
+
+    @api.depends("period_ids.kind", "zone", "date_start", "date_end")
+    def _compute_holiday_warning(self):
+        for year in self:
+            if (
+                not (year.date_start and year.date_end)
+                or year.date_end <= year.date_start
+                or year.period_ids.filtered("is_holiday")
+            ):
+                year.holiday_warning = False
+            elif year._get_official_holiday_periods():
+                year.holiday_warning = _(
+                    "No school holidays yet: the bookings of this year's activities "
+                    "stay closed until they are entered. Generate them from the "
+                    "official calendar (button Generate official holidays)."
+                )
+            else:
+                year.holiday_warning = _(
+                    "No school holidays: the bookings of this year's activities stay "
+                    "closed until they are entered. The holiday library "
+                    "(vacances-scolaires-france) has no dates for %(year)s: its data "
+                    "stop in summer 2028. Import the Ministry's calendar (the CSV "
+                    "export of the dataset fr-en-calendrier-scolaire on "
+                    "data.education.gouv.fr, button Import official holidays), or "
+                    "enter the holiday periods by hand in the tab Periods.",
+                    year=year.name,
+                )
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
@@ -159,28 +190,46 @@ class FamilySchoolYear(models.Model):
                         zone=year.zone,
                     )
                 )
-            existing = set(year.period_ids.mapped("kind"))
-            kind_labels = dict(
-                self.env["family.period"]
-                ._fields["kind"]
-                ._description_selection(self.env)
-            )
-            self.env["family.period"].create(
-                [
-                    {
-                        "school_year_id": year.id,
-                        "kind": kind,
-                        "name": "%s %s" % (kind_labels[kind], start.year),
-                        # the official data include the weekend before school starts
-                        # again
-                        "date_start": start,
-                        "date_end": end,
-                    }
-                    for kind, _name, start, end in periods
-                    if kind not in existing
-                ]
-            )
+            year._create_holiday_periods(periods)
         return True
+
+    def _create_holiday_periods(self, periods):
+        """Create the holiday periods ``periods`` = [(kind, name, start, end)] of the
+        official calendar, but those of a kind the year already has. Returns them."""
+        self.ensure_one()
+        existing = set(self.period_ids.mapped("kind"))
+        kind_labels = dict(
+            self.env["family.period"]._fields["kind"]._description_selection(self.env)
+        )
+        return self.env["family.period"].create(
+            [
+                {
+                    "school_year_id": self.id,
+                    "kind": kind,
+                    "name": "%s %s" % (kind_labels[kind], start.year),
+                    # the official data include the weekend before school starts
+                    # again
+                    "date_start": start,
+                    "date_end": end,
+                }
+                for kind, _name, start, end in periods
+                if kind not in existing
+            ]
+        )
+
+    def action_import_holiday_periods(self):
+        """Staff import the holiday periods from the Ministry's calendar file, for a
+        year the holiday library does not know."""
+        self.ensure_one()
+        self.check_access("write")
+        return self.env["family.period.import.wizard"]._open_for(self)
+
+    def _are_bookings_open(self):
+        """Whether the days of this year may be booked: not before its school holidays
+        are entered (without them school-time activities would book through the
+        holidays)."""
+        self.ensure_one()
+        return bool(self.period_ids.filtered("is_holiday"))
 
     def _get_holiday_period_on(self, day):
         self.ensure_one()

@@ -31,6 +31,17 @@ def create_race_town(env, families, capacity, tag, portal_users=False):
             "name": f"2095/2096 {tag}",
             "date_start": "2095-09-01",
             "date_end": "2096-08-31",
+            # bookings open once the school holidays are entered
+            "period_ids": [
+                Command.create(
+                    {
+                        "name": "Été 2096",
+                        "kind": "summer",
+                        "date_start": "2096-07-04",
+                        "date_end": "2096-08-31",
+                    }
+                )
+            ],
         }
     )
     activity = env["family.activity"].create(
@@ -430,7 +441,7 @@ class FamilyCommon(TransactionCase):
         """A school year around today, for the HTTP tests (the server's clock cannot be
         frozen)."""
         today = date.today()
-        return cls.env["family.school.year"].create(
+        year = cls.env["family.school.year"].create(
             {
                 "name": "Live year (tests)",
                 "date_start": today - timedelta(days=60),
@@ -438,6 +449,18 @@ class FamilyCommon(TransactionCase):
                 "zone": "C",
             }
         )
+        # a year opens its bookings once its school holidays are entered: its
+        # summer, far from the days the tests book
+        cls.env["family.period"].create(
+            {
+                "name": "Été (tests)",
+                "school_year_id": year.id,
+                "kind": "summer",
+                "date_start": today + timedelta(days=270),
+                "date_end": year.date_end,
+            }
+        )
+        return year
 
     @staticmethod
     def _date(value):

@@ -295,8 +295,8 @@ class TestReservationDeadlines(ReservationCommon):
             self.assertEqual(ok["reservation"].state, "cancelled")
 
     def test_monthly_rule(self):
-        # December days are booked until November 20th
-        with freeze_time("2025-11-20 23:00"):
+        # December days are booked until November 20th, 23:59 in Paris (22:59 UTC)
+        with freeze_time("2025-11-20 22:58"):
             ok = self._book(self.reg_a1_resto, "2025-12-02", user=self.parent_a)
             self.assertFalse(ok["error"])
         with freeze_time("2025-11-21"):

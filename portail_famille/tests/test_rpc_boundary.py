@@ -475,6 +475,11 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                     "unit_id": self.act_restaurant.unit_ids[:1].id,
                 },
             ),
+            "family.period.import.wizard": (
+                None,
+                None,
+                {"school_year_id": self.year.id, "file": "RGVzY3JpcHRpb24="},
+            ),
             "family.billing.run": (self.billing_run, None, {"month": "2026-02-01"}),
             "family.billing.run.line": (
                 self.billing_line_a,
