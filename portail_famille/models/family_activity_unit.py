@@ -79,7 +79,9 @@ class FamilyActivityUnit(models.Model):
         if "capacity" in vals:
             # bookings made while the unit had no limit count from now on: the limit
             # applies to them too
-            self.env["family.activity.place"].sudo()._recount_activities(self.activity_id)
+            self.env["family.activity.place"].sudo()._recount_activities(
+                self.activity_id
+            )
         return result
 
     @api.constrains("tariff_ids")
