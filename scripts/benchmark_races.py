@@ -234,7 +234,11 @@ def race(registry, town, n, day, waiting_list, path, workers, url=None, sessions
                     cart = env["family.booking.cart"]._get_for_household(
                         env["family.household"].browse(household_id)
                     )
-                    cart.add_bookings([request])
+                    (added,) = cart.add_bookings([request])
+                    if added["error"]:
+                        # the day filled up before the parent ticked it: the
+                        # planning says so at once, nothing to confirm
+                        return None, added["error"]
                     result = cart.action_confirm()[0]
                     state = {"done": "reserved", "waiting": "waiting"}.get(
                         result["state"]
