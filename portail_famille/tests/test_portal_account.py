@@ -112,3 +112,36 @@ class TestPortalAccount(HttpCase, FamilyCommon):
             self.parent_a.with_user(self.parent_a).sudo().write(
                 {"login": "autre@example.com"}
             )
+
+    def test_edit_information_opens_the_family_file(self):
+        """A parent's "Edit information" is Mon dossier, not Odoo's /my/account (company
+        name, VAT number, a required phone, the e-mail that is the login)."""
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        home = self.url_open("/my")
+        self.assertEqual(home.status_code, 200)
+        self.assertRegex(home.text, r'href="/my/family"[^>]*>\s*<i class="fa fa-pencil')
+        self.assertNotIn('href="/my/account"', home.text)
+        response = self.url_open("/my/account", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my/family"))
+        page = self.url_open("/my/account")
+        self.assertTrue(page.url.endswith("/my/family"))
+        self.assertIn('action="/my/family/contact"', page.text)
+        self.assertNotIn('name="vat"', page.text)
+
+    def test_account_page_kept_without_family_file(self):
+        """A portal user with no family file (a supplier, a former parent) keeps Odoo's
+        own page."""
+        user = self.env["res.users"].create(
+            {
+                "name": "Sans Dossier",
+                "login": "sans.dossier@example.com",
+                "password": "sans.dossier@example.com",
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate(user.login, user.login)
+        page = self.url_open("/my/account")
+        self.assertEqual(page.status_code, 200)
+        self.assertTrue(page.url.endswith("/my/account"))
+        self.assertIn('name="vat"', page.text)
