@@ -145,3 +145,12 @@ class TestPortalAccount(HttpCase, FamilyCommon):
         self.assertEqual(page.status_code, 200)
         self.assertTrue(page.url.endswith("/my/account"))
         self.assertIn('name="vat"', page.text)
+
+    def test_closing_context_does_not_open_a_login_change(self):
+        """The closing's exemption cannot be sent by RPC: a context key claiming an
+        account closing changes nothing."""
+        with self.assertRaises(UserError):
+            self.parent_a.with_user(self.parent_a).with_context(
+                family_account_closing=True
+            ).sudo().write({"login": "autre@example.com"})
+        self.assertEqual(self.parent_a.login, "alice.martin@example.com")
