@@ -426,6 +426,28 @@ class TestPortalPlanning(LivePlanningCase):
         )
         self.assertEqual(cart.line_ids.mapped("date"), [self.open_day])
 
+    def test_refused_form_puts_the_focus_on_its_error_summary(self):
+        """After a refused form the browser's focus is on the error summary at the top
+        of the page, not on the body."""
+        with self._parent_browser("/my/absences") as browser:
+            self._eval(
+                browser,
+                "document.querySelector('.o_pf_absences form button[type=submit]')"
+                ".click()",
+            )
+            self._wait_for(
+                browser,
+                "document.readyState === 'complete' && "
+                "!!document.getElementById('pf-error-summary')",
+                "the refused form did not come back with its errors",
+            )
+            self._wait_for(
+                browser,
+                "document.activeElement && "
+                "document.activeElement.id === 'pf-error-summary'",
+                "the focus is not on the error summary",
+            )
+
     def test_booking_with_the_keyboard_alone(self):
         with self._parent_browser(
             self._week_url(self.child_a1, self.open_day)
