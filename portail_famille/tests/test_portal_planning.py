@@ -3,6 +3,8 @@ import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from lxml import html as lxml_html
+
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
@@ -167,6 +169,46 @@ class TestPortalPlanning(LivePlanningCase):
         self._post("/my/recap/clear", {})
         self.assertFalse(cart.line_ids)
         self.assertEqual(reservation.state, "reserved")
+
+    def test_recap_prices_a_waiting_list_day_at_nothing(self):
+        """A full day ticked goes to the waiting list: the recap says so and counts
+        it 0 (not its price) in the line and the total, as the result page does."""
+        Reservation = self.env["family.reservation"].with_context(booking_override=True)
+        for registration in (self.reg_a2, self.reg_b1):
+            result = Reservation._book(
+                [
+                    {
+                        "registration_id": registration.id,
+                        "unit_id": self.unit_live.id,
+                        "date": self.open_day,
+                    }
+                ]
+            )[0]
+            self.assertFalse(result["error"])
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        recap = self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+                "cell": self._key(self.reg_a1, self.open_day),
+                "go_recap": "1",
+            },
+        )
+        self.assertTrue(recap.url.endswith("/my/recap"), recap.url)
+        tree = lxml_html.fromstring(recap.text)
+        [row] = tree.xpath("//table[hasclass('pf-recap-table')]/tbody/tr")
+        cells = [" ".join(td.text_content().split()) for td in row.xpath("td")]
+        self.assertIn("Liste d'attente", cells[3])
+        self.assertTrue(cells[5].startswith("Coût 0,00"), cells[5])
+        self.assertIn("4,00", cells[5], "the price once a place is given")
+        [total] = tree.xpath("//table[hasclass('pf-recap-table')]/tfoot//td[1]")
+        self.assertEqual(" ".join(total.text_content().split()), "0,00 €")
+        done = self._post("/my/recap/confirm", {})
+        tree = lxml_html.fromstring(done.text)
+        [row] = tree.xpath("//table[hasclass('pf-result-table')]/tbody/tr")
+        self.assertIn("Coût 0,00", " ".join(row.xpath("td")[4].text_content().split()))
 
     def test_names_are_escaped_in_the_grid(self):
         """The day cells are built in Python: a unit name typed by staff never becomes
