@@ -250,6 +250,56 @@ class TestPortalPlanning(LivePlanningCase):
             )
         )
 
+    def test_locked_days_say_why_once_and_offer_no_whole_period(self):
+        """A locked day's reason is written out (not only a tooltip): once per day in
+        the phone list, whatever the number of units, the units' boxes described by it;
+        under the grid in a list. A row whose days are all locked has no "whole
+        period" button."""
+        self.act_live.write(
+            {
+                "unit_ids": [
+                    Command.create(
+                        {
+                            "name": "Matin",
+                            "tariff_ids": [
+                                Command.create({"name": "MATIN", "price": 2.0})
+                            ],
+                        }
+                    )
+                ]
+            }
+        )
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open(self._week_url(self.child_a1, self.locked_day))
+        tree = lxml_html.fromstring(page.text)
+        phone = tree.xpath("//form[hasclass('pf-planning-list')]")[0]
+        day = self.locked_day.isoformat()
+        boxes = phone.xpath(".//input[@data-tour-day='%s']" % day)
+        self.assertEqual(len(boxes), 2, "one box per unit")
+        reason_ids = {box.get("aria-describedby") for box in boxes}
+        self.assertEqual(len(reason_ids), 1, "both units described by one reason")
+        [reason] = phone.xpath(".//p[@id='%s']" % reason_ids.pop())
+        reason = reason.text_content().strip()
+        self.assertIn(
+            (self.locked_day - timedelta(days=6)).strftime("%d/%m/%Y"), reason
+        )
+        self.assertEqual(phone.text_content().count(reason), 1, "said once on a phone")
+        grid = tree.xpath("//form[hasclass('pf-planning-grid')]")[0]
+        legend = grid.xpath(".//details[hasclass('pf-lock-reasons')]")[0]
+        self.assertIn(reason, legend.text_content(), "listed under the grid")
+        self.assertFalse(
+            grid.xpath(".//button[@name='fill']"), "no whole period: all days locked"
+        )
+        page = self.url_open(self._week_url(self.child_a1, self.open_day))
+        tree = lxml_html.fromstring(page.text)
+        self.assertEqual(
+            len(
+                tree.xpath("//form[hasclass('pf-planning-grid')]//button[@name='fill']")
+            ),
+            2,
+            "an open day: whole period on each unit's row",
+        )
+
     def test_another_family_ids_and_anonymous_visitors_are_refused(self):
         # family A prepares a recap line
         cart = (
