@@ -53,8 +53,10 @@ class FamilyFilePortal(FamilyPortal):
     def account(self, redirect=None, **post):
         """Odoo's "Edit information" page (company, VAT number, a required phone, an
         e-mail that is the login): a parent's details are edited on their family file
-        instead. Users without a family file keep Odoo's page."""
-        if request.httprequest.method == "GET" and self._find_family_household():
+        instead, and Odoo's form posted anyway changes nothing (its write of the
+        partner would skip the family file's rules). Users without a family file keep
+        Odoo's page."""
+        if self._find_family_household():
             return request.redirect("/my/family")
         return super().account(redirect=redirect, **post)
 

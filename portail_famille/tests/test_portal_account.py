@@ -128,6 +128,26 @@ class TestPortalAccount(HttpCase, FamilyCommon):
         self.assertTrue(page.url.endswith("/my/family"))
         self.assertIn('action="/my/family/contact"', page.text)
         self.assertNotIn('name="vat"', page.text)
+        # Odoo's form posted anyway changes nothing
+        partner = self.parent_a.partner_id
+        token = re.search(r'csrf_token: "([^"]+)"', home.text).group(1)
+        response = self.url_open(
+            "/my/account",
+            data={
+                "name": "Autre Nom",
+                "email": "autre@example.com",
+                "phone": "0600000000",
+                "street": "1 rue X",
+                "city": "Ailleurs",
+                "country_id": "abc",
+                "csrf_token": token,
+            },
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        self.env.invalidate_all()
+        self.assertNotEqual(partner.name, "Autre Nom")
+        self.assertNotEqual(partner.email, "autre@example.com")
 
     def test_account_page_kept_without_family_file(self):
         """A portal user with no family file (a supplier, a former parent) keeps Odoo's
