@@ -49,6 +49,17 @@ class FamilyFilePortal(FamilyPortal):
         values = self._prepare_family_file_values(household, form_name, form, errors)
         return request.render("portail_famille.portal_my_family", values, status=400)
 
+    @http.route(["/my/account"], type="http", auth="user", website=True)
+    def account(self, redirect=None, **post):
+        """Odoo's "Edit information" page (company, VAT number, a required phone, an
+        e-mail that is the login): a parent's details are edited on their family file
+        instead, and Odoo's form posted anyway changes nothing (its write of the
+        partner would skip the family file's rules). Users without a family file keep
+        Odoo's page."""
+        if self._find_family_household():
+            return request.redirect("/my/family")
+        return super().account(redirect=redirect, **post)
+
     @http.route("/my/family", type="http", auth="user", website=True, methods=["GET"])
     def family_file(self, **kw):
         household = self._family_household()

@@ -27,6 +27,7 @@ class PlanningRenderer:
             "full": ("pf-state pf-full", env._("Full")),
         }
         self.closed_text = env._("Closed")
+        self.locked_text = env._("Locked")
         self.full_text = env._("full: ticking asks for the waiting list")
 
     def render(self, planning):
@@ -42,7 +43,28 @@ class PlanningRenderer:
             for day in planning["bookable_days"]
         }
         states = self.states
+        # why the locked days are locked: each reason once per day (the phone list
+        # says it under the day, not in each unit; the grid lists them under the
+        # table), with the id its cells are described by
+        reasons = planning["lock_reasons"] = {}
         for row in planning["rows"]:
+            for cell in row["cells"]:
+                if (
+                    cell["date"] in bookable
+                    and not cell["editable"]
+                    and cell["status"] != "closed"
+                    and cell["reason"]
+                ):
+                    day_reasons = reasons.setdefault(cell["date"], {})
+                    cell["reason_id"] = day_reasons.setdefault(
+                        cell["reason"],
+                        "pf-why-%s-%s" % (cell["date"].isoformat(), len(day_reasons)),
+                    )
+        for row in planning["rows"]:
+            # "whole period" only on a row with a day that can still change
+            row["fillable"] = any(
+                cell["editable"] for cell in row["cells"] if cell["date"] in bookable
+            )
             for cell in row["cells"]:
                 if cell["date"] not in bookable:
                     continue
@@ -120,15 +142,15 @@ class PlanningRenderer:
             }
         return Markup('<td class="%s">%s</td>') % (classes, inner)
 
-    @staticmethod
-    def list_cell(cell, row, state_html):
-        """One unit of a day in the phone list: the checkbox (disabled when locked, with
-        the reason)."""
+    def list_cell(self, cell, row, state_html):
+        """One unit of a day in the phone list: the checkbox (disabled when locked, a
+        lock, and described by the day's reason, said once under the day)."""
+        reason_id = cell.get("reason_id")
         return Markup(
             '<div class="form-check d-flex align-items-center gap-2 py-1">'
             '<input type="checkbox" class="form-check-input" name="cell" '
             'id="m-%(key)s" value="%(key)s"%(checked)s'
-            '%(disabled)s data-tour-day="%(day)s"/>'
+            '%(disabled)s%(described)s data-tour-day="%(day)s"/>'
             '<label class="form-check-label" for="m-%(key)s">%(unit)s'
             '<span class="small text-muted"> (%(activity)s)</span></label>'
             "%(state)s%(lock)s%(limit)s</div>"
@@ -143,6 +165,9 @@ class PlanningRenderer:
             "key": cell["key"],
             "checked": Markup(' checked="checked"') if cell["checked"] else "",
             "disabled": "" if cell["editable"] else Markup(' disabled="disabled"'),
+            "described": Markup(' aria-describedby="m-%s"') % reason_id
+            if reason_id
+            else "",
             "day": cell["date"].isoformat(),
             "unit": row["unit_name"],
             "activity": row["activity_name"],
@@ -151,7 +176,7 @@ class PlanningRenderer:
             if cell["editable"]
             else Markup(
                 '<span class="small text-muted"><i class="fa fa-lock" '
-                'aria-hidden="true"></i> %s</span>'
+                'aria-hidden="true"></i><span class="visually-hidden">%s</span></span>'
             )
-            % (cell["reason"] or ""),
+            % self.locked_text,
         }

@@ -37,7 +37,9 @@ class FamilyBookingCartLine(models.Model):
         string="Price", help="Price of the day with today's quotient familial."
     )
     amount = fields.Monetary(
-        compute="_compute_amount", help="Negative for a cancellation."
+        compute="_compute_amount",
+        help="Negative for a cancellation; nothing for a waiting-list request until "
+        "it gets a place.",
     )
     result = fields.Selection(
         [
@@ -50,12 +52,17 @@ class FamilyBookingCartLine(models.Model):
     )
     result_message = fields.Char(readonly=True)
 
-    @api.depends("operation", "price_unit", "waiting_list")
+    @api.depends("operation", "price_unit", "waiting_list", "result")
     def _compute_amount(self):
         for line in self:
-            line.amount = (
-                -line.price_unit if line.operation == "cancel" else line.price_unit
-            )
+            if line.operation == "cancel":
+                line.amount = -line.price_unit
+            elif line.waiting_list and line.result not in ("done", "payment"):
+                # a day asked on the waiting list costs nothing until a place is
+                # given (booked at once by Terminer when one has freed up meanwhile)
+                line.amount = 0.0
+            else:
+                line.amount = line.price_unit
 
     @api.depends("date", "child_id", "unit_id", "operation")
     def _compute_display_name(self):

@@ -1,7 +1,14 @@
+from contextvars import ContextVar
+
 from odoo import _, models
 from odoo.exceptions import UserError
 
 from .res_partner import EMAIL_CHANGE_MESSAGE
+
+# True while Odoo's own account closing (_deactivate_portal_user) renames the login: a
+# context key would do as well, but any RPC call can send any context key, and a
+# private method's context variable it cannot.
+_ACCOUNT_CLOSING = ContextVar("family_account_closing", default=False)
 
 
 class ResUsers(models.Model):
@@ -11,7 +18,7 @@ class ResUsers(models.Model):
         if (
             "login" in vals
             and not self.env.user._is_internal()
-            and not self.env.context.get("family_account_closing")
+            and not _ACCOUNT_CLOSING.get()
         ):
             if any(user.login != vals["login"] for user in self):
                 raise UserError(str(EMAIL_CHANGE_MESSAGE))
@@ -48,6 +55,8 @@ class ResUsers(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-        return super(
-            ResUsers, self.with_context(family_account_closing=True)
-        )._deactivate_portal_user(**post)
+        token = _ACCOUNT_CLOSING.set(True)
+        try:
+            return super()._deactivate_portal_user(**post)
+        finally:
+            _ACCOUNT_CLOSING.reset(token)

@@ -465,3 +465,40 @@ class FamilyCommon(TransactionCase):
     @staticmethod
     def _date(value):
         return date.fromisoformat(value)
+
+
+def assert_error_summary(test, html, field_ids, form_error=None):
+    """The page shown again after a refused form (``html``) starts with an error summary
+    that takes the focus (role alert, tabindex -1, autofocus) and links to each invalid
+    field of ``field_ids``; each of those fields is marked aria-invalid and described by
+    its message. ``form_error``: a text the summary says without a link."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(html)
+    summaries = tree.xpath('//*[@id="pf-error-summary"]')
+    test.assertEqual(len(summaries), 1, "one error summary on the page")
+    summary = summaries[0]
+    test.assertEqual(summary.get("role"), "alert")
+    test.assertEqual(summary.get("tabindex"), "-1")
+    test.assertIsNotNone(summary.get("autofocus"), "the summary takes the focus")
+    forms_before = summary.xpath("preceding::form[ancestor::*[@id='wrap']]")
+    test.assertFalse(forms_before, "the summary comes before the page's forms")
+    links = [a.get("href") for a in summary.xpath(".//a")]
+    for field_id in field_ids:
+        test.assertIn("#" + field_id, links)
+        fields = tree.xpath('//*[@id="%s"]' % field_id)
+        test.assertEqual(len(fields), 1, field_id)
+        field = fields[0]
+        test.assertEqual(field.get("aria-invalid"), "true", field_id)
+        message_id = field.get("aria-describedby")
+        test.assertTrue(message_id, field_id)
+        message = tree.xpath('//*[@id="%s"]' % message_id)
+        test.assertEqual(len(message), 1, message_id)
+        test.assertTrue(message[0].text_content().strip(), message_id)
+        test.assertIn(
+            message[0].text_content().strip(),
+            [a.text_content().strip() for a in summary.xpath(".//a")],
+            "the summary's link says the field's message",
+        )
+    if form_error:
+        test.assertIn(form_error, summary.text_content())

@@ -199,6 +199,30 @@ class TestBookingCart(ReservationCommon):
         self.assertEqual(self._reserved(self.child_a1, "2025-11-19").state, "waiting")
 
     @freeze_time("2025-11-03")
+    def test_waiting_list_line_costs_nothing_until_a_place_is_given(self):
+        """A day asked on the waiting list is not priced in the recap (nor in its
+        total), as on the result page; if a place has freed up by "Terminer", the day
+        is booked and priced."""
+        self._book(self.reg_b1_wed, "2025-11-19", user=self.parent_b)
+        other = self._book(self.reg_a2_wed, "2025-11-19", user=self.parent_a)
+        cart = self._cart()
+        cart.add_bookings(
+            [
+                self._req(self.reg_a1_wed, "2025-11-19", waiting_list=True),
+                self._req(self.reg_a1_wed, "2025-11-26"),
+            ]
+        )
+        waiting = cart.line_ids.filtered("waiting_list")
+        self.assertEqual(waiting.price_unit, 4.0, "the day's price is known")
+        self.assertEqual(waiting.amount, 0.0)
+        self.assertEqual(cart.amount_total, 4.0, "only the day booked for sure")
+        # a place frees up before Terminer: the day is booked, and costs its price
+        other["reservation"].sudo()._cancel()
+        results = {r["date"].isoformat(): r for r in cart.action_confirm()}
+        self.assertEqual(results["2025-11-19"]["state"], "done")
+        self.assertEqual(results["2025-11-19"]["amount"], 4.0)
+
+    @freeze_time("2025-11-03")
     def test_cancellations_in_the_recap(self):
         reservation = self._book(self.reg_a1_wed, "2025-11-19", user=self.parent_a)[
             "reservation"

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import TINY_PDF, FamilyCommon
+from .common import TINY_PDF, FamilyCommon, assert_error_summary
 
 
 @tagged("post_install", "-at_install")
@@ -147,3 +147,17 @@ class TestPortalAbsences(HttpCase, FamilyCommon):
             self.assertNotIn(self.child_b1.first_name, response.text)
         self.assertFalse(self.env["family.absence"].search([]))
         self.assertEqual(self.reservation.state, "reserved")
+
+    def test_refused_absence_puts_the_focus_on_an_error_summary(self):
+        """After a refused absence the page starts with the errors, each linked to its
+        field, the fields marked invalid and described by their message."""
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        response = self._post(
+            {"child_id": "", "date_from": "", "date_to": "31/02", "reason": "?"}
+        )
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(
+            self,
+            response.text,
+            ["pf-child_id", "pf-date_from", "pf-date_to", "pf-reason"],
+        )

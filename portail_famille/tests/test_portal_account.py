@@ -112,3 +112,65 @@ class TestPortalAccount(HttpCase, FamilyCommon):
             self.parent_a.with_user(self.parent_a).sudo().write(
                 {"login": "autre@example.com"}
             )
+
+    def test_edit_information_opens_the_family_file(self):
+        """A parent's "Edit information" is Mon dossier, not Odoo's /my/account (company
+        name, VAT number, a required phone, the e-mail that is the login)."""
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        home = self.url_open("/my")
+        self.assertEqual(home.status_code, 200)
+        self.assertRegex(home.text, r'href="/my/family"[^>]*>\s*<i class="fa fa-pencil')
+        self.assertNotIn('href="/my/account"', home.text)
+        response = self.url_open("/my/account", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my/family"))
+        page = self.url_open("/my/account")
+        self.assertTrue(page.url.endswith("/my/family"))
+        self.assertIn('action="/my/family/contact"', page.text)
+        self.assertNotIn('name="vat"', page.text)
+        # Odoo's form posted anyway changes nothing
+        partner = self.parent_a.partner_id
+        token = re.search(r'csrf_token: "([^"]+)"', home.text).group(1)
+        response = self.url_open(
+            "/my/account",
+            data={
+                "name": "Autre Nom",
+                "email": "autre@example.com",
+                "phone": "0600000000",
+                "street": "1 rue X",
+                "city": "Ailleurs",
+                "country_id": "abc",
+                "csrf_token": token,
+            },
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        self.env.invalidate_all()
+        self.assertNotEqual(partner.name, "Autre Nom")
+        self.assertNotEqual(partner.email, "autre@example.com")
+
+    def test_account_page_kept_without_family_file(self):
+        """A portal user with no family file (a supplier, a former parent) keeps Odoo's
+        own page."""
+        user = self.env["res.users"].create(
+            {
+                "name": "Sans Dossier",
+                "login": "sans.dossier@example.com",
+                "password": "sans.dossier@example.com",
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate(user.login, user.login)
+        page = self.url_open("/my/account")
+        self.assertEqual(page.status_code, 200)
+        self.assertTrue(page.url.endswith("/my/account"))
+        self.assertIn('name="vat"', page.text)
+
+    def test_closing_context_does_not_open_a_login_change(self):
+        """The closing's exemption cannot be sent by RPC: a context key claiming an
+        account closing changes nothing."""
+        with self.assertRaises(UserError):
+            self.parent_a.with_user(self.parent_a).with_context(
+                family_account_closing=True
+            ).sudo().write({"login": "autre@example.com"})
+        self.assertEqual(self.parent_a.login, "alice.martin@example.com")

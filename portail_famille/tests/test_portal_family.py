@@ -10,7 +10,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.portail_famille.tools import FieldValidationError
 
-from .common import TINY_PDF, FamilyCommon
+from .common import TINY_PDF, FamilyCommon, assert_error_summary
 
 
 @tagged("post_install", "-at_install")
@@ -594,3 +594,31 @@ class TestPortalFamilyFile(HttpCase, FamilyCommon):
         )
         # another family's registration
         self.assertNotIn(self.child_b1.first_name, history)
+
+    def test_refused_family_file_form_puts_the_focus_on_an_error_summary(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        response = self._post(
+            "/my/family/quotient",
+            {"value": "beaucoup", "date_from": "", "date_to": "2026-12-31"},
+        )
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(
+            self,
+            response.text,
+            ["pf-quotient-value", "pf-quotient-date_from", "pf-quotient-proof"],
+        )
+        partner = self.parent_a.partner_id
+        response = self._post(
+            "/my/family/contact", {"partner_id": partner.id, "zip": "ABCDE"}
+        )
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(self, response.text, ["pf-contact-%s-zip" % partner.id])
+        # a child's page
+        response = self._post(
+            "/my/children/%s/identity" % self.child_a1.id,
+            {"first_name": "", "last_name": "MARTIN", "birth_date": "31/02/2020"},
+        )
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(
+            self, response.text, ["pf-identity-first_name", "pf-identity-birth_date"]
+        )

@@ -2,7 +2,7 @@ import re
 
 from odoo.tests import HttpCase, tagged
 
-from .common import TINY_PDF, FamilyCommon
+from .common import TINY_PDF, FamilyCommon, assert_error_summary
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002"
@@ -167,3 +167,20 @@ class TestPortalMessages(HttpCase, FamilyCommon):
         self.assertIn(
             "/web/login", self.url_open("/my/messages/%s" % conversation.id).url
         )
+
+    def test_refused_message_puts_the_focus_on_an_error_summary(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        response = self._new(subject="", body=" ", service="mayor")
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(
+            self,
+            response.text,
+            ["pf-message-service", "pf-message-subject", "pf-message-body"],
+        )
+        self.assertEqual(self._new().status_code, 200)
+        conversation = self.env["family.message"].search(
+            [("household_id", "=", self.household_a.id)]
+        )
+        response = self._post("/my/messages/%s" % conversation.id, {"body": " "})
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(self, response.text, ["pf-reply-body"])

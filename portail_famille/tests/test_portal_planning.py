@@ -3,6 +3,8 @@ import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from lxml import html as lxml_html
+
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
@@ -168,6 +170,46 @@ class TestPortalPlanning(LivePlanningCase):
         self.assertFalse(cart.line_ids)
         self.assertEqual(reservation.state, "reserved")
 
+    def test_recap_prices_a_waiting_list_day_at_nothing(self):
+        """A full day ticked goes to the waiting list: the recap says so and counts
+        it 0 (not its price) in the line and the total, as the result page does."""
+        Reservation = self.env["family.reservation"].with_context(booking_override=True)
+        for registration in (self.reg_a2, self.reg_b1):
+            result = Reservation._book(
+                [
+                    {
+                        "registration_id": registration.id,
+                        "unit_id": self.unit_live.id,
+                        "date": self.open_day,
+                    }
+                ]
+            )[0]
+            self.assertFalse(result["error"])
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        recap = self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+                "cell": self._key(self.reg_a1, self.open_day),
+                "go_recap": "1",
+            },
+        )
+        self.assertTrue(recap.url.endswith("/my/recap"), recap.url)
+        tree = lxml_html.fromstring(recap.text)
+        [row] = tree.xpath("//table[hasclass('pf-recap-table')]/tbody/tr")
+        cells = [" ".join(td.text_content().split()) for td in row.xpath("td")]
+        self.assertIn("Liste d'attente", cells[3])
+        self.assertTrue(cells[5].startswith("Coût 0,00"), cells[5])
+        self.assertIn("4,00", cells[5], "the price once a place is given")
+        [total] = tree.xpath("//table[hasclass('pf-recap-table')]/tfoot//td[1]")
+        self.assertEqual(" ".join(total.text_content().split()), "0,00 €")
+        done = self._post("/my/recap/confirm", {})
+        tree = lxml_html.fromstring(done.text)
+        [row] = tree.xpath("//table[hasclass('pf-result-table')]/tbody/tr")
+        self.assertIn("Coût 0,00", " ".join(row.xpath("td")[4].text_content().split()))
+
     def test_names_are_escaped_in_the_grid(self):
         """The day cells are built in Python: a unit name typed by staff never becomes
         markup."""
@@ -206,6 +248,56 @@ class TestPortalPlanning(LivePlanningCase):
             self.env["family.booking.cart.line"].search(
                 [("household_id", "=", self.household_a.id)]
             )
+        )
+
+    def test_locked_days_say_why_once_and_offer_no_whole_period(self):
+        """A locked day's reason is written out (not only a tooltip): once per day in
+        the phone list, whatever the number of units, the units' boxes described by it;
+        under the grid in a list. A row whose days are all locked has no "whole
+        period" button."""
+        self.act_live.write(
+            {
+                "unit_ids": [
+                    Command.create(
+                        {
+                            "name": "Matin",
+                            "tariff_ids": [
+                                Command.create({"name": "MATIN", "price": 2.0})
+                            ],
+                        }
+                    )
+                ]
+            }
+        )
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self.url_open(self._week_url(self.child_a1, self.locked_day))
+        tree = lxml_html.fromstring(page.text)
+        phone = tree.xpath("//form[hasclass('pf-planning-list')]")[0]
+        day = self.locked_day.isoformat()
+        boxes = phone.xpath(".//input[@data-tour-day='%s']" % day)
+        self.assertEqual(len(boxes), 2, "one box per unit")
+        reason_ids = {box.get("aria-describedby") for box in boxes}
+        self.assertEqual(len(reason_ids), 1, "both units described by one reason")
+        [reason] = phone.xpath(".//p[@id='%s']" % reason_ids.pop())
+        reason = reason.text_content().strip()
+        self.assertIn(
+            (self.locked_day - timedelta(days=6)).strftime("%d/%m/%Y"), reason
+        )
+        self.assertEqual(phone.text_content().count(reason), 1, "said once on a phone")
+        grid = tree.xpath("//form[hasclass('pf-planning-grid')]")[0]
+        legend = grid.xpath(".//details[hasclass('pf-lock-reasons')]")[0]
+        self.assertIn(reason, legend.text_content(), "listed under the grid")
+        self.assertFalse(
+            grid.xpath(".//button[@name='fill']"), "no whole period: all days locked"
+        )
+        page = self.url_open(self._week_url(self.child_a1, self.open_day))
+        tree = lxml_html.fromstring(page.text)
+        self.assertEqual(
+            len(
+                tree.xpath("//form[hasclass('pf-planning-grid')]//button[@name='fill']")
+            ),
+            2,
+            "an open day: whole period on each unit's row",
         )
 
     def test_another_family_ids_and_anonymous_visitors_are_refused(self):
@@ -425,6 +517,28 @@ class TestPortalPlanning(LivePlanningCase):
             [("household_id", "=", self.household_a.id)]
         )
         self.assertEqual(cart.line_ids.mapped("date"), [self.open_day])
+
+    def test_refused_form_puts_the_focus_on_its_error_summary(self):
+        """After a refused form the browser's focus is on the error summary at the top
+        of the page, not on the body."""
+        with self._parent_browser("/my/absences") as browser:
+            self._eval(
+                browser,
+                "document.querySelector('.o_pf_absences form button[type=submit]')"
+                ".click()",
+            )
+            self._wait_for(
+                browser,
+                "document.readyState === 'complete' && "
+                "!!document.getElementById('pf-error-summary')",
+                "the refused form did not come back with its errors",
+            )
+            self._wait_for(
+                browser,
+                "document.activeElement && "
+                "document.activeElement.id === 'pf-error-summary'",
+                "the focus is not on the error summary",
+            )
 
     def test_booking_with_the_keyboard_alone(self):
         with self._parent_browser(

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import FamilyCommon
+from .common import FamilyCommon, assert_error_summary
 
 
 @tagged("post_install", "-at_install")
@@ -166,3 +166,21 @@ class TestPortalRegistrations(HttpCase, FamilyCommon):
             "/my/registrations/%s/attestation" % self.reg_validated.id
         )
         self.assertIn("/web/login", anonymous.url)
+
+    def test_refused_registration_puts_the_focus_on_an_error_summary(self):
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        response = self._post(
+            "/my/registrations",
+            {"child_id": self.child_a1.id, "activity_id": self.act_closed.id},
+        )
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(self, response.text, ["pf-activity-%s" % self.child_a1.id])
+        # another family's child: no field of its own, said in the summary
+        response = self._post(
+            "/my/registrations",
+            {"child_id": self.child_b1.id, "activity_id": self.act_open.id},
+        )
+        self.assertEqual(response.status_code, 400)
+        assert_error_summary(
+            self, response.text, [], form_error="Choisissez l'un de vos enfants."
+        )
