@@ -75,6 +75,7 @@
         "views/website_templates.xml",
         "views/portal_direct_debit_templates.xml",
         "views/portal_attestation_templates.xml",
+        "views/portal_weekly_template_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",

@@ -11,4 +11,5 @@ from . import (
     planning,
     portal,
     registration,
+    weekly_template,
 )

@@ -27,6 +27,7 @@ FAMILY_NAV_TABS = {
     "family_recap": "planning",
     "family_recap_done": "planning",
     "family_absences": "planning",
+    "family_weekly_template": "planning",
     "invoice": "billing",
     "family_invoices_pay": "billing",
     "family_invoice_dispute": "billing",
