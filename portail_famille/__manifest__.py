@@ -27,6 +27,7 @@
         "security/portail_famille_groups.xml",
         "security/ir.model.access.csv",
         "security/portail_famille_security.xml",
+        "security/family_child_request_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
@@ -76,6 +77,8 @@
         "views/portal_direct_debit_templates.xml",
         "views/portal_attestation_templates.xml",
         "views/portal_weekly_template_templates.xml",
+        "views/portal_child_request_templates.xml",
+        "views/family_child_request_views.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",

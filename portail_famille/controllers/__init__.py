@@ -4,6 +4,7 @@ from . import (
     attestation,
     billing,
     child,
+    child_request,
     direct_debit,
     document,
     family_file,

@@ -21,6 +21,7 @@ FAMILY_NAV_TABS = {
     "family_news": "home",
     "family_file": "file",
     "family_child": "file",
+    "family_child_request": "file",
     "family_documents": "file",
     "family_registrations": "registrations",
     "family_planning": "planning",

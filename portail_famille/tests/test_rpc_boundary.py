@@ -184,6 +184,21 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                 "values_json": '{"first_name": "Y"}',
             },
         )
+        cls.child_request_a, cls.child_request_b = pair(
+            "family.child.request",
+            {
+                "household_id": cls.household_a.id,
+                "first_name": "Zoé",
+                "last_name": "Martin",
+                "birth_date": "2024-05-01",
+            },
+            {
+                "household_id": cls.household_b.id,
+                "first_name": "Hugo",
+                "last_name": "Durand",
+                "birth_date": "2024-05-01",
+            },
+        )
         Message = env["family.message"]
         cls.message_a = Message.with_user(cls.parent_a)._portal_create(
             cls.household_a.with_user(cls.parent_a),
@@ -365,6 +380,16 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                     "household_id": a.id,
                     "child_id": self.child_a1.id,
                     "values_json": '{"first_name": "Z"}',
+                },
+            ),
+            "family.child.request": (
+                self.child_request_a,
+                self.child_request_b,
+                {
+                    "household_id": a.id,
+                    "first_name": "X",
+                    "last_name": "Y",
+                    "birth_date": "2024-01-01",
                 },
             ),
             "family.message": (
