@@ -79,6 +79,8 @@
         "views/portal_weekly_template_templates.xml",
         "views/portal_child_request_templates.xml",
         "views/family_child_request_views.xml",
+        "views/family_preregistration_views.xml",
+        "views/website_preregistration_templates.xml",
     ],
     "demo": [
         "demo/account_chart_fr_demo.xml",

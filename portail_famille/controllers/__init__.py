@@ -11,6 +11,7 @@ from . import (
     message,
     planning,
     portal,
+    preregistration,
     registration,
     weekly_template,
 )

@@ -26,6 +26,8 @@ from . import (
     family_message,
     family_news,
     family_period,
+    family_preregistration,
+    family_preregistration_child,
     family_public_document,
     family_quotient,
     family_registration,
