@@ -1,7 +1,7 @@
 from odoo import _, http
 from odoo.http import request
 
-from .family_file import FamilyFilePortal
+from .portal import FamilyPortal
 
 CHILD_REQUEST_FIELDS = (
     "first_name",
@@ -12,18 +12,18 @@ CHILD_REQUEST_FIELDS = (
 )
 
 
-class FamilyChildRequestPortal(FamilyFilePortal):
+class FamilyChildRequestPortal(FamilyPortal):
     """Adding a child from Mon dossier (/my/children/new): a request staff validate in
     the backend (family.child.request, which owns the rules); the family file lists the
     pending ones."""
 
-    def _prepare_family_file_values(
-        self, household, form_name=None, form=None, errors=None
-    ):
-        values = super()._prepare_family_file_values(household, form_name, form, errors)
-        values["child_requests"] = request.env["family.child.request"].search(
-            [("household_id", "=", household.id), ("state", "=", "pending")]
-        )
+    def _prepare_form_page_values(self, household, page_name, **extra):
+        values = super()._prepare_form_page_values(household, page_name, **extra)
+        if page_name == "family_file":
+            # Mon dossier lists the children asked for and not added yet
+            values["child_requests"] = request.env["family.child.request"].search(
+                [("household_id", "=", household.id), ("state", "=", "pending")]
+            )
         return values
 
     def _prepare_child_request_values(self, household, form=None, errors=None):
