@@ -132,6 +132,10 @@ class TestChildRequest(HttpCase, FamilyCommon):
         self.assertEqual(request.household_id, self.household_a)
         # Mon dossier lists it as waiting for the town
         self.assertIn("attente de validation", response.text)
+        # and the dashboard among the family's requests
+        dashboard = self.url_open("/my").text
+        self.assertIn("Enfant à ajouter", dashboard)
+        self.assertIn("Ajout de Zoé MARTIN", dashboard)
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models")
     def test_parent_cannot_validate_by_rpc(self):
