@@ -127,6 +127,28 @@ class TestPortalWeeklyTemplate(LivePlanningCase):
         )
         self.assertEqual(set(booked.mapped("date")), days | {self.open_day})
 
+    def test_a_full_day_is_shown_full_and_left_out(self):
+        full_day = self.open_day + timedelta(days=14)
+        # the activity's 2 places taken by two other children
+        self.env["family.reservation"]._book(
+            [
+                {
+                    "registration_id": registration.id,
+                    "unit_id": self.unit_live.id,
+                    "date": full_day,
+                    "waiting_list": False,
+                }
+                for registration in (self.reg_a2, self.reg_b1)
+            ],
+            raise_on_error=True,
+        )
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        statuses = self._statuses(self._preview().text)
+        self.assertEqual(statuses[full_day.isoformat()], "full")
+        self._post("/my/weekly-template", self.pattern)
+        self.assertNotIn(full_day, self._cart_lines().mapped("date"))
+        self.assertTrue(self._cart_lines())
+
     def test_bad_input_is_told_in_french_and_kept(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)
         page = self._preview(date_to="2999-99-99", day_2="abc")

@@ -1,6 +1,9 @@
 import re
+from datetime import timedelta
 from html import unescape
 
+from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -114,6 +117,31 @@ class TestPreregistration(HttpCase, FamilyCommon, MockEmail):
         self.assertEqual(response.status_code, 400)
         self.assertIn("Trop de préinscriptions", response.text)
         self.assertEqual(len(self._prereg()), 5)
+
+    def test_the_limit_is_per_address_and_per_hour(self):
+        Prereg = self.env["family.preregistration"].with_user(
+            self.env.ref("base.public_user")
+        )
+        for _n in range(5):
+            Prereg._submit_public(VALID_FORM, "192.0.2.1")
+        with self.assertRaises(UserError):
+            Prereg._submit_public(VALID_FORM, "192.0.2.1")
+        # another connection is not limited
+        Prereg._submit_public(VALID_FORM, "192.0.2.2")
+        # an hour later the first one may send again
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE family_preregistration SET create_date = %s",
+            [fields.Datetime.now() - timedelta(minutes=61)],
+        )
+        Prereg._submit_public(VALID_FORM, "192.0.2.1")
+        self.assertEqual(len(self._prereg()), 7)
+
+    def test_an_address_with_an_account_is_not_created_twice(self):
+        self._post(dict(VALID_FORM, email=self.parent_a.login))
+        with self.assertRaises(UserError):
+            self._prereg().with_user(self.agent).action_validate()
+        self.assertEqual(self._prereg().state, "pending")
 
     def test_staff_validation_creates_the_family_and_invites_the_parent(self):
         self._post(VALID_FORM)
