@@ -86,6 +86,7 @@ class TestPortalWeeklyTemplate(LivePlanningCase):
         self.assertEqual(
             statuses[(self.open_day + timedelta(days=14)).isoformat()], "new"
         )
+        self.assertIn("<title>Semaine type", page.text)
         # in French, each lock with its reason written out
         for label in (
             "Déjà réservé",

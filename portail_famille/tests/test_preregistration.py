@@ -59,7 +59,7 @@ class TestPreregistration(HttpCase, FamilyCommon, MockEmail):
         response = self._post(VALID_FORM)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.url.endswith("/pre-registration/thanks"))
-        self.assertIn("Votre préinscription est envoyée", response.text)
+        self.assertIn("<title>Votre préinscription est envoyée", response.text)
         prereg = self._prereg()
         self.assertEqual(len(prereg), 1)
         self.assertEqual(
