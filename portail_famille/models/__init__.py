@@ -1,5 +1,5 @@
-# the upload mixin first: models of the list below inherit it
-from . import family_upload_mixin
+# the mixins first: models of the list below inherit them
+from . import family_review_mixin, family_upload_mixin
 
 # isort: split
 from . import (
@@ -18,6 +18,7 @@ from . import (
     family_booking_cart_line,
     family_change_request,
     family_child,
+    family_child_request,
     family_closure,
     family_document,
     family_health_sheet,
@@ -25,6 +26,8 @@ from . import (
     family_message,
     family_news,
     family_period,
+    family_preregistration,
+    family_preregistration_child,
     family_public_document,
     family_quotient,
     family_registration,

@@ -201,10 +201,10 @@ class FamilyHousehold(models.Model):
     def _get_request_history(self, limit=10):
         """The family's latest requests with their state, newest first, as the portal
         dashboard lists them (seed 001 "tableau de bord"): registrations, changes of the
-        file, quotients, messages. Read with the caller's rights. Returns
-        [{"date", "kind", "title", "state", "tone", "url"}], ``tone`` being ok / wait /
-        ko / info / muted (the state is always written out, never carried by colour
-        alone)."""
+        file, children to add, quotients, messages. Read with the caller's rights.
+        Returns [{"date", "kind", "title", "state", "tone", "url"}], ``tone`` being ok /
+        wait / ko / info / muted (the state is always written out, never carried by
+        colour alone)."""
         self.ensure_one()
         env = self.env
         domain = [("household_id", "=", self.id)]
@@ -259,6 +259,19 @@ class FamilyHousehold(models.Model):
                     "url": "/my/children/%s" % change.child_id.id
                     if change.child_id
                     else "/my/family",
+                }
+            )
+        for child_request in env["family.child.request"].search(
+            domain, order=order, limit=limit
+        ):
+            history.append(
+                {
+                    "date": child_request.create_date,
+                    "kind": _("Child to add"),
+                    "title": child_request.display_name,
+                    "state": label(child_request, "state"),
+                    "tone": tones[child_request.state],
+                    "url": "/my/family",
                 }
             )
         for quotient in env["family.quotient"].search(domain, order=order, limit=limit):

@@ -1,6 +1,15 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
+
+from ..tools import check_field_errors, to_date, to_record_id
+from .family_activity import WEEKDAY_FIELDS
+
+# the statuses of a day in a parent's preview: the days to add, then why each other
+# one is left out
+PREVIEW_STATUSES = ("new", "booked", "in_recap", "closed", "full", "locked")
 
 
 class FamilyWeeklyTemplate(models.Model):
@@ -70,17 +79,29 @@ class FamilyWeeklyTemplate(models.Model):
                 units_by_weekday.setdefault(int(line.weekday), []).append(
                     line.unit_id.id
                 )
-            for day in open_dates[activity.id]:
-                if template.date_from <= day <= template.date_to:
-                    for unit_id in units_by_weekday.get(day.weekday(), ()):
-                        requests.append(
-                            {
-                                "registration_id": template.registration_id.id,
-                                "unit_id": unit_id,
-                                "date": day,
-                            }
-                        )
+            requests += self._get_pattern_requests(
+                template.registration_id,
+                units_by_weekday,
+                template.date_from,
+                template.date_to,
+                open_dates[activity.id],
+            )
         return requests
+
+    @api.model
+    def _get_pattern_requests(
+        self, registration, units_by_weekday, date_from, date_to, days
+    ):
+        """The booking requests of a weekly pattern: one per day of ``days`` (sorted
+        dates: the activity's open days, or every day to show the closed ones too)
+        between ``date_from`` and ``date_to`` whose weekday has units in
+        ``units_by_weekday`` ({weekday (0 = Monday): [unit id]})."""
+        return [
+            {"registration_id": registration.id, "unit_id": unit_id, "date": day}
+            for day in days
+            if date_from <= day <= date_to
+            for unit_id in units_by_weekday.get(day.weekday(), ())
+        ]
 
     def action_apply(self):
         """Book every day of the templates; returns the refused days (also kept in
@@ -100,3 +121,152 @@ class FamilyWeeklyTemplate(models.Model):
             )
             results[template.id] = outcome
         return results
+
+    # ------------------------------------------------------ the parents' semaine type
+    @api.model
+    def _portal_registrations(self, household):
+        """The registrations a parent may apply a weekly pattern to: the household's
+        validated ones that have not ended."""
+        household.check_access("read")
+        today = fields.Date.context_today(self)
+        return household.registration_ids.filtered(
+            lambda r: r.state == "validated" and r.date_end >= today
+        ).sorted(lambda r: (r.child_id.first_name or "", r.activity_id.name or ""))
+
+    @api.model
+    def _portal_read_pattern(self, household, form):
+        """Read a parent's weekly pattern, ``form`` as posted: registration_id, day_0 …
+        day_6 (a unit id per weekday, or empty) and date_from, date_to. Returns
+        (registration, units_by_weekday, date_from, date_to); raises one
+        FieldValidationError naming each wrong field. Another family's registration
+        reads as unknown."""
+        errors = {}
+        registration_id = to_record_id(form.get("registration_id"))
+        registration = self._portal_registrations(household).filtered(
+            lambda r: r.id == registration_id
+        )
+        if not registration:
+            errors["registration_id"] = _(
+                "Choose one of your children's validated registrations."
+            )
+            check_field_errors(errors)
+        # the town's calendar and units are public; the registration is the parent's
+        activity = registration.activity_id.sudo()
+        units_by_weekday = {}
+        for weekday, fname in enumerate(WEEKDAY_FIELDS):
+            value = form.get("day_%s" % weekday)
+            if not value:
+                continue
+            unit_id = to_record_id(value)
+            if not activity[fname] or unit_id not in activity.unit_ids.ids:
+                errors["day_%s" % weekday] = _("Choose a unit of the list.")
+            else:
+                units_by_weekday[weekday] = [unit_id]
+        if not units_by_weekday and not errors:
+            errors["day_0"] = _("Choose a unit for at least one weekday.")
+        year = activity.school_year_id
+        start = max(registration.date_start, year.date_start)
+        end = min(registration.date_end, year.date_end)
+        dates = {}
+        for fname in ("date_from", "date_to"):
+            value = form.get(fname)
+            dates[fname] = to_date(value)
+            if not value:
+                errors[fname] = _("Give a date.")
+            elif not dates[fname]:
+                errors[fname] = _("Give a valid date.")
+            elif not start <= dates[fname] <= end:
+                errors[fname] = _(
+                    "Choose a day from %(start)s to %(end)s (the registration of "
+                    "%(child)s to %(activity)s).",
+                    start=format_date(self.env, start),
+                    end=format_date(self.env, end),
+                    child=registration.child_id.first_name,
+                    activity=activity.name,
+                )
+        if (
+            "date_from" not in errors
+            and "date_to" not in errors
+            and dates["date_to"] < dates["date_from"]
+        ):
+            errors["date_to"] = _("The period must end after it starts.")
+        check_field_errors(errors)
+        return registration, units_by_weekday, dates["date_from"], dates["date_to"]
+
+    @api.model
+    def _portal_preview(self, household, form):
+        """The days a parent's weekly pattern would book (see
+        :meth:`_portal_read_pattern` for ``form``), checked by the booking engine
+        without booking anything. Returns {"registration", "days": [{"date", "unit",
+        "status", "reason", "request"}], "requests": the requests of the days to add,
+        "counts": {status: number of days}}; ``status`` is one of PREVIEW_STATUSES."""
+        registration, units_by_weekday, date_from, date_to = self._portal_read_pattern(
+            household, form
+        )
+        Reservation = self.env["family.reservation"]
+        activity = registration.activity_id.sudo()
+        every_day = [
+            date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)
+        ]
+        requests = self._get_pattern_requests(
+            registration, units_by_weekday, date_from, date_to, every_day
+        )
+        open_days = set(activity._get_open_dates(date_from, date_to))
+        booked = Reservation._get_active_days(registration)
+        cart = self.env["family.booking.cart"].search(
+            [("household_id", "=", household.id)], limit=1
+        )
+        pending = {line._key() for line in cart.line_ids}
+        verdicts = Reservation._check_bookings(requests)
+        units = {unit.id: unit for unit in activity.unit_ids}
+        days, to_add = [], []
+        counts = dict.fromkeys(PREVIEW_STATUSES, 0)
+        for request, verdict in zip(requests, verdicts, strict=True):
+            key = (registration.child_id.id, activity.id, request["date"])
+            if request["date"] not in open_days:
+                status = "closed"
+            elif key in booked:
+                status = "booked"
+            elif ("book", *key) in pending:
+                status = "in_recap"
+            elif verdict["full"]:
+                status = "full"
+            elif verdict["error"]:
+                status = "locked"
+            else:
+                status = "new"
+                to_add.append(request)
+            counts[status] += 1
+            days.append(
+                {
+                    "date": request["date"],
+                    "unit": units[request["unit_id"]],
+                    "status": status,
+                    "reason": verdict["error"] if status != "new" else None,
+                    "request": request,
+                }
+            )
+        return {
+            "registration": registration,
+            "date_from": date_from,
+            "date_to": date_to,
+            "days": days,
+            "requests": to_add,
+            "counts": counts,
+        }
+
+    @api.model
+    def _portal_add_to_recap(self, household, form):
+        """Put the days of a parent's weekly pattern that can be booked into the
+        family's recap ("Terminer" books them). The preview is computed again here: a
+        day locked or booked since it was shown is left out. Returns (number of days
+        added, [error of each day refused by the recap])."""
+        preview = self._portal_preview(household, form)
+        if not preview["requests"]:
+            raise UserError(
+                _("None of these days can be booked: nothing was added to your recap.")
+            )
+        cart = self.env["family.booking.cart"]._get_for_household(household)
+        results = cart.add_bookings(preview["requests"])
+        errors = [result["error"] for result in results if result["error"]]
+        return len(results) - len(errors), errors

@@ -184,6 +184,41 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                 "values_json": '{"first_name": "Y"}',
             },
         )
+        cls.child_request_a, cls.child_request_b = pair(
+            "family.child.request",
+            {
+                "household_id": cls.household_a.id,
+                "first_name": "Zoé",
+                "last_name": "Martin",
+                "birth_date": "2024-05-01",
+            },
+            {
+                "household_id": cls.household_b.id,
+                "first_name": "Hugo",
+                "last_name": "Durand",
+                "birth_date": "2024-05-01",
+            },
+        )
+        cls.preregistration = env["family.preregistration"].create(
+            {
+                "first_name": "Nina",
+                "last_name": "Nouvelle",
+                "email": "nina.nouvelle@example.com",
+                "phone": "06 11 22 33 44",
+                "street": "1 rue Neuve",
+                "zip": "31000",
+                "city": "Toulouse",
+                "child_ids": [
+                    Command.create(
+                        {
+                            "first_name": "Léo",
+                            "last_name": "Nouvelle",
+                            "birth_date": "2020-01-01",
+                        }
+                    )
+                ],
+            }
+        )
         Message = env["family.message"]
         cls.message_a = Message.with_user(cls.parent_a)._portal_create(
             cls.household_a.with_user(cls.parent_a),
@@ -365,6 +400,39 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                     "household_id": a.id,
                     "child_id": self.child_a1.id,
                     "values_json": '{"first_name": "Z"}',
+                },
+            ),
+            "family.child.request": (
+                self.child_request_a,
+                self.child_request_b,
+                {
+                    "household_id": a.id,
+                    "first_name": "X",
+                    "last_name": "Y",
+                    "birth_date": "2024-01-01",
+                },
+            ),
+            "family.preregistration": (
+                self.preregistration,
+                None,
+                {
+                    "first_name": "X",
+                    "last_name": "Y",
+                    "email": "x@example.com",
+                    "phone": "0600000000",
+                    "street": "x",
+                    "zip": "31000",
+                    "city": "x",
+                },
+            ),
+            "family.preregistration.child": (
+                self.preregistration.child_ids,
+                None,
+                {
+                    "preregistration_id": self.preregistration.id,
+                    "first_name": "X",
+                    "last_name": "Y",
+                    "birth_date": "2020-01-01",
                 },
             ),
             "family.message": (

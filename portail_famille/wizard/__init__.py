@@ -4,3 +4,4 @@ from . import (
     family_period_import_wizard,
     family_refusal_wizard,
 )
+from . import family_refusal_wizard_requests  # isort: skip (extends the one above)
