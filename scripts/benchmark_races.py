@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 
 import requests
 
@@ -69,16 +69,14 @@ def build_town(registry, families):
                 ],
             }
         )
-        weekdays = ("monday", "tuesday", "thursday", "friday")
         activity = env["family.activity"].create(
             {
                 "name": f"CL Mercredis {tag}",
-                "kind": "alsh_wednesday",
+                "kind": "alsh_wednesday",  # open every weekday: a day per case
                 "school_year_id": year.id,
                 "capacity": 1,
                 "booking_rule": "days_before",
                 "booking_days_before": 6,
-                **dict.fromkeys(weekdays, False),
                 "unit_ids": [
                     Command.create(
                         {
@@ -316,7 +314,14 @@ def main():
     )
     log(header)
     log("|" + "|".join("-" * (len(cell) + 2) for cell in header.split("|")[1:-1]) + "|")
-    day = FIRST_WEDNESDAY
+    # each case on a day of its own, among the activity's open days (no holiday)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        activity = env["family.activity"].browse(town["activity"])
+        open_days = iter(
+            sorted(d for d in activity._get_open_dates() if d >= FIRST_WEDNESDAY)
+        )
+    day = next(open_days)
     failures = 0
     for path in paths:
         for n in sizes:
@@ -361,7 +366,7 @@ def main():
                         f"{result['retries']:>7} | {overbooked:>10} | "
                         f"{'yes' if exact else 'NO':17} | {result['seconds']:>7.1f} |"
                     )
-                    day += timedelta(days=7)
+                    day = next(open_days)
     log(
         "all cases right: 0 server errors, 0 overbooking, booked = min(N, places), "
         "places = bookings"
