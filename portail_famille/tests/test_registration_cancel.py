@@ -11,7 +11,7 @@ class TestRegistrationCancelFreesBookings(ReservationCommon):
     invoiced days stay."""
 
     def _places(self, day):
-        counts = self.env["family.activity.day"]._get_counts(
+        counts = self.env["family.activity.place"]._get_counts(
             self.act_wednesday.ids, day, day
         )
         return counts.get((self.act_wednesday.id, 0, day), 0)
