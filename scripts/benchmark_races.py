@@ -300,7 +300,14 @@ def main():
     odoo.tools.config["db_maxconn"] = args.workers + 8
     registry = odoo.modules.registry.Registry(args.database)
     town = build_town(registry, max(sizes))
-    paths = args.paths.split(",") + (["http"] if args.url else [])
+    # "--paths http --http" runs the HTTP path alone
+    paths = [
+        path
+        for path in dict.fromkeys(
+            args.paths.split(",") + (["http"] if args.url else [])
+        )
+        if path
+    ]
     sessions = open_sessions(registry, town) if args.url else ()
     log(
         f"{max(sizes)} families registered; {args.workers} requests at a time, each "

@@ -1,6 +1,8 @@
 import inspect
+import json
 import re
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.portail_famille.controllers.portal import FamilyPortal
@@ -55,6 +57,18 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             )
         )
         cls.attachment_a = cls.message_a.sudo().message_ids.attachment_ids[:1]
+        cls.invoice_a = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.household_a.partner_id.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Séjour-MARTIN", "quantity": 1, "price_unit": 15.0}
+                    )
+                ],
+            }
+        )
+        cls.invoice_a.action_post()
         cls.draft_document = cls.env["family.public.document"].create(
             {
                 "name": "Brouillon",
@@ -66,11 +80,15 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
 
     def _routes(self):
         routes = set()
-        # one controller per feature, each extending the shared base
+        # one controller per feature, each extending the shared base (or another
+        # feature's controller: planning extends billing): every descendant
+        controllers, todo = set(), [FamilyPortal]
+        while todo:
+            subclasses = set(todo.pop().__subclasses__()) - controllers
+            controllers |= subclasses
+            todo.extend(subclasses)
         for _name, method in (
-            m
-            for c in FamilyPortal.__subclasses__()
-            for m in inspect.getmembers(c, callable)
+            m for c in controllers for m in inspect.getmembers(c, callable)
         ):
             routing = getattr(method, "original_routing", None)
             if routing and method.original_endpoint.__module__.startswith(
@@ -83,9 +101,10 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
                     continue
                 self.assertEqual(routing.get("auth"), "user", routing["routes"])
                 for route in routing["routes"]:
-                    routes.add(
-                        (route, tuple(routing.get("methods") or ("GET", "POST")))
-                    )
+                    methods = routing.get("methods") or ("GET", "POST")
+                    if routing.get("type") == "json":
+                        methods = ("JSON",)
+                    routes.add((route, tuple(methods)))
         return routes
 
     def _ids(self):
@@ -95,6 +114,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             "message_id": self.message_a.id,
             "attachment_id": self.attachment_a.id,
             "document_id": self.draft_document.id,
+            "invoice_id": self.invoice_a.id,
+            "invoice_ids": self.invoice_a.id,
             "page": 2,
             "year": 2026,
         }
@@ -136,7 +157,22 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
 
     def _url(self, route):
         ids = self._ids()
-        return re.sub(r"<int:(\w+)>", lambda m: str(ids[m.group(1)]), route)
+        return re.sub(r"<(?:int|string):(\w+)>", lambda m: str(ids[m.group(1)]), route)
+
+    def _json(self, url):
+        """A JSON-RPC call with every form field: an error answer, never a result."""
+        response = self.url_open(
+            url,
+            data=json.dumps(
+                {"jsonrpc": "2.0", "method": "call", "id": 1, "params": self._form()}
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        self._assert_nothing_of_family_a(response, "JSON %s" % url)
+        self.assertEqual(response.status_code, 200, url)
+        self.assertIn("error", response.json(), url)
+        self.assertNotIn("result", response.json(), url)
+        return response.json()["error"]
 
     def _assert_nothing_of_family_a(self, response, what):
         self.assertIn(response.status_code, (200, 303, 400, 403, 404), what)
@@ -146,6 +182,8 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             "Voisine-MARTIN",
             "Sujet-MARTIN",
             "Texte-MARTIN",
+            "Séjour-MARTIN",
+            self.invoice_a.name,
         ):
             self.assertNotIn(secret, response.text, what)
 
@@ -169,6 +207,10 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
             ),
             self.child_a1.first_name,
             self.child_a1.image_rights_consent,
+            self.invoice_a.payment_state,
+            self.env["payment.transaction"].search_count(
+                [("invoice_ids", "in", self.invoice_a.ids)]
+            ),
             self.env["family.change.request"].search_count(
                 [("household_id", "=", self.household_a.id)]
             ),
@@ -190,7 +232,7 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
                 response = self.url_open(url)
                 self._assert_nothing_of_family_a(response, "GET %s" % url)
                 # an id of the first family in the URL (a page or a year is not)
-                if re.search(r"<int:(?!page>|year>)", route):
+                if re.search(r"<(?:int|string):(?!page>|year>)", route):
                     self.assertEqual(response.status_code, 404, "GET %s" % url)
             if "POST" in methods:
                 response = self.url_open(
@@ -198,6 +240,11 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
                 )
                 self._assert_nothing_of_family_a(response, "POST %s" % url)
                 self.assertNotEqual(response.status_code, 500, "POST %s" % url)
+            if "JSON" in methods:
+                error = self._json(url)
+                self.assertNotEqual(
+                    error["data"]["name"], "odoo.http.SessionExpiredException", url
+                )
         self.assertEqual(
             self._snapshot(),
             before,
@@ -217,5 +264,10 @@ class TestPortalSecurityWalk(HttpCase, FamilyCommon):
                 self.assertTrue(
                     response.status_code in (400, 403) or "/web/login" in response.url,
                     url,
+                )
+            if "JSON" in methods:
+                error = self._json(url)
+                self.assertEqual(
+                    error["data"]["name"], "odoo.http.SessionExpiredException", url
                 )
         self.assertEqual(self._snapshot(), before)
