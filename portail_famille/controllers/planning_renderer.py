@@ -60,6 +60,14 @@ class PlanningRenderer:
                         cell["reason"],
                         "pf-why-%s-%s" % (cell["date"].isoformat(), len(day_reasons)),
                     )
+        # the days with something still to change (the phone list shows the others
+        # compactly: their units side by side)
+        planning["open_days"] = {
+            cell["date"]
+            for row in planning["rows"]
+            for cell in row["cells"]
+            if cell["editable"] and cell["date"] in bookable
+        }
         for row in planning["rows"]:
             # "whole period" only on a row with a day that can still change
             row["fillable"] = any(

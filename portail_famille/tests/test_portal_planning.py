@@ -290,14 +290,52 @@ class TestPortalPlanning(LivePlanningCase):
         self.assertFalse(
             grid.xpath(".//button[@name='fill']"), "no whole period: all days locked"
         )
-        page = self.url_open(self._week_url(self.child_a1, self.open_day))
-        tree = lxml_html.fromstring(page.text)
+        self.assertFalse(phone.xpath(".//button[@name='fill']"), "nor on a phone")
+        # a locked day's units side by side on a phone (the list stays short)
         self.assertEqual(
             len(
-                tree.xpath("//form[hasclass('pf-planning-grid')]//button[@name='fill']")
+                phone.xpath(
+                    ".//div[hasclass('pf-day-locked')]//input[@data-tour-day='%s']"
+                    % day
+                )
             ),
             2,
-            "an open day: whole period on each unit's row",
+        )
+        page = self.url_open(self._week_url(self.child_a1, self.open_day))
+        tree = lxml_html.fromstring(page.text)
+        for form in ("pf-planning-grid", "pf-planning-list"):
+            self.assertEqual(
+                len(tree.xpath("//form[hasclass('%s')]//button[@name='fill']" % form)),
+                2,
+                "an open day: whole period on each unit's row (%s)" % form,
+            )
+        phone = tree.xpath("//form[hasclass('pf-planning-list')]")[0]
+        self.assertFalse(
+            phone.xpath(
+                ".//div[hasclass('pf-day-locked')]//input[@data-tour-day='%s']"
+                % self.open_day.isoformat()
+            ),
+            "an open day keeps a line per unit",
+        )
+        # the phone's "whole period" of a unit puts its open days in the recap
+        fill = phone.xpath(".//button[@name='fill']")[0].get("value")
+        response = self._post(
+            "/my/planning",
+            {
+                "child": self.child_a1.id,
+                "view": "week",
+                "start": self.open_day.isoformat(),
+                "fill": fill,
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        lines = self.env["family.booking.cart.line"].search(
+            [("household_id", "=", self.household_a.id)]
+        )
+        self.assertIn(self.open_day, lines.mapped("date"))
+        self.assertEqual(
+            {"%s-%s" % (line.registration_id.id, line.unit_id.id) for line in lines},
+            {fill},
         )
 
     def test_another_family_ids_and_anonymous_visitors_are_refused(self):
