@@ -4,10 +4,10 @@ of the machine they were written on), their relative links lead to files of the
 repository, and the repository's paths they name exist."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from servers import git_files
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDONS = ("portail_famille", "payment_payfip")
@@ -91,16 +91,8 @@ def test_the_domain_reference_is_in_the_repository():
     assert "(docs/DOMAIN.md)" in readme
     domain = (ROOT / "docs" / "DOMAIN.md").read_text()
     # the user guides the code cites as "seed 000" ... "seed 004" are described there
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "*.py", "*.xml", "*.md"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
     cited = set()
-    for name in filter(None, files.split("\0")):
+    for name in git_files("*.py", "*.xml", "*.md"):
         cited |= set(re.findall(r"seed (\d{3})", (ROOT / name).read_text()))
     assert cited
     for number in sorted(cited):

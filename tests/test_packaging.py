@@ -17,7 +17,7 @@ import zipfile
 import docutils.core
 import pytest
 import tomllib
-from servers import ODOO_HOME, ROOT
+from servers import ODOO_HOME, ROOT, git_files
 
 ADDONS = ("portail_famille", "payment_payfip")
 # what each wheel must require, beyond Odoo 18.0 itself
@@ -49,18 +49,6 @@ def requirement_names(path):
 
 def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def tracked_files(addon):
-    out = subprocess.run(
-        ["git", "ls-files", "-z", addon],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
-    return {path for path in out.split("\0") if path}
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +121,8 @@ def test_wheel_holds_the_addon(wheels, addon):
     assert "__manifest__.py" in files
     # every file git knows of the addon, so every view, data file, translation and
     # static file the manifest or a template names; nothing else (no bytecode)
-    expected = {path.removeprefix(addon + "/") for path in tracked_files(addon)} - {
-        "pyproject.toml"
-    }
+    expected = {path.removeprefix(addon + "/") for path in git_files(addon)}
+    expected -= {"pyproject.toml"}
     assert files == expected
     assert any(f.startswith("i18n/") and f.endswith("fr.po") for f in files)
     assert any(f.startswith("static/") for f in files)
