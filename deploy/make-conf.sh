@@ -4,12 +4,13 @@
 # Environment (defaults in brackets): ODOO_HOME [/opt/odoo], PY [python3: the venv's python],
 # ADDONS_PATH [Odoo's, the venv's OCA addons, this checkout], DATA_DIR [/var/lib/odoo],
 # DB_HOST [False: the local socket], DB_PORT [5432], DB_USER [odoo], DB_PASSWORD [False],
-# HTTP_PORT [8069], GEVENT_PORT [8072], WORKERS [2 x cores + 1], LOG_FILE [False: stderr,
-# i.e. the journal under systemd], MASTER_PASSWORD_FILE [OUTPUT.master-password].
+# HTTP_INTERFACE [127.0.0.1: nginx on the same machine; the private address nginx reaches
+# otherwise], HTTP_PORT [8069], GEVENT_PORT [8072], WORKERS [2 x cores + 1], LOG_FILE [False:
+# stderr, i.e. the journal under systemd], MASTER_PASSWORD_FILE [OUTPUT.master-password].
 # The master password is generated into MASTER_PASSWORD_FILE (mode 600) when missing; the
 # configuration holds only its hash. OUTPUT is written mode 640.
 set -euo pipefail
-[ $# -eq 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
 OUTPUT="$1"
 DB_NAME="$2"
 DEPLOY_DIR="$(cd "$(dirname "$0")" && pwd)"
@@ -44,6 +45,7 @@ print(CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=600_000).hash(sys.st
     -e "s|@DB_PASSWORD@|${DB_PASSWORD:-False}|" \
     -e "s|@DB_NAME@|$DB_NAME|g" \
     -e "s|@ADMIN_PASSWD_HASH@|$hash|" \
+    -e "s|@HTTP_INTERFACE@|${HTTP_INTERFACE:-127.0.0.1}|" \
     -e "s|@HTTP_PORT@|${HTTP_PORT:-8069}|" \
     -e "s|@GEVENT_PORT@|${GEVENT_PORT:-8072}|" \
     -e "s|@WORKERS@|$WORKERS|g" \

@@ -22,7 +22,8 @@
         # OCA queue (requirements-oca.txt): the monthly billing's jobs
         "queue_job",
     ],
-    "external_dependencies": {"python": ["holidays", "vacances_scolaires_france"]},
+    # PyPI names: whool turns them into the wheel's Requires-Dist
+    "external_dependencies": {"python": ["holidays", "vacances-scolaires-france"]},
     "data": [
         "security/portail_famille_groups.xml",
         "security/ir.model.access.csv",

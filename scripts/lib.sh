@@ -79,8 +79,8 @@ ensure_odoo() {
 ensure_venv() {
     local stamp="$VENV/.requirements.sha1"
     local want
-    want="$(cat "$PROJECT_DIR/requirements.txt" "$PROJECT_DIR/requirements-dev.txt" \
-        "$PROJECT_DIR/requirements-oca.txt" | sha1sum | cut -d' ' -f1)"
+    want="$(cat "$PROJECT_DIR/requirements-odoo.txt" "$PROJECT_DIR/requirements.txt" \
+        "$PROJECT_DIR/requirements-dev.txt" "$PROJECT_DIR/requirements-oca.txt" | sha1sum | cut -d' ' -f1)"
     if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
@@ -91,6 +91,8 @@ ensure_venv() {
     [ -z "${PYTHON:-}" ] && [ -x /usr/bin/python3 ] && python=/usr/bin/python3
     [ -x "$PY" ] || "$python" -m venv "$VENV" || die "$python -m venv failed: install python3-venv."
     # Old sdists among Odoo's pins need setuptools<70 and no build isolation.
+    # requirements-dev.txt includes requirements-odoo.txt (Odoo's own dependencies) and
+    # requirements.txt (the addons' libraries), then the test, lint and packaging tools.
     "$PY" -m pip install -q --upgrade 'pip<25' 'setuptools<70' wheel
     "$PY" -m pip install -q --no-build-isolation -r "$PROJECT_DIR/requirements-dev.txt" \
         || die "pip install failed (see above)."

@@ -1,5 +1,6 @@
 """Helpers of the set-up's own tests: Odoo servers started as processes of their own."""
 
+import configparser
 import contextlib
 import json
 import os
@@ -18,6 +19,42 @@ from odoo import SUPERUSER_ID, api
 
 ROOT = Path(__file__).resolve().parents[1]
 ODOO_HOME = Path(os.environ.get("ODOO_HOME", "/opt/odoo"))
+
+
+def make_conf(conf, db_name, **env):
+    """deploy/make-conf.sh's production configuration at `conf`, for `db_name` of the
+    test cluster, with the test's data_dir; `env`: make-conf.sh's variables (HTTP_PORT,
+    GEVENT_PORT, WORKERS...). Returns its [options]."""
+    subprocess.run(
+        [str(ROOT / "deploy" / "make-conf.sh"), str(conf), db_name],
+        env={
+            **os.environ,
+            "PY": sys.executable,
+            "DB_HOST": os.environ["PGHOST"],
+            "DB_PORT": os.environ.get("PGPORT", "5432"),
+            "DB_USER": os.environ.get("PGUSER", "odoo"),
+            "DATA_DIR": odoo.tools.config["data_dir"],
+            **env,
+        },
+        check=True,
+        timeout=60,
+    )
+    options = configparser.ConfigParser(interpolation=None)
+    options.read(conf)
+    return options["options"]
+
+
+def git_files(*pathspecs):
+    """The files git knows in the checkout matching `pathspecs` (from its root)."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--", *pathspecs],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return [path for path in out.split("\0") if path]
 
 
 def free_port():
@@ -42,9 +79,10 @@ def wait_for(url, process, timeout=120, log=None):
 
 
 @contextlib.contextmanager
-def odoo_process(conf, db_name, http_port, log, *args):
+def odoo_process(conf, db_name, http_port, log, *args, host="127.0.0.1", wait=True):
     """Odoo started with `conf` on `db_name` (and only it), without cron, until the
-    block ends; yields the process once /web/login answers."""
+    block ends; yields the process once /web/login answers on `host` (at once without
+    `wait`: then call wait_for_odoo)."""
     with open(log, "w") as out:
         process = subprocess.Popen(
             [
@@ -62,8 +100,11 @@ def odoo_process(conf, db_name, http_port, log, *args):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+        process.url = "http://%s:%d" % (host, http_port)
+        process.log = log
         try:
-            wait_for("http://127.0.0.1:%d/web/login" % http_port, process, log=log)
+            if wait:
+                wait_for_odoo(process)
             yield process
         finally:
             process.terminate()
@@ -72,6 +113,11 @@ def odoo_process(conf, db_name, http_port, log, *args):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+def wait_for_odoo(process):
+    """Wait until the server started by odoo_process answers /web/login."""
+    wait_for(process.url + "/web/login", process, log=process.log)
 
 
 def send_bus_notification(channel, payload):

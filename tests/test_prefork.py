@@ -2,8 +2,8 @@
 
 With --workers, Odoo forks a gevent process that serves /websocket (live notifications).
 It loads gevent's plugins through pkg_resources, which must find zope.interface's
-metadata (requirements.txt pins zope.interface and zope.event for that): without it the
-gevent process crash-loops with DistributionNotFound.
+metadata (requirements-odoo.txt pins zope.interface and zope.event for that): without
+it the gevent process crash-loops with DistributionNotFound.
 """
 
 import json
