@@ -75,6 +75,7 @@
         "views/portal_accessibility_templates.xml",
         "views/portal_billing_templates.xml",
         "views/website_templates.xml",
+        "views/web_login_templates.xml",
         "views/portal_direct_debit_templates.xml",
         "views/portal_attestation_templates.xml",
         "views/portal_weekly_template_templates.xml",
