@@ -40,6 +40,8 @@
         "report/family_billing_templates.xml",
         "report/family_day_sheet_reports.xml",
         "report/family_day_sheet_templates.xml",
+        "report/family_child_sheet_reports.xml",
+        "report/family_child_sheet_templates.xml",
         "wizard/family_attestation_wizard_views.xml",
         "wizard/family_counter_booking_views.xml",
         "wizard/family_period_import_wizard_views.xml",
