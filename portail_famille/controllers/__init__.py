@@ -8,6 +8,7 @@ from . import (
     direct_debit,
     document,
     family_file,
+    login,
     message,
     planning,
     portal,

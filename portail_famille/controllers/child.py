@@ -65,6 +65,19 @@ class FamilyChildPortal(FamilyPortal):
         )
 
     @http.route(
+        "/my/children/<int:child_id>/sheet.pdf",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+    )
+    def family_child_sheet(self, child_id, simple=None, **kw):
+        household = self._family_household()
+        child = self._family_child(household, child_id)
+        pdf, filename = child._portal_child_sheet(without_health=bool(simple))
+        return self._family_pdf_response(pdf, filename)
+
+    @http.route(
         "/my/children/<int:child_id>/identity",
         type="http",
         auth="user",

@@ -39,11 +39,28 @@ class FamilyRegistrationPortal(FamilyPortal):
         "/my/registrations", type="http", auth="user", website=True, methods=["POST"]
     )
     def family_registration_create(
-        self, child_id=None, activity_id=None, note=None, **kw
+        self,
+        child_id=None,
+        activity_id=None,
+        note=None,
+        date_start=None,
+        date_end=None,
+        **kw,
     ):
         household = self._family_household()
-        form = {"child_id": child_id, "activity_id": activity_id, "note": note or ""}
+        form = {
+            "child_id": child_id,
+            "activity_id": activity_id,
+            "note": note or "",
+            "date_start": str(date_start or "").strip()[:20],
+            "date_end": str(date_end or "").strip()[:20],
+        }
         errors = {}
+        # the wished dates (optional): the model checks them against the activity
+        dates = {
+            fname: self._read_date(form[fname], fname, errors, required=False)
+            for fname in ("date_start", "date_end")
+        }
         activity = None
         child = self._form_child(household, child_id)
         if not child:
@@ -60,7 +77,7 @@ class FamilyRegistrationPortal(FamilyPortal):
 
         def apply():
             registration = request.env["family.registration"]._portal_request(
-                child, activity, note
+                child, activity, note, **dates
             )
             return _(
                 "%(child)s's registration to %(activity)s is sent (%(state)s).",
@@ -77,6 +94,7 @@ class FamilyRegistrationPortal(FamilyPortal):
             "family_registrations",
             None,
             "/my/registrations",
+            form=form,
             error_field="activity_id",
         )
         if redirect:

@@ -11,6 +11,8 @@ PATTERN_FIELDS = (
     "date_from",
     "date_to",
     *("day_%s" % weekday for weekday in range(len(WEEKDAY_FIELDS))),
+    # the full days asked on the waiting list too
+    "waiting_list",
 )
 
 

@@ -38,6 +38,7 @@ from . import (
     family_vaccine,
     family_weekly_template,
     family_weekly_template_line,
+    ir_http,
     payment_provider,
     payment_transaction,
     res_company,

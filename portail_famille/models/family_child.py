@@ -288,6 +288,25 @@ class FamilyChild(models.Model):
                     )
                 )
 
+    def _portal_child_sheet(self, without_health=False):
+        """(PDF, file name) of the child sheet (seed 003, "fiche enfant simple ou
+        complète") for the child's own parents: with the health sheet, or without it
+        when ``without_health``."""
+        self.ensure_one()
+        self.check_access("read")
+        # sudo: parents may not read report actions; the child was checked above as
+        # theirs, whose health sheet they read
+        pdf, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(
+                "portail_famille.action_report_child_sheet",
+                self.ids,
+                data={"without_health": bool(without_health)},
+            )
+        )
+        return pdf, _("child-sheet-%(child)s.pdf", child=self.first_name)
+
     def _portal_childcare_attestation(self, year):
         """(PDF, file name) of the child's childcare-costs attestation of ``year``
         (tax credit), for the child's own parents (and the staff)."""

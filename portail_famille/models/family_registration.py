@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from ..tools import check_field_errors
+
 STATES = [
     ("pending", "Pending (?)"),
     ("preregistered", "Pre-registration not validated (!)"),
@@ -268,26 +270,90 @@ class FamilyRegistration(models.Model):
         return super().write(vals)
 
     @api.model
-    def _portal_request(self, child, activity, note=""):
+    def _portal_request(self, child, activity, note="", date_start=None, date_end=None):
         """A parent asks to register ``child`` (of their own family) to ``activity``,
-        one of the activities offered to the child today. Families never choose the
-        state nor the dates: the activity's settings do."""
+        one of the activities offered to the child today, from the wished
+        ``date_start`` to ``date_end`` (seed 001, "les dates d'inscription souhaitées";
+        each optional, see :meth:`_portal_dates`). They are the registration's period,
+        which staff may change before validating it. Families never choose the state:
+        the activity's settings do."""
         child.ensure_one()
         child.check_access("read")
         if activity not in child._get_offered_activities():
             raise UserError(
                 _("Choose an activity open to %(child)s.", child=child.first_name)
             )
+        # the town's calendar is public
+        start, end = self._portal_dates(activity.sudo(), date_start, date_end)
         # sudo: parents have no create right; the create still applies the family rules
         # (self.env.user)
         registration = self.sudo().create(
             {
                 "child_id": child.id,
                 "activity_id": activity.id,
+                "date_start": start,
+                "date_end": end,
                 "note": (note or "").strip()[:2000],
             }
         )
+        if date_start or date_end:
+            # the family's wish stays in the chatter if staff change the period
+            registration.message_post(
+                body=_(
+                    "Dates wished by the family: from %(start)s to %(end)s.",
+                    start=format_date(self.env, start),
+                    end=format_date(self.env, end),
+                ),
+                message_type="notification",
+            )
         return registration.with_env(self.env)
+
+    @api.model
+    def _portal_dates(self, activity, date_start=None, date_end=None):
+        """The period of a registration a parent asks for, from the wished
+        ``date_start`` and ``date_end`` (dates, each optional): without either, the
+        activity's default period (:meth:`_default_dates`); a missing start is today
+        at the earliest, a missing end the activity's last day. Each date given must be
+        from today on and inside the days the activity runs (its school year, or its
+        holiday periods), the end on or after the start: otherwise one
+        FieldValidationError names each wrong field. Returns (start, end)."""
+        default_start, default_end = self._default_dates(activity)
+        if not date_start and not date_end:
+            return default_start, default_end
+        year = activity.school_year_id
+        if activity.runs_on == "holidays" and activity.period_ids:
+            first, last = default_start, default_end
+        else:
+            first, last = year.date_start, year.date_end
+        today = fields.Date.context_today(self)
+        first = max(first, today)
+        errors = {}
+        for fname, day in (("date_start", date_start), ("date_end", date_end)):
+            if not day:
+                continue
+            if day < today:
+                errors[fname] = _(
+                    "%(day)s is past: choose a day from %(today)s on.",
+                    day=format_date(self.env, day),
+                    today=format_date(self.env, today),
+                )
+            elif not first <= day <= last:
+                errors[fname] = _(
+                    "Choose a day from %(start)s to %(end)s, when %(activity)s runs.",
+                    start=format_date(self.env, first),
+                    end=format_date(self.env, last),
+                    activity=activity.name,
+                )
+        start = date_start or max(default_start, today)
+        end = date_end or default_end
+        if not errors and end < start:
+            errors["date_end"] = _(
+                "The end (%(end)s) must not come before the start (%(start)s).",
+                start=format_date(self.env, start),
+                end=format_date(self.env, end),
+            )
+        check_field_errors(errors)
+        return start, end
 
     def _schedule_validation(self):
         for registration in self:

@@ -199,7 +199,8 @@ class FamilyWeeklyTemplate(models.Model):
         :meth:`_portal_read_pattern` for ``form``), checked by the booking engine
         without booking anything. Returns {"registration", "days": [{"date", "unit",
         "status", "reason", "request"}], "requests": the requests of the days to add,
-        "counts": {status: number of days}}; ``status`` is one of PREVIEW_STATUSES."""
+        "waiting": the requests of the full days on the waiting list, "counts":
+        {status: number of days}}; ``status`` is one of PREVIEW_STATUSES."""
         registration, units_by_weekday, date_from, date_to = self._portal_read_pattern(
             household, form
         )
@@ -219,7 +220,7 @@ class FamilyWeeklyTemplate(models.Model):
         pending = {line._key() for line in cart.line_ids}
         verdicts = Reservation._check_bookings(requests)
         units = {unit.id: unit for unit in activity.unit_ids}
-        days, to_add = [], []
+        days, to_add, waiting = [], [], []
         counts = dict.fromkeys(PREVIEW_STATUSES, 0)
         for request, verdict in zip(requests, verdicts, strict=True):
             key = (registration.child_id.id, activity.id, request["date"])
@@ -230,7 +231,9 @@ class FamilyWeeklyTemplate(models.Model):
             elif ("book", *key) in pending:
                 status = "in_recap"
             elif verdict["full"]:
+                # as on the planning, a full day may be asked on the waiting list
                 status = "full"
+                waiting.append(dict(request, waiting_list=True))
             elif verdict["error"]:
                 status = "locked"
             else:
@@ -252,21 +255,34 @@ class FamilyWeeklyTemplate(models.Model):
             "date_to": date_to,
             "days": days,
             "requests": to_add,
+            "waiting": waiting,
             "counts": counts,
         }
 
     @api.model
     def _portal_add_to_recap(self, household, form):
         """Put the days of a parent's weekly pattern that can be booked into the
-        family's recap ("Terminer" books them). The preview is computed again here: a
-        day locked or booked since it was shown is left out. Returns (number of days
-        added, [error of each day refused by the recap])."""
+        family's recap ("Terminer" books them), and its full days as waiting-list
+        requests when ``form`` asks for it (``waiting_list``), as ticking a full day of
+        the planning does. The preview is computed again here: a day locked or booked
+        since it was shown is left out. Returns (number of days added, [error of each
+        day refused by the recap])."""
         preview = self._portal_preview(household, form)
-        if not preview["requests"]:
+        requests = preview["requests"]
+        if form.get("waiting_list"):
+            requests = requests + preview["waiting"]
+        if not requests:
+            if preview["waiting"]:
+                raise UserError(
+                    _(
+                        "Every day left is full: tick the waiting list's box to be "
+                        "put on it for these days."
+                    )
+                )
             raise UserError(
                 _("None of these days can be booked: nothing was added to your recap.")
             )
         cart = self.env["family.booking.cart"]._get_for_household(household)
-        results = cart.add_bookings(preview["requests"])
+        results = cart.add_bookings(sorted(requests, key=lambda r: r["date"]))
         errors = [result["error"] for result in results if result["error"]]
         return len(results) - len(errors), errors

@@ -1,4 +1,5 @@
 from . import (
+    report_child_sheet,
     report_childcare_attestation,
     report_payment_attestation,
     report_registration_attestation,

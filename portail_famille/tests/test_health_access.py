@@ -318,6 +318,18 @@ class TestHealthAccess(HttpCase, FamilyCommon):
             ),
             (f"/web/content/{message_att}", ATTACHMENT_FILE, REFUSED),
             (("/mail/thread/messages", thread), MESSAGE_BODY, NOTHING),
+            # the child sheet staff print from the child's form: without the health
+            # sheet for staff outside the health group
+            (
+                f"/report/html/portail_famille.report_child_sheet/{self.child_a1.id}",
+                ALLERGY,
+                NOTHING,
+            ),
+            (
+                f"/report/pdf/portail_famille.report_child_sheet/{self.child_a1.id}",
+                ALLERGY,
+                NOTHING,
+            ),
             (
                 ("/mail/thread/data", dict(thread, request_list=["attachments"])),
                 ATTACHMENT_NAME,
@@ -550,9 +562,9 @@ class TestHealthAccess(HttpCase, FamilyCommon):
 
     # --------------------------------------------------- reports
     def test_reports_show_no_health_data(self):
-        """The module's only report, the registration certificate, names the child but
-        none of its health data; Odoo renders a report's records with the user's rights,
-        as the reads above."""
+        """The registration certificate names the child but none of its health data;
+        Odoo renders a report's records with the user's rights, as the reads above (the
+        child sheet, which has a health section, is in the checklist)."""
         registration = self._create_registration(self.child_a1, self.act_alae_auto)
         self.authenticate(self.agent.login, self.agent.login)
         response = self.url_open(

@@ -1,3 +1,4 @@
+import html
 import re
 from datetime import timedelta
 
@@ -128,27 +129,92 @@ class TestPortalWeeklyTemplate(LivePlanningCase):
         )
         self.assertEqual(set(booked.mapped("date")), days | {self.open_day})
 
-    def test_a_full_day_is_shown_full_and_left_out(self):
-        full_day = self.open_day + timedelta(days=14)
-        # the activity's 2 places taken by two other children
+    def _fill(self, day):
+        """The activity's 2 places of ``day`` taken by two other children."""
         self.env["family.reservation"]._book(
             [
                 {
                     "registration_id": registration.id,
                     "unit_id": self.unit_live.id,
-                    "date": full_day,
+                    "date": day,
                     "waiting_list": False,
                 }
                 for registration in (self.reg_a2, self.reg_b1)
             ],
             raise_on_error=True,
         )
+
+    def test_a_full_day_is_shown_full_and_left_out(self):
+        full_day = self.open_day + timedelta(days=14)
+        self._fill(full_day)
         self.authenticate(self.parent_a.login, self.parent_a.login)
         statuses = self._statuses(self._preview().text)
         self.assertEqual(statuses[full_day.isoformat()], "full")
         self._post("/my/weekly-template", self.pattern)
         self.assertNotIn(full_day, self._cart_lines().mapped("date"))
         self.assertTrue(self._cart_lines())
+
+    def test_a_full_day_can_be_asked_on_the_waiting_list(self):
+        """As ticking a full day of the planning: the preview offers the waiting list
+        for the full days; asked, they go to the recap as waiting-list requests (free
+        until a place is given), and "Terminer" puts the child on the list."""
+        full_day = self.open_day + timedelta(days=14)
+        self._fill(full_day)
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        page = self._preview()
+        self.assertEqual(self._statuses(page.text)[full_day.isoformat()], "full")
+        text = html.unescape(page.text)
+        self.assertIn("Vous pouvez demander la liste d'attente", text)
+        box = re.search(r'<input[^>]*name="waiting_list"[^>]*>', page.text).group(0)
+        self.assertNotIn("checked", box)
+        self.assertIn("Demander aussi la liste d'attente pour les jours complets", text)
+
+        response = self._post(
+            "/my/weekly-template", {**self.pattern, "waiting_list": "1"}
+        )
+        self.assertTrue(response.url.endswith("/my/recap"), response.url)
+        lines = self._cart_lines()
+        waiting = lines.filtered(lambda line: line.date == full_day)
+        self.assertEqual(len(waiting), 1)
+        self.assertTrue(waiting.waiting_list)
+        self.assertEqual(waiting.amount, 0, "free until a place is given")
+        others = lines - waiting
+        self.assertTrue(others)
+        self.assertFalse(any(others.mapped("waiting_list")))
+        self.assertIn("liste d'attente", html.unescape(response.text).lower())
+
+        days = lines.mapped("date")
+        self._post("/my/recap/confirm", {}, csrf_from="/my/recap")
+        states = {
+            reservation.date: reservation.state
+            for reservation in self.env["family.reservation"].search(
+                [("child_id", "=", self.child_a1.id), ("date", "in", days)]
+            )
+        }
+        self.assertEqual(set(states), set(days))
+        self.assertEqual(states.pop(full_day), "waiting")
+        self.assertEqual(set(states.values()), {"reserved"})
+
+    def test_only_full_days_left_asks_to_tick_the_waiting_list(self):
+        full_day = self.open_day + timedelta(days=14)
+        self._fill(full_day)
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        pattern = {
+            **self.pattern,
+            "date_from": full_day.isoformat(),
+            "date_to": full_day.isoformat(),
+        }
+        page = self._preview(
+            **{k: v for k, v in pattern.items() if k.startswith("date")}
+        )
+        self.assertIn('name="waiting_list"', page.text, "the form is offered")
+        response = self._post("/my/weekly-template", pattern)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Tous les jours restants sont complets", response.text)
+        self.assertFalse(self._cart_lines())
+        response = self._post("/my/weekly-template", {**pattern, "waiting_list": "1"})
+        self.assertTrue(response.url.endswith("/my/recap"), response.url)
+        self.assertEqual(self._cart_lines().mapped("waiting_list"), [True])
 
     def test_bad_input_is_told_in_french_and_kept(self):
         self.authenticate(self.parent_a.login, self.parent_a.login)

@@ -862,6 +862,53 @@ class TestRpcBoundary(HttpCase, FamilyCommon):
                 )
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models")
+    def test_parent_cannot_move_a_registration_period_by_rpc(self):
+        """The wished dates are given once, with the request (the form of
+        /my/registrations, through family.registration._portal_request): a parent
+        cannot move the period of their own pending request, of their validated
+        registration, nor of another family's, whatever the route; nor call the
+        request's private methods to skip its checks."""
+        self.authenticate(self.parent_a.login, self.parent_a.login)
+        moves = (
+            {"date_start": "2026-01-09"},
+            {"date_end": "2026-01-09"},
+            {"date_start": "2025-09-02", "date_end": "2026-08-31"},
+        )
+        for registration in (
+            self.pending_registration_a,
+            self.registration_a,
+            self.registration_b,
+        ):
+            period = (registration.date_start, registration.date_end)
+            for vals in moves:
+                with self.subTest(registration=registration.state, vals=vals):
+                    self._assert_refused_or_harmless(
+                        "family.registration",
+                        "write",
+                        [registration.ids, vals],
+                        must_fail=True,
+                    )
+                    self._assert_refused_or_harmless(
+                        "family.registration",
+                        "web_save",
+                        [registration.ids, vals],
+                        {"specification": {"date_start": {}}},
+                        must_fail=True,
+                    )
+            registration.invalidate_recordset()
+            self.assertEqual((registration.date_start, registration.date_end), period)
+        for method, args in (
+            (
+                "_portal_request",
+                [self.child_a1.id, self.act_alae_auto.id, "", "2025-01-01"],
+            ),
+            ("_portal_dates", [self.act_alae_auto.id, "2025-01-01", "2027-01-01"]),
+        ):
+            self._assert_refused_or_harmless(
+                "family.registration", method, args, must_fail=True
+            )
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models")
     def test_parent_reads_only_their_own_records(self):
         """search_read of every model returns the parent's own family's records (and the
         town's public ones), never the other family's; the staff's internal note on the
