@@ -10,6 +10,9 @@
 source "$(dirname "$0")/scripts/lib.sh"
 
 setup_all
+# axe-core (node_modules), which the accessibility tests need: installed even when the lint
+# is skipped
+ensure_node_tools
 lint_rc=0
 if [ "${SKIP_LINT:-0}" != 1 ]; then
     say "Lint (scripts/lint.sh)"

@@ -103,24 +103,26 @@ ensure_venv() {
     echo "$want" > "$stamp"
 }
 
-# Formatters run by the lint (scripts/lint.sh): prettier and its XML plugin, pinned in
-# package.json / package-lock.json, installed with `npm ci` into node_modules (git-ignored),
-# again only when package-lock.json changes.
+# Node tools pinned in package.json / package-lock.json, installed with `npm ci` into
+# node_modules (git-ignored), again only when package-lock.json changes: the lint's formatters
+# (prettier and its XML plugin, scripts/lint.sh) and axe-core, which the accessibility tests
+# (tests/test_accessibility_axe.py) inject into the portal's pages.
 ensure_node_tools() {
     local stamp="$PROJECT_DIR/node_modules/.package-lock.sha1"
     local want
     want="$(sha1sum "$PROJECT_DIR/package-lock.json" | cut -d' ' -f1)"
-    if [ -x "$PROJECT_DIR/node_modules/.bin/prettier" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    if [ -x "$PROJECT_DIR/node_modules/.bin/prettier" ] && [ -f "$PROJECT_DIR/node_modules/axe-core/axe.min.js" ] \
+        && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
     if ! command -v npm >/dev/null; then
-        say "Installing Node.js and npm (for the lint's formatters)"
+        say "Installing Node.js and npm (for the lint's formatters and the accessibility tests' axe-core)"
         command -v apt-get >/dev/null || die "npm not found: install Node.js and npm, then run this again."
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
             || die "apt-get could not install nodejs and npm: install them by hand, then run this again."
     fi
-    say "Installing the lint's formatters (prettier, package-lock.json) into node_modules"
+    say "Installing the Node tools of package-lock.json (prettier, axe-core) into node_modules"
     (cd "$PROJECT_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
         || die "npm ci failed (see above): is the npm registry reachable?"
     echo "$want" > "$stamp"

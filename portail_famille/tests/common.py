@@ -1,11 +1,14 @@
 import base64
 import io
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from PIL import Image
 
 from odoo import Command
 from odoo.tests import TransactionCase
+from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -465,6 +468,114 @@ class FamilyCommon(TransactionCase):
     @staticmethod
     def _date(value):
         return date.fromisoformat(value)
+
+
+class PortalBrowserMixin:
+    """Headless Chromium driven from the test through the DevTools protocol, for an
+    HttpCase: pages opened one after the other in one browser, real key presses
+    (trusted events: the browser's own focus moves, checkbox toggling and button
+    activation), expressions evaluated in the page."""
+
+    KEYS = {
+        "Tab": ("Tab", "Tab", 9, None),
+        "Space": (" ", "Space", 32, " "),
+        "Enter": ("Enter", "Enter", 13, "\r"),
+    }
+
+    def _press(self, browser, name):
+        key, code, key_code, text = self.KEYS[name]
+        event = {"key": key, "code": code, "windowsVirtualKeyCode": key_code}
+        browser._websocket_request(
+            "Input.dispatchKeyEvent",
+            params={**event, "type": "keyDown", **({"text": text} if text else {})},
+        )
+        browser._websocket_request(
+            "Input.dispatchKeyEvent", params={**event, "type": "keyUp"}
+        )
+
+    def _eval(self, browser, expression, timeout=10):
+        """The value of ``expression`` in the page (a promise is awaited)."""
+        result = browser._websocket_request(
+            "Runtime.evaluate",
+            params={
+                "expression": expression,
+                "returnByValue": True,
+                "awaitPromise": True,
+            },
+            timeout=timeout,
+        )
+        return result.get("result", {}).get("value")
+
+    def _wait_for(self, browser, expression, what, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                ready = self._eval(browser, expression)
+            except Exception:  # the page is being replaced while it navigates
+                ready = False
+            if ready:
+                return
+            time.sleep(0.2)
+        self.fail(what)
+
+    def _wait_for_page(self, browser, path, selector):
+        self._wait_for(
+            browser,
+            "location.pathname === %r && document.readyState === 'complete' && "
+            "!!document.querySelector(%r)" % (path, selector),
+            "the page %s (%s) did not open" % (path, selector),
+        )
+
+    def _tab_to(self, browser, selector, max_presses=250):
+        """Press Tab until ``selector`` has the focus; assert the focus is visible
+        there."""
+        for _press in range(max_presses):
+            self._press(browser, "Tab")
+            if self._eval(
+                browser,
+                "!!document.activeElement && document.activeElement.matches(%r)"
+                % selector,
+            ):
+                visible = self._eval(
+                    browser,
+                    """(() => { const el = document.activeElement;
+                    const style = getComputedStyle(el);
+                    return el.matches(':focus-visible') &&
+                        (style.outlineStyle !== 'none' || """
+                    "style.boxShadow !== 'none'); })()",
+                )
+                self.assertTrue(
+                    visible, "the keyboard focus on %s is not visible" % selector
+                )
+                return
+        self.fail("%s cannot be reached with the Tab key" % selector)
+
+    @contextmanager
+    def _portal_browser(self, path, login=None):
+        """Headless Chromium at ``self.browser_size``, logged in as ``login`` (anonymous
+        without), on ``path`` (on no page yet with None); stopped and its requests
+        awaited on exit."""
+        browser = ChromeBrowser(self)
+        try:
+            self.http_request_key = self.canonical_tag + "_browser_js"
+            self.authenticate(login, login, browser=browser)
+            self.http_request_strict_check = True
+            self.cr.flush()
+            self.cr.clear()
+            if path is not None:
+                browser.navigate_to(self.base_url() + path, wait_stop=True)
+                self.assertTrue(browser._wait_ready())
+            yield browser
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+            self.http_request_key = self.canonical_tag
+            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
+
+    def _parent_browser(self, path):
+        """Headless Chromium logged in as parent A on ``path`` (desktop size)."""
+        self.browser_size = "1366x768"
+        return self._portal_browser(path, self.parent_a.login)
 
 
 def assert_error_summary(test, html, field_ids, form_error=None):

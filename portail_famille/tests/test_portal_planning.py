@@ -1,15 +1,12 @@
 import re
-import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from lxml import html as lxml_html
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
 
-from .common import FamilyCommon
+from .common import FamilyCommon, PortalBrowserMixin
 
 
 class LivePlanningCase(HttpCase, FamilyCommon):
@@ -87,7 +84,7 @@ class LivePlanningCase(HttpCase, FamilyCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalPlanning(LivePlanningCase):
+class TestPortalPlanning(PortalBrowserMixin, LivePlanningCase):
     """The planning and recap pages, through real HTTP requests of a logged-in
     parent."""
 
@@ -438,123 +435,9 @@ class TestPortalPlanning(LivePlanningCase):
 
     # ------------------------------------------------------------------ keyboard alone
     # The whole booking flow with the keyboard alone (RGAA / WCAG 2.1.1): real key
-    # presses sent to headless Chromium through the DevTools protocol (trusted events:
-    # the browser's own focus moves, checkbox toggling and button activation), never a
+    # presses sent to headless Chromium (PortalBrowserMixin: trusted events, the
+    # browser's own focus moves, checkbox toggling and button activation), never a
     # click. Focus moves with Tab only and must be visible on each control.
-    KEYS = {
-        "Tab": ("Tab", "Tab", 9, None),
-        "Space": (" ", "Space", 32, " "),
-        "Enter": ("Enter", "Enter", 13, "\r"),
-    }
-
-    def _press(self, browser, name):
-        key, code, key_code, text = self.KEYS[name]
-        event = {"key": key, "code": code, "windowsVirtualKeyCode": key_code}
-        browser._websocket_request(
-            "Input.dispatchKeyEvent",
-            params={**event, "type": "keyDown", **({"text": text} if text else {})},
-        )
-        browser._websocket_request(
-            "Input.dispatchKeyEvent", params={**event, "type": "keyUp"}
-        )
-
-    def _eval(self, browser, expression):
-        result = browser._websocket_request(
-            "Runtime.evaluate", params={"expression": expression, "returnByValue": True}
-        )
-        return result.get("result", {}).get("value")
-
-    def _wait_for(self, browser, expression, what):
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                ready = self._eval(browser, expression)
-            except Exception:  # the page is being replaced while it navigates
-                ready = False
-            if ready:
-                return
-            time.sleep(0.2)
-        self.fail(what)
-
-    def _wait_for_page(self, browser, path, selector):
-        self._wait_for(
-            browser,
-            "location.pathname === %r && document.readyState === 'complete' && "
-            "!!document.querySelector(%r)" % (path, selector),
-            "the page %s (%s) did not open" % (path, selector),
-        )
-
-    def _tab_to(self, browser, selector, max_presses=250):
-        """Press Tab until ``selector`` has the focus; assert the focus is visible
-        there."""
-        for _press in range(max_presses):
-            self._press(browser, "Tab")
-            if self._eval(
-                browser,
-                "!!document.activeElement && document.activeElement.matches(%r)"
-                % selector,
-            ):
-                visible = self._eval(
-                    browser,
-                    """(() => { const el = document.activeElement;
-                    const style = getComputedStyle(el);
-                    return el.matches(':focus-visible') &&
-                        (style.outlineStyle !== 'none' || """
-                    "style.boxShadow !== 'none'); })()",
-                )
-                self.assertTrue(
-                    visible, "the keyboard focus on %s is not visible" % selector
-                )
-                return
-        self.fail("%s cannot be reached with the Tab key" % selector)
-
-    @contextmanager
-    def _parent_browser(self, path):
-        """Headless Chromium logged in as parent A on ``path`` (desktop size), stopped
-        and its requests awaited on exit."""
-        self.browser_size = "1366x768"
-        browser = ChromeBrowser(self)
-        try:
-            self.http_request_key = self.canonical_tag + "_browser_js"
-            self.authenticate(self.parent_a.login, self.parent_a.login, browser=browser)
-            self.http_request_strict_check = True
-            self.cr.flush()
-            self.cr.clear()
-            browser.navigate_to(self.base_url() + path, wait_stop=True)
-            self.assertTrue(browser._wait_ready())
-            yield browser
-        finally:
-            browser.stop()
-            self._wait_remaining_requests()
-            self.http_request_key = self.canonical_tag
-            self.opener.cookies[TEST_CURSOR_COOKIE_NAME] = self.http_request_key
-
-    def test_enter_in_a_checkbox_adds_only_the_ticked_day(self):
-        """Enter in a ticked checkbox submits the form with its default action, "Add
-        to the recap", not the first row's "whole period" button."""
-        url = "/my/planning?child=%s&view=month&start=%s" % (
-            self.child_a1.id,
-            self.open_day.replace(day=1).isoformat(),
-        )
-        with self._parent_browser(url) as browser:
-            cell = (
-                "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
-                % self.open_day.isoformat()
-            )
-            self._tab_to(browser, cell)
-            self._press(browser, "Space")
-            self._eval(browser, "window.pf_before_enter = true")
-            self._press(browser, "Enter")
-            # the page is submitted and replaced
-            self._wait_for(
-                browser,
-                "!window.pf_before_enter && document.readyState === 'complete'",
-                "Enter did not submit the planning",
-            )
-        cart = self.env["family.booking.cart"].search(
-            [("household_id", "=", self.household_a.id)]
-        )
-        self.assertEqual(cart.line_ids.mapped("date"), [self.open_day])
 
     def test_refused_form_puts_the_focus_on_its_error_summary(self):
         """After a refused form the browser's focus is on the error summary at the top
@@ -579,31 +462,74 @@ class TestPortalPlanning(LivePlanningCase):
             )
 
     def test_booking_with_the_keyboard_alone(self):
-        with self._parent_browser(
-            self._week_url(self.child_a1, self.open_day)
-        ) as browser:
-            cell = (
-                "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
-                % self.open_day.isoformat()
-            )
-            self._tab_to(browser, cell)
+        """Space ticks a day and Enter in its checkbox submits the form with its
+        default action, "Add to the recap": that day only (not a row's "Whole
+        period"), the planning comes back saying so. A second day ticked, Enter on "Add
+        and see the recap" opens the recap with both days, Enter on "Finish" books them
+        and the result page says so for each."""
+        first, second = self.open_day, self.open_day + timedelta(days=7)
+        url = "/my/planning?child=%s&view=fortnight&start=%s" % (
+            self.child_a1.id,
+            first.isoformat(),
+        )
+        cell = "form.pf-planning-grid input[name=cell][data-tour-day='%s']"
+        with self._parent_browser(url) as browser:
+            self._tab_to(browser, cell % first.isoformat())
             self._press(browser, "Space")
             self.assertTrue(
-                self._eval(browser, "document.querySelector(%r).checked" % cell)
+                self._eval(
+                    browser, "document.querySelector(%r).checked" % (cell % first)
+                )
             )
+            self._eval(browser, "window.pf_before_enter = true")
+            self._press(browser, "Enter")
+            # the page is submitted and replaced by the planning with its notice
+            self._wait_for(
+                browser,
+                "!window.pf_before_enter && document.readyState === 'complete' && "
+                "!!document.querySelector('.o_pf_planning .alert-success')",
+                "Enter in the checkbox did not add the day to the recap",
+            )
+            self.assertEqual(
+                self._eval(
+                    browser,
+                    "document.querySelector('.o_pf_planning a[href=\\'/my/recap\\']')"
+                    ".textContent.replace(/\\s+/g, ' ').trim()",
+                ),
+                "Modifications en attente dans le récapitulatif : 1",
+                "Enter added the ticked day only",
+            )
+            self._tab_to(browser, cell % second.isoformat())
+            self._press(browser, "Space")
             self._tab_to(browser, "form.pf-planning-grid button[name=go_recap]")
             self._press(browser, "Enter")
             self._wait_for_page(browser, "/my/recap", ".o_pf_recap .pf-recap-table")
+            self.assertEqual(
+                self._eval(
+                    browser,
+                    "document.querySelectorAll('.pf-recap-table tbody tr').length",
+                ),
+                2,
+            )
             self._tab_to(
                 browser,
                 ".o_pf_recap form[action='/my/recap/confirm'] button[type=submit]",
             )
             self._press(browser, "Enter")
             self._wait_for_page(
-                browser, "/my/recap/confirm", ".o_pf_recap_done .pf-result-ok"
+                browser, "/my/recap/confirm", ".o_pf_recap_done .pf-result-table"
             )
-        reservation = self.env["family.reservation"].search(
-            [("child_id", "=", self.child_a1.id)]
+            self.assertEqual(
+                self._eval(
+                    browser,
+                    "document.querySelectorAll('.o_pf_recap_done .pf-result-ok')"
+                    ".length",
+                ),
+                2,
+                "the result page says both days are booked",
+            )
+        reservations = self.env["family.reservation"].search(
+            [("child_id", "=", self.child_a1.id)], order="date"
         )
-        self.assertEqual(reservation.date, self.open_day)
-        self.assertEqual(reservation.state, "reserved")
+        self.assertEqual(reservations.mapped("date"), [first, second])
+        self.assertEqual(set(reservations.mapped("state")), {"reserved"})
