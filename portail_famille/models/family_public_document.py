@@ -30,3 +30,20 @@ class FamilyPublicDocument(models.Model):
             check_upload(
                 base64.b64decode(document.file or b""), document.file_name, env=self.env
             )
+
+    @api.model
+    def _get_published(self, limit=None, offset=0, document_id=None):
+        """The documents the town publishes (or the one of ``document_id`` if it is),
+        for every visitor of the website (sudo: a visitor may not read the model;
+        only the published ones, of which the pages show the title, category and
+        date, and serve the file)."""
+        domain = [("is_published", "=", True)]
+        if document_id is not None:
+            if not 0 < document_id < 2**31:  # PostgreSQL's integer
+                return self.browse()
+            domain.append(("id", "=", document_id))
+        return self.sudo().search(domain, limit=limit, offset=offset)
+
+    @api.model
+    def _count_published(self):
+        return self.sudo().search_count([("is_published", "=", True)])

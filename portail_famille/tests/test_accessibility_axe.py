@@ -331,6 +331,7 @@ class TestAccessibilityAxe(PortalBrowserMixin, LivePlanningCase):
             # ---------------------------------------------------------- anonymous
             visit("/", "#wrap")
             visit("/accessibilite")
+            visit("/documents")
             visit("/pre-registration", "form[action='/pre-registration']")
             refuse(
                 "/pre-registration (refused)",

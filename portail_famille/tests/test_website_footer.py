@@ -28,7 +28,7 @@ class TestWebsiteFooter(HttpCase):
             "/my/registrations",
             "/my/messages",
             "/my/news",
-            "/my/documents",
+            "/documents",
             "/accessibilite",
             "/web/reset_password",
         ):
