@@ -561,15 +561,36 @@ class FamilyBillingRun(models.Model):
                 )
                 links.append(groups)
                 owners.append(household)
-        moves = self.env["account.move"].create(move_vals)
-        self._lock_journal(billing.journal)
-        moves.action_post()
-        self._link_billed_days(moves, links)
-        to_send = moves.filtered(lambda move: move.partner_id.email)
-        to_send.sending_data = {
+        # e-mailed by Odoo's sending scheduled action (as the batch "Send" wizard
+        # does), set at the create rather than by one more write of every invoice
+        sending = {
             "author_user_id": self.env.uid,
             "author_partner_id": self.env.user.partner_id.id,
         }
+        for vals, household in zip(move_vals, owners, strict=True):
+            if household.email:
+                vals["sending_data"] = sending
+        # the chatter says which run wrote the documents, in one batch: neither
+        # Odoo's "Invoice created" posted document by document, nor whoever runs
+        # the job made a follower of every invoice (as for Odoo's imports)
+        moves = (
+            self.env["account.move"]
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            .create(move_vals)
+            .with_env(self.env)
+        )
+        moves._message_log_batch(
+            bodies=dict.fromkeys(
+                moves.ids,
+                _(
+                    "Created by the monthly billing: %(run)s.",
+                    run=self._get_html_link(),
+                ),
+            )
+        )
+        self._lock_journal(billing.journal)
+        moves.action_post()
+        self._link_billed_days(moves, links)
         # result lines
         by_household = defaultdict(lambda: self.env["account.move"])
         for move, household in zip(moves, owners, strict=True):

@@ -195,6 +195,15 @@ class TestBillingRun(BillingCommon):
         self.assertEqual(meals.invoice_line_id, meal_line)
         self.assertEqual(self._invoices(self.household_b).amount_total, 10.40)
         self.assertIn("2 facture(s) validée(s) pour 30,80", run.summary)
+        # the invoice's chatter links it to the run that wrote it; the household
+        # follows it (Odoo's posting), not the accountant who ran the billing
+        created = invoice_a.message_ids.filtered(
+            lambda message: "facturation mensuelle" in message.body
+        )
+        self.assertEqual(len(created), 1)
+        self.assertIn(f'data-oe-id="{run.id}"', created.body)
+        self.assertIn("Pièce créée par la facturation mensuelle", created.body)
+        self.assertEqual(invoice_a.message_partner_ids, self.household_a.partner_id)
 
     @freeze_time("2026-01-05")
     def test_a_price_change_within_the_month_gives_one_line_per_price(self):
