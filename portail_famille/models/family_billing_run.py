@@ -538,6 +538,14 @@ class FamilyBillingRun(models.Model):
         ``households``; mark the days. Returns the result lines' values. Raises on the
         first household that cannot be billed."""
         self._lock_days(households, new_days, corrections)
+        billing.read_children(
+            group
+            for household in households
+            for group in (
+                *new_days.get(household.id, ()),
+                *corrections.get(household.id, ()),
+            )
+        )
         move_vals, links, owners = [], [], []
         for household in households:
             invoice_groups = list(new_days.get(household.id, ()))
@@ -1017,6 +1025,13 @@ class _BillingContext:
             account = product._get_product_accounts()["income"] if product else False
             self.units[unit_id] = (unit, product, account)
         return self.units[unit_id]
+
+    def read_children(self, groups):
+        """Read the names of the children of these groups at once (one query for a
+        batch rather than one per child)."""
+        missing = {group["child_id"] for group in groups} - self.children.keys()
+        for child in self.env["family.child"].browse(missing):
+            self.children[child.id] = child.name
 
     def _child_name(self, child_id):
         if child_id not in self.children:
