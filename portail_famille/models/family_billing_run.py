@@ -324,8 +324,18 @@ class FamilyBillingRun(models.Model):
         its result from this pass of the run (a result line after ``last_kept``, the
         job run again) is skipped."""
         self.ensure_one()
+        # the batch's households only (not every result line of the run, which a
+        # town's last jobs would read thousands of)
         done = set(
-            self.line_ids.filtered(lambda line: line.id > last_kept).household_id.ids
+            self.env["family.billing.run.line"]
+            .search(
+                [
+                    ("run_id", "=", self.id),
+                    ("id", ">", last_kept),
+                    ("household_id", "in", list(household_ids)),
+                ]
+            )
+            .household_id.ids
         )
         households = (
             self.env["family.household"]
