@@ -324,8 +324,18 @@ class FamilyBillingRun(models.Model):
         its result from this pass of the run (a result line after ``last_kept``, the
         job run again) is skipped."""
         self.ensure_one()
+        # the batch's households only (not every result line of the run, which a
+        # town's last jobs would read thousands of)
         done = set(
-            self.line_ids.filtered(lambda line: line.id > last_kept).household_id.ids
+            self.env["family.billing.run.line"]
+            .search(
+                [
+                    ("run_id", "=", self.id),
+                    ("id", ">", last_kept),
+                    ("household_id", "in", list(household_ids)),
+                ]
+            )
+            .household_id.ids
         )
         households = (
             self.env["family.household"]
@@ -538,6 +548,14 @@ class FamilyBillingRun(models.Model):
         ``households``; mark the days. Returns the result lines' values. Raises on the
         first household that cannot be billed."""
         self._lock_days(households, new_days, corrections)
+        billing.read_children(
+            group
+            for household in households
+            for group in (
+                *new_days.get(household.id, ()),
+                *corrections.get(household.id, ()),
+            )
+        )
         move_vals, links, owners = [], [], []
         for household in households:
             invoice_groups = list(new_days.get(household.id, ()))
@@ -561,15 +579,42 @@ class FamilyBillingRun(models.Model):
                 )
                 links.append(groups)
                 owners.append(household)
-        moves = self.env["account.move"].create(move_vals)
-        self._lock_journal(billing.journal)
-        moves.action_post()
-        self._link_billed_days(moves, links)
-        to_send = moves.filtered(lambda move: move.partner_id.email)
-        to_send.sending_data = {
+        # e-mailed by Odoo's sending scheduled action (as the batch "Send" wizard
+        # does), set at the create rather than by one more write of every invoice
+        sending = {
             "author_user_id": self.env.uid,
             "author_partner_id": self.env.user.partner_id.id,
         }
+        for vals, household in zip(move_vals, owners, strict=True):
+            if household.email:
+                vals["sending_data"] = sending
+        # the chatter says which run wrote the documents, in one batch: neither
+        # Odoo's "Invoice created" posted document by document, nor whoever runs
+        # the job made a follower of every invoice (as for Odoo's imports)
+        moves = (
+            self.env["account.move"]
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            .create(move_vals)
+            .with_env(self.env)
+        )
+        moves._message_log_batch(
+            bodies=dict.fromkeys(
+                moves.ids,
+                _(
+                    "Created by the monthly billing: %(run)s.",
+                    run=self._get_html_link(),
+                ),
+            )
+        )
+        self._lock_journal(billing.journal)
+        # the moves' dynamic lines (the receivable) are in sync since the create:
+        # posted without synchronising them again at each of the posting's writes
+        # (the state, and the "checked" flag move by move), as Odoo's point of sale
+        # posts its invoices (pos.order._get_invoice_post_context). Nothing of them
+        # changes at the posting: the invoice date is set, the currency is the
+        # company's (a later accounting date in a closed period changes no amount)
+        moves.with_context(skip_invoice_sync=True).action_post()
+        self._link_billed_days(moves, links)
         # result lines
         by_household = defaultdict(lambda: self.env["account.move"])
         for move, household in zip(moves, owners, strict=True):
@@ -982,6 +1027,7 @@ class _BillingContext:
                     "first."
                 )
             )
+        self.currency = self.company.currency_id
         self.units = {}
         self.children = {}
         self.analytic = env["account.analytic.account"]._family_service_accounts(
@@ -995,6 +1041,13 @@ class _BillingContext:
             account = product._get_product_accounts()["income"] if product else False
             self.units[unit_id] = (unit, product, account)
         return self.units[unit_id]
+
+    def read_children(self, groups):
+        """Read the names of the children of these groups at once (one query for a
+        batch rather than one per child)."""
+        missing = {group["child_id"] for group in groups} - self.children.keys()
+        for child in self.env["family.child"].browse(missing):
+            self.children[child.id] = child.name
 
     def _child_name(self, child_id):
         if child_id not in self.children:
@@ -1038,16 +1091,28 @@ class _BillingContext:
                 days,
             )
             analytic = self.analytic.get(group["activity_id"])
+            quantity = len(group["dates"])
+            price = (
+                group["price"] if move_type == "out_invoice" else group["difference"]
+            )
+            # the line's amount in the company's currency (no tax: quantity × price;
+            # an invoice's lines are credits, a credit note's debits): after the
+            # create, Odoo's tax synchronisation computes it again and writes the
+            # lines whose amount differs, one write per line, which cost a third of
+            # the run when every line was written
+            balance = self.currency.round(quantity * price) * (
+                -1 if move_type == "out_invoice" else 1
+            )
             lines.append(
                 Command.create(
                     {
                         "sequence": sequence,
                         "product_id": product.id,
                         "name": name,
-                        "quantity": len(group["dates"]),
-                        "price_unit": group["price"]
-                        if move_type == "out_invoice"
-                        else group["difference"],
+                        "quantity": quantity,
+                        "price_unit": price,
+                        "balance": balance,
+                        "amount_currency": balance,
                         "account_id": group.get("account_id") or account.id,
                         "tax_ids": [
                             Command.clear()
@@ -1068,7 +1133,7 @@ class _BillingContext:
             "company_id": self.company.id,
             "journal_id": self.journal.id,
             "invoice_date": self.invoice_date,
-            "currency_id": self.company.currency_id.id,
+            "currency_id": self.currency.id,
             "invoice_origin": self.origin,
             "invoice_line_ids": lines,
             # SEPA direct debit: the household's payment mode and valid mandate, so

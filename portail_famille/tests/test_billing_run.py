@@ -195,6 +195,15 @@ class TestBillingRun(BillingCommon):
         self.assertEqual(meals.invoice_line_id, meal_line)
         self.assertEqual(self._invoices(self.household_b).amount_total, 10.40)
         self.assertIn("2 facture(s) validée(s) pour 30,80", run.summary)
+        # the invoice's chatter links it to the run that wrote it; the household
+        # follows it (Odoo's posting), not the accountant who ran the billing
+        created = invoice_a.message_ids.filtered(
+            lambda message: "facturation mensuelle" in message.body
+        )
+        self.assertEqual(len(created), 1)
+        self.assertIn(f'data-oe-id="{run.id}"', created.body)
+        self.assertIn("Pièce créée par la facturation mensuelle", created.body)
+        self.assertEqual(invoice_a.message_partner_ids, self.household_a.partner_id)
 
     @freeze_time("2026-01-05")
     def test_a_price_change_within_the_month_gives_one_line_per_price(self):
@@ -334,6 +343,73 @@ class TestBillingRun(BillingCommon):
             again = self._run("2026-01-01")
         self.assertEqual(len(self._invoices(self.household_a, "out_refund")), 1)
         self.assertEqual(again.refund_count, 0)
+
+    def test_the_amounts_are_the_ones_odoo_computes_from_the_lines(self):
+        """The run gives each line its amount (quantity × price, so that Odoo has
+        no line to write again after the create): the invoice and the credit note
+        are exactly what Odoo computes from their lines alone."""
+        with freeze_time("2026-01-05"):
+            meals = self._book_days(
+                self.reg_a1_resto, ["2025-12-01", "2025-12-02", "2025-12-04"]
+            )
+            self._book_days(self.reg_a1_wed, ["2025-12-03", "2025-12-10"])
+            self._book_days(self.reg_a2_wed, ["2025-12-03"])
+            self._run("2025-12-01")
+        with freeze_time("2026-01-20"):
+            meals[1].with_user(self.agent).action_mark_absent_justified()
+        with freeze_time("2026-02-02"):
+            self._run("2026-01-01")
+        moves = self._invoices(self.household_a) | self._invoices(
+            self.household_a, "out_refund"
+        )
+        self.assertEqual(moves.mapped("move_type"), ["out_invoice", "out_refund"])
+
+        def amounts(move):
+            return sorted(
+                (
+                    line.display_type,
+                    line.account_id.code,
+                    line.balance,
+                    line.amount_currency,
+                    line.debit,
+                    line.credit,
+                    line.price_subtotal,
+                    line.price_total,
+                )
+                for line in move.line_ids
+            )
+
+        for move in moves:
+            computed = self.env["account.move"].create(
+                {
+                    "move_type": move.move_type,
+                    "partner_id": move.partner_id.id,
+                    "journal_id": move.journal_id.id,
+                    "invoice_date": move.invoice_date,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "name": line.name,
+                                "quantity": line.quantity,
+                                "price_unit": line.price_unit,
+                                "account_id": line.account_id.id,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                        for line in move.invoice_line_ids
+                    ],
+                }
+            )
+            self.assertEqual(amounts(move), amounts(computed))
+            self.assertEqual(
+                (move.amount_untaxed, move.amount_total),
+                (computed.amount_untaxed, computed.amount_total),
+            )
+        self.assertAlmostEqual(moves[0].amount_total, 3 * 2.80 + 3 * 4.00)
+        self.assertAlmostEqual(moves[1].amount_total, 2.80)
+        # the credit note is reconciled with the invoice, as Odoo does for a reversal
+        self.assertAlmostEqual(moves[0].amount_residual, 3 * 2.80 + 3 * 4.00 - 2.80)
 
     def test_a_billed_day_cannot_be_cancelled_by_the_parent_but_staff_can_mark_it(self):
         with freeze_time("2025-12-10"):
