@@ -8,7 +8,9 @@ deploy/nginx-portail-famille.conf), whether the parent may go on to Odoo:
   arrival order;
 - at most ``capacity`` parents are *active* at once: admitted, with a page asked within
   the last ``idle_timeout`` seconds; the others wait, and the first in line is admitted
-  as soon as a place frees (an active parent gone idle, or logged out);
+  as soon as a place frees (an active parent gone idle, or logged out), at most
+  ``admission_rate`` a second (0: no limit), so that the first seconds of the rush do
+  not send ``capacity`` parents to Odoo at the same instant;
 - a parent who waits gets the waiting page (HTTP 503 with Retry-After, in French): their
   place in the line and the expected wait (from the places freed in the last minutes).
   The page asks again by itself (``/_waiting_room/status``) and opens the page the
@@ -25,8 +27,9 @@ the line with a new ticket) and needs only Python's standard library:
     python3 deploy/waiting_room.py [-c /etc/odoo/waiting-room.conf] [--listen ...]
 
 Settings (file ``[waiting_room]`` section, or options): listen (``unix:/path`` or
-``host:port``), capacity, idle_timeout, waiting_timeout, cookie_max_age. ``kill -HUP``
-reads the file again (capacity and timeouts change at once, the line is kept).
+``host:port``), capacity, admission_rate, idle_timeout, waiting_timeout,
+cookie_max_age. ``kill -HUP`` reads the file again (they change at once, the line is
+kept).
 ``GET /_waiting_room/stats`` on its socket: the numbers of the moment, in JSON.
 """
 
@@ -50,6 +53,7 @@ COOKIE = "pf_waiting_room"
 DEFAULTS = {
     "listen": "unix:/run/portail-famille-waiting-room/gate.sock",
     "capacity": "200",
+    "admission_rate": "0",
     "idle_timeout": "120",
     "waiting_timeout": "60",
     "cookie_max_age": "43200",
@@ -77,8 +81,11 @@ class Ticket:
 class WaitingRoom:
     """The line and the admitted parents; ``now`` is a monotonic clock in seconds."""
 
-    def __init__(self, capacity, idle_timeout, waiting_timeout):
+    def __init__(self, capacity, idle_timeout, waiting_timeout, admission_rate=0):
         self.capacity = capacity
+        self.admission_rate = admission_rate
+        self.tokens = None  # admissions allowed now (with admission_rate), and when
+        self.tokens_at = 0.0
         self.idle_timeout = idle_timeout
         self.waiting_timeout = waiting_timeout
         self.tickets = {}  # token -> Ticket
@@ -138,11 +145,27 @@ class WaitingRoom:
             del self.line[index]
 
     def rate(self, now):
-        """Places freed per second lately (what admits the line), None while too few
-        to tell."""
+        """Places freed per second lately (what admits the line; no more than
+        admission_rate), None while too few to tell."""
         if len(self.departures) < RATE_MIN_DEPARTURES:
             return None
-        return len(self.departures) / max(now - self.departures[0], RATE_MIN_SPAN)
+        rate = len(self.departures) / max(now - self.departures[0], RATE_MIN_SPAN)
+        return min(rate, self.admission_rate) if self.admission_rate else rate
+
+    def _admissible(self, now):
+        """How many of the first in line may come in now: the free places, and with
+        admission_rate the admissions it allows (a second's worth at most)."""
+        free = self.capacity - len(self.active)
+        if not self.admission_rate:
+            return free
+        burst = max(self.admission_rate, 1.0)
+        if self.tokens is None:
+            self.tokens = burst
+        self.tokens = min(
+            burst, self.tokens + (now - self.tokens_at) * self.admission_rate
+        )
+        self.tokens_at = now
+        return min(free, int(self.tokens))
 
     def check(self, token, method, now):
         """What to do with a parent's request: a dict with ``admitted`` (bool),
@@ -165,10 +188,12 @@ class WaitingRoom:
         index = bisect.bisect_left(self.line, key)
         if index == len(self.line) or self.line[index] != key:
             self.line.insert(index, key)
-        if index < self.capacity - len(self.active):
+        if index < self._admissible(now):
             ticket.admitted = True
             self._activate(ticket, now)
             self.admitted_total += 1
+            if self.admission_rate:
+                self.tokens -= 1
             return result
         rate = self.rate(now)
         result.update(
@@ -194,6 +219,7 @@ class WaitingRoom:
         rate = self.rate(now)
         return {
             "capacity": self.capacity,
+            "admission_rate": self.admission_rate,
             "idle_timeout": self.idle_timeout,
             "waiting_timeout": self.waiting_timeout,
             "active": len(self.active),
@@ -314,12 +340,16 @@ class Gate:
     def __init__(self, settings):
         self.settings = settings
         self.room = WaitingRoom(
-            settings["capacity"], settings["idle_timeout"], settings["waiting_timeout"]
+            settings["capacity"],
+            settings["idle_timeout"],
+            settings["waiting_timeout"],
+            settings["admission_rate"],
         )
 
     def configure(self, settings):
         self.settings = settings
         self.room.capacity = settings["capacity"]
+        self.room.admission_rate = settings["admission_rate"]
         self.room.idle_timeout = settings["idle_timeout"]
         self.room.waiting_timeout = settings["waiting_timeout"]
 
@@ -485,6 +515,7 @@ def read_settings(path, overrides):
     settings = {
         "listen": section["listen"],
         "capacity": section.getint("capacity"),
+        "admission_rate": section.getfloat("admission_rate"),
         "idle_timeout": section.getfloat("idle_timeout"),
         "waiting_timeout": section.getfloat("waiting_timeout"),
         "cookie_max_age": section.getint("cookie_max_age"),
@@ -492,6 +523,8 @@ def read_settings(path, overrides):
     settings.update({k: v for k, v in overrides.items() if v is not None})
     if settings["capacity"] < 1 or settings["idle_timeout"] <= 0:
         raise ValueError("capacity and idle_timeout must be positive")
+    if settings["admission_rate"] < 0:
+        raise ValueError("admission_rate must be 0 (no limit) or positive")
     return settings
 
 
@@ -499,6 +532,7 @@ async def main(args):
     overrides = {
         "listen": args.listen,
         "capacity": args.capacity,
+        "admission_rate": args.admission_rate,
         "idle_timeout": args.idle_timeout,
         "waiting_timeout": args.waiting_timeout,
     }
@@ -528,9 +562,11 @@ async def main(args):
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
     _logger.info(
-        "waiting room on %s: capacity %d, idle after %gs, out of the line after %gs",
+        "waiting room on %s: capacity %d, at most %g admissions a second (0: no "
+        "limit), idle after %gs, out of the line after %gs",
         listen,
         gate.room.capacity,
+        gate.room.admission_rate,
         gate.room.idle_timeout,
         gate.room.waiting_timeout,
     )
@@ -556,6 +592,7 @@ def parse_args(argv=None):
     parser.add_argument("-c", "--config", help="settings file ([waiting_room])")
     parser.add_argument("--listen", help="unix:/path/gate.sock or 127.0.0.1:8073")
     parser.add_argument("--capacity", type=int)
+    parser.add_argument("--admission-rate", type=float)
     parser.add_argument("--idle-timeout", type=float)
     parser.add_argument("--waiting-timeout", type=float)
     return parser.parse_args(argv)

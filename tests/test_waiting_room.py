@@ -68,6 +68,23 @@ def test_line_admits_in_arrival_order():
     assert room.stats(63)["active"] == 2
 
 
+def test_admissions_paced():
+    room = waiting_room.WaitingRoom(
+        capacity=10, idle_timeout=60, waiting_timeout=60, admission_rate=2
+    )
+    results = [room.check(None, "GET", now=0) for _i in range(5)]
+    # a second's worth come in at once; the others wait although places are free
+    assert [r["admitted"] for r in results] == [True, True, False, False, False]
+    assert [r["position"] for r in results[2:]] == [1, 2, 3]
+    tokens = [r["ticket"].token for r in results[2:]]
+    # half a second later one more may come in: the first in line, not the one asking
+    assert not room.check(tokens[2], "GET", now=0.5)["admitted"]
+    assert room.check(tokens[0], "GET", now=0.5)["admitted"]
+    assert not room.check(tokens[1], "GET", now=0.6)["admitted"]
+    assert room.check(tokens[1], "GET", now=1.0)["admitted"]
+    assert room.stats(1.0)["active"] == 4
+
+
 def test_forms_always_pass():
     room = waiting_room.WaitingRoom(capacity=1, idle_timeout=10, waiting_timeout=30)
     admitted = room.check(None, "GET", now=0)["ticket"].token
@@ -424,6 +441,7 @@ def test_settings_unit_and_site_agree(tmp_path):
     same socket; the unit passes systemd-analyze verify."""
     settings = waiting_room.read_settings(ROOT / "deploy" / "waiting-room.conf", {})
     assert settings["listen"] == waiting_room.DEFAULTS["listen"]
+    assert settings["admission_rate"] == 5
     socket_path = settings["listen"].removeprefix("unix:")
     site = (ROOT / "deploy" / "nginx-portail-famille.conf").read_text()
     assert "server unix:%s;" % socket_path in site
