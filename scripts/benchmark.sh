@@ -8,9 +8,9 @@
 # retries; --http also serves the database and posts each parent's "Terminer"; see
 # scripts/benchmark_races.py).
 # Opening rush: ./scripts/benchmark.sh --rush [--parents 300] [--logins 2500] [--capacity 40]
-# [--idle 15] (a generated town served as in production: prefork Odoo, nginx, the waiting
-# room; locust plays the parents, with open sessions, booking at once; see
-# scripts/benchmark_rush.py and scripts/locustfile.py).
+# [--admission-rate 4] [--idle 10] (a generated town served as in production: prefork Odoo,
+# nginx, the waiting room; locust plays the parents, with open sessions, booking at once;
+# see scripts/benchmark_rush.py and scripts/locustfile.py).
 # --portal keeps the town, gives one family a portal login and 20 pending days, serves Odoo and times
 # the planning page and the recap over HTTP (p95, target under 150 ms).
 # Same set-up as ./run.sh, on the database pf_bench (BENCH_DB=...), dropped and created afresh at each run

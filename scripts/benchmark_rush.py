@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -58,6 +59,22 @@ from servers import (  # noqa: E402
 
 MONTH = date(2095, 10, 1)  # the month the parents book (4 Wednesdays)
 PASSWORD = "rush-parent"
+# the steps as scripts/locustfile.py names them
+WAITING_PAGE = "0 waiting room page"
+WAITING_STATUS = "0 waiting room status"
+JOURNEY = {
+    ("GET", "/my/home"): "1 /my/home (Odoo)",
+    ("GET", "/my/planning"): "2 planning",
+    ("POST", "/my/planning"): "3 days ticked (POST)",
+    ("GET", "/my/recap"): "4 recap",
+    ("POST", "/my/recap/confirm"): "5 Terminer (POST)",
+    ("GET", "/my/invoices"): "6 /my/invoices (Odoo)",
+}
+LOGIN = {
+    ("GET", "/web/login"): "1 login page",
+    ("POST", "/web/login"): "2 login (POST)",
+    ("GET", "/my/home"): "3 /my/home (Odoo)",
+}
 
 
 def log(message=""):
@@ -224,16 +241,56 @@ def run_locust(stack, user_class, users, spawn_rate, env):
     return json.loads(summary.read_text()), cpu
 
 
-def print_steps(summary):
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def nginx_times(folder, summary, steps):
+    """{step name: [seconds]}: nginx's time of each request of the run (from its
+    access log), named as locust names the steps (``steps``: {(method, path): name})."""
+    times = {}
+    with open(folder / "access.log", encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.split()
+            if len(fields) != 6:
+                continue
+            at, method, path, _status, seconds, held = fields
+            if not summary["started"] <= float(at) <= summary["ended"] + 1:
+                continue
+            if held != "-":
+                name = WAITING_PAGE
+            elif path == "/_waiting_room/status":
+                name = WAITING_STATUS
+            else:
+                name = steps.get((method, path))
+            if name:
+                times.setdefault(name, []).append(float(seconds))
+    return times
+
+
+def print_steps(summary, nginx):
+    """Per step: what the parents saw (locust), and nginx's own time of the same
+    requests (the generator's own delays, on a busy machine, out of it)."""
     log(
-        "| step | requests | failures | p50 ms | p95 ms | p99 ms | max ms |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| step | requests | failures | p50 ms | p95 ms | p99 ms | max ms | nginx p50 "
+        "| nginx p95 | nginx p99 |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     )
     for row in summary["rows"]:
+        seconds = nginx.get(row["name"])
+        server = (
+            " | ".join(
+                "%.0f" % (percentile(seconds, share) * 1000)
+                for share in (0.5, 0.95, 0.99)
+            )
+            if seconds
+            else "| |"
+        )
         log(
             f"| {row['name']} | {row['requests']} | {row['failures']} | "
             f"{row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | "
-            f"{row['max']:.0f} |"
+            f"{row['max']:.0f} | {server} |"
         )
     failures = summary["failures"]
     log(
@@ -290,7 +347,7 @@ def check_days(registry, town):
     return sum(b for _d, b, _w in month), busiest, not over and not drift
 
 
-def measure(stack, user_class, users, spawn_rate, env, what):
+def measure(stack, user_class, users, spawn_rate, env, what, steps):
     """locust's run of ``users`` ``user_class``, with the server's CPU time; prints
     the steps, the waiting room's state and the CPU. Returns locust's summary."""
     load = os.getloadavg()
@@ -306,7 +363,7 @@ def measure(stack, user_class, users, spawn_rate, env, what):
         f"pages held by the waiting room: {summary['held']}; waiting room: "
         f"{json.dumps(waiting_room_stats(stack['gate']))}"
     )
-    print_steps(summary)
+    print_steps(summary, nginx_times(stack["folder"], summary, steps))
     server = cpu["odoo"] + cpu["postgresql"] + cpu["nginx"] + cpu["waiting room"]
     cores = psutil.cpu_count()
     ours = server + cpu.get("locust", 0)
@@ -360,7 +417,8 @@ def rush(args, registry, town, stack):
     log(
         f"rush: {args.parents} parents with open sessions start within 5 s "
         f"(think {args.think} s between pages); waiting room capacity "
-        f"{args.capacity}, idle after {args.idle} s"
+        f"{args.capacity}, {args.admission_rate:g} admissions/s at most, idle after "
+        f"{args.idle} s"
     )
     env = {
         "RUSH_PARENTS": str(sessions),
@@ -368,7 +426,7 @@ def rush(args, registry, town, stack):
         "RUSH_THINK": args.think,
     }
     summary, seconds = measure(
-        stack, "Parent", args.parents, args.parents / 5, env, "journey"
+        stack, "Parent", args.parents, args.parents / 5, env, "journey", JOURNEY
     )
     booked, busiest, right = check_days(registry, town)
     log(
@@ -394,7 +452,7 @@ def logins(args, town, stack):
     log(f"logins: {count} parents log in over {args.login_minutes} minutes")
     env = {"RUSH_LOGINS": str(accounts), "RUSH_PASSWORD": PASSWORD}
     rate = count / (args.login_minutes * 60)
-    summary, seconds = measure(stack, "LoginParent", count, rate, env, "login")
+    summary, seconds = measure(stack, "LoginParent", count, rate, env, "login", LOGIN)
     log(f"logins per second: {summary['journeys'] / seconds:.2f}")
     return not summary["failures"]
 
@@ -409,7 +467,8 @@ def main():
     parser.add_argument("--logins", type=int, default=0)
     parser.add_argument("--login-minutes", type=int, default=10)
     parser.add_argument("--capacity", type=int, default=40)
-    parser.add_argument("--idle", type=int, default=15)
+    parser.add_argument("--admission-rate", type=float, default=4)
+    parser.add_argument("--idle", type=int, default=10)
     parser.add_argument("--think", default="1,3")
     parser.add_argument("--workers", type=int, default=2 * psutil.cpu_count() + 1)
     parser.add_argument("--port", type=int, default=8580)
@@ -430,9 +489,14 @@ def main():
         args.workers,
     )
     gate_socket = folder / "gate.sock"
+    (folder / "access.log").unlink(missing_ok=True)
     command, _cert = nginx_command(folder, ports, gate_socket, connections=16384)
     url = "https://127.0.0.1:%d" % ports["tls"]
-    gate_args = ("--capacity=%d" % args.capacity, "--idle-timeout=%d" % args.idle)
+    gate_args = (
+        "--capacity=%d" % args.capacity,
+        "--admission-rate=%g" % args.admission_rate,
+        "--idle-timeout=%d" % args.idle,
+    )
     log(f"serving on {url}: Odoo {args.workers} workers, nginx, waiting room")
     with (
         waiting_room_process(gate_socket, folder / "gate.log", *gate_args) as gate,

@@ -201,7 +201,11 @@ error_log {folder}/error.log;
 events {{ worker_connections {connections}; }}
 http {{
     include /etc/nginx/mime.types;
-    access_log {folder}/access.log;
+    # when, what, the answer, nginx's time (first byte in to last byte out), and the
+    # waiting room's place when it held the page
+    log_format timed '$msec $request_method $uri $status $request_time '
+                     '$sent_http_x_waiting_room';
+    access_log {folder}/access.log timed;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
