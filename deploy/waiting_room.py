@@ -58,6 +58,10 @@ DEFAULTS = {
     "waiting_timeout": "60",
     "cookie_max_age": "43200",
 }
+# connections nginx may open at once before the gate accepts them (asyncio's default,
+# 100, is too few at the opening second: nginx then lets parents through unasked);
+# net.core.somaxconn caps it
+BACKLOG = 4096
 # the waiting page asks again after this many seconds: soon when the turn is near
 POLL_NEAR = 5
 POLL_FAR = 15
@@ -98,6 +102,7 @@ class WaitingRoom:
 
     # -- the line
     def _expire(self, now):
+        """The active parents gone idle leave; the first in line take their places."""
         while self.active:
             token, last_seen = next(iter(self.active.items()))
             if last_seen > now - self.idle_timeout:
@@ -106,17 +111,34 @@ class WaitingRoom:
             self.departures.append(last_seen + self.idle_timeout)
         while self.departures and self.departures[0] <= now - RATE_WINDOW:
             self.departures.popleft()
+        self._admit(now)
+
+    def _admit(self, now):
+        """The first in line come in while there are places (and, with
+        admission_rate, admissions allowed): at once, not when they ask next (their
+        page learns it within seconds; their idle time starts now)."""
+        allowed = self._admissible(now)
+        while allowed > 0 and self.line:
+            _seq, token = self.line.pop(0)
+            ticket = self.tickets[token]
+            ticket.admitted = True
+            ticket.last_seen = now
+            self.active[token] = now
+            self.admitted_total += 1
+            allowed -= 1
+            if self.admission_rate:
+                self.tokens -= 1
 
     def sweep(self, now, forget_after):
         """Out of the line: the waiting parents not seen for ``waiting_timeout``; out
         of memory: the tickets not seen for ``forget_after`` seconds."""
-        self._expire(now)
         gone = now - self.waiting_timeout
         self.line = [
             (seq, token)
             for seq, token in self.line
             if self.tickets[token].last_seen > gone
         ]
+        self._expire(now)
         in_line = {token for _seq, token in self.line}
         for token, ticket in list(self.tickets.items()):
             if (
@@ -154,7 +176,8 @@ class WaitingRoom:
 
     def _admissible(self, now):
         """How many of the first in line may come in now: the free places, and with
-        admission_rate the admissions it allows (a second's worth at most)."""
+        admission_rate the admissions it allows (a second's worth at most, so that
+        the line moves every second, not in bursts)."""
         free = self.capacity - len(self.active)
         if not self.admission_rate:
             return free
@@ -188,13 +211,10 @@ class WaitingRoom:
         index = bisect.bisect_left(self.line, key)
         if index == len(self.line) or self.line[index] != key:
             self.line.insert(index, key)
-        if index < self._admissible(now):
-            ticket.admitted = True
-            self._activate(ticket, now)
-            self.admitted_total += 1
-            if self.admission_rate:
-                self.tokens -= 1
-            return result
+            self._admit(now)
+            if ticket.token in self.active:
+                return result
+            index = bisect.bisect_left(self.line, key)
         rate = self.rate(now)
         result.update(
             admitted=False,
@@ -213,6 +233,7 @@ class WaitingRoom:
             index = bisect.bisect_left(self.line, key)
             if index < len(self.line) and self.line[index] == key:
                 del self.line[index]
+            self._admit(now)
 
     def stats(self, now):
         self._expire(now)
@@ -542,12 +563,14 @@ async def main(args):
         path = listen[len("unix:") :]
         if os.path.exists(path):
             os.unlink(path)
-        server = await asyncio.start_unix_server(gate.serve, path)
+        server = await asyncio.start_unix_server(gate.serve, path, backlog=BACKLOG)
         # nginx (another user) connects to it
         os.chmod(path, 0o666)
     else:
         host, _sep, port = listen.rpartition(":")
-        server = await asyncio.start_server(gate.serve, host or "127.0.0.1", int(port))
+        server = await asyncio.start_server(
+            gate.serve, host or "127.0.0.1", int(port), backlog=BACKLOG
+        )
     loop = asyncio.get_running_loop()
 
     def reload():

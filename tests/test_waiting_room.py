@@ -56,8 +56,8 @@ def test_line_admits_in_arrival_order():
     tokens = [r["ticket"].token for r in late]
     # the first parent is active (a page within 60 s), the second leaves it idle
     room.check(first["ticket"].token, "GET", now=30)
-    # one place free at 60 s: the last one asking first does not pass the others
-    assert room.check(tokens[2], "GET", now=61)["position"] == 3
+    # one place free at 60 s: it goes to the first in line, whoever asks first
+    assert room.check(tokens[2], "GET", now=61)["position"] == 2
     assert room.check(tokens[0], "GET", now=61)["admitted"]
     assert room.check(tokens[2], "GET", now=61)["position"] == 2
     assert room.check(tokens[1], "GET", now=62)["position"] == 1
@@ -275,20 +275,18 @@ def test_parents_wait_in_arrival_order_and_admitted_ones_book(stack):
     assert [status(stack, s)["position"] for s in late] == [1, 2, 3]
     assert waiting_room_stats(stack["socket"])["active"] == 2
 
-    # the two admitted parents go idle: places free, taken in arrival order
-    wait_until(lambda: waiting_room_stats(stack["socket"])["active"] == 0, IDLE + 30)
+    # the two admitted parents go idle: their places go to the first two in line
+    wait_until(lambda: waiting_room_stats(stack["socket"])["waiting"] == 1, IDLE + 30)
     first, middle, last = late
     assert status(stack, last) == {
         "admitted": False,
-        "position": 3,
+        "position": 1,
         "wait": None,
         "wait_text": "en cours d’estimation",
         "retry": 5,
     }
     assert status(stack, middle) == {"admitted": True}
-    assert status(stack, last)["position"] == 2
     assert status(stack, first) == {"admitted": True}
-    assert status(stack, last)["position"] == 1
     passes(first.get(url + "/my/planning?view=week", timeout=60))
     passes(middle.get(url + "/my/planning?view=week", timeout=60))
     assert place(last.get(url + "/my/planning?view=week", timeout=60)) == 1
