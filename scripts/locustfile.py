@@ -30,7 +30,6 @@ from urllib.parse import urlencode, urlsplit
 
 import gevent
 from locust import FastHttpUser, events, task
-from locust.exception import StopUser
 
 CELL = re.compile(r'<input type="checkbox" class="form-check-input" name="cell" [^>]*>')
 CSRF = re.compile(r'(?:csrf_token: "|name="csrf_token" value=")([^"]+)"')
@@ -51,7 +50,7 @@ PARENTS = iter(_load("RUSH_PARENTS"))
 LOGINS = iter(_load("RUSH_LOGINS"))
 MONTH = os.environ.get("RUSH_MONTH", "2095-10")
 THINK = tuple(float(s) for s in os.environ.get("RUSH_THINK", "1,3").split(","))
-RESULTS = {"journeys": 0, "held": 0, "stopped": 0, "started": None, "ended": None}
+RESULTS = {"journeys": 0, "held": 0, "finished": 0, "started": None, "ended": None}
 _random = itertools.count()
 
 
@@ -71,17 +70,23 @@ class Journey(FastHttpUser):
             RESULTS["started"] = time.time()
         self.waited = 0.0
 
-    def on_stop(self):
-        RESULTS["stopped"] += 1
+    def leave(self):
+        """The parent is done: the run is over when every parent is (not at
+        --run-time). They stay away: a user that stopped would be replaced by locust
+        while it still starts users, with a parent of another."""
+        RESULTS["finished"] += 1
         RESULTS["ended"] = time.time()
-        if RESULTS["stopped"] >= self.environment.parsed_options.num_users:
-            # every parent is done: the run is over (not at --run-time)
+        if RESULTS["finished"] >= self.environment.parsed_options.num_users:
             gevent.spawn_later(0.5, self.environment.runner.quit)
+        while True:
+            gevent.sleep(3600)
 
     @task
     def journey(self):
         """The steps, once: the parent leaves after them, or after a failed one."""
         try:
+            if self.me is None:
+                raise UnexpectedPage("more users than parents")
             self.steps()
             RESULTS["journeys"] += 1
         except UnexpectedPage:
@@ -95,7 +100,7 @@ class Journey(FastHttpUser):
                 exception=error,
                 context={},
             )
-        raise StopUser()
+        self.leave()
 
     def steps(self):
         raise NotImplementedError
@@ -193,16 +198,16 @@ class Journey(FastHttpUser):
 class Parent(Journey):
     def on_start(self):
         super().on_start()
-        me = next(PARENTS, None)
-        if me is None:
-            raise StopUser()
+        self.me = next(PARENTS, None)
+        if self.me is None:
+            return
         host = urlsplit(self.host).hostname
         # the session opened beforehand, as the browser keeps it
         self.client.cookiejar.set_cookie(
             Cookie(
                 version=0,
                 name="session_id",
-                value=me["session"],
+                value=self.me["session"],
                 port=None,
                 port_specified=False,
                 domain=host,
@@ -275,8 +280,6 @@ class LoginParent(Journey):
     def on_start(self):
         super().on_start()
         self.me = next(LOGINS, None)
-        if self.me is None:
-            raise StopUser()
 
     def steps(self):
         form = self.page("GET", "/web/login", "1 login page", 'name="login"')
