@@ -7,6 +7,10 @@
 # (N parents booking the same day at once, each in its own transaction with Odoo's
 # retries; --http also serves the database and posts each parent's "Terminer"; see
 # scripts/benchmark_races.py).
+# Opening rush: ./scripts/benchmark.sh --rush [--parents 300] [--logins 2500] [--capacity 40]
+# [--admission-rate 4] [--idle 10] (a generated town served as in production: prefork Odoo,
+# nginx, the waiting room; locust plays the parents, with open sessions, booking at once;
+# see scripts/benchmark_rush.py and scripts/locustfile.py).
 # --portal keeps the town, gives one family a portal login and 20 pending days, serves Odoo and times
 # the planning page and the recap over HTTP (p95, target under 150 ms).
 # Same set-up as ./run.sh, on the database pf_bench (BENCH_DB=...), dropped and created afresh at each run
@@ -19,6 +23,7 @@ export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
 PORTAL=0
 BILLING=0
 RACES=0
+RUSH=0
 HTTP=0
 ARGS=()
 for arg in "$@"; do
@@ -26,6 +31,7 @@ for arg in "$@"; do
         --portal) PORTAL=1 ;;
         --billing) BILLING=1 ;;
         --races) RACES=1 ;;
+        --rush) RUSH=1 ;;
         --http) HTTP=1 ;;
         *) ARGS+=("$arg") ;;
     esac
@@ -51,6 +57,10 @@ if [ "$RACES" = 1 ]; then
         ARGS+=(--url "http://localhost:${HTTP_PORT:-8069}")
     fi
     "$PY" "$PROJECT_DIR/scripts/benchmark_races.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
+    exit
+fi
+if [ "$RUSH" = 1 ]; then
+    "$PY" "$PROJECT_DIR/scripts/benchmark_rush.py" --config "$ODOO_CONF" --database "$DB_NAME" "${ARGS[@]}"
     exit
 fi
 if [ "$BILLING" = 1 ]; then

@@ -2,8 +2,10 @@
 
 import configparser
 import contextlib
+import datetime
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -169,3 +171,236 @@ def drop_database(db_name):
         cr._cnx.autocommit = True
         cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % db_name)
     shutil.rmtree(filestore(db_name), ignore_errors=True)
+
+
+# -- the production stack: Odoo with deploy/make-conf.sh's configuration, nginx with
+# deploy/nginx-portail-famille.conf, the waiting room (deploy/waiting_room.py)
+
+
+def production_conf(path, db_name, http_port, gevent_port, workers=2):
+    """deploy/make-conf.sh's configuration of `db_name` (a database of the test's
+    cluster, Odoo's data_dir) written to `path`."""
+    subprocess.run(
+        [str(ROOT / "deploy" / "make-conf.sh"), str(path), db_name],
+        env={
+            **os.environ,
+            "PY": sys.executable,
+            "DB_HOST": os.environ["PGHOST"],
+            "DB_PORT": os.environ.get("PGPORT", "5432"),
+            "DB_USER": os.environ.get("PGUSER", "odoo"),
+            "DATA_DIR": odoo.tools.config["data_dir"],
+            "HTTP_PORT": str(http_port),
+            "GEVENT_PORT": str(gevent_port),
+            "WORKERS": str(workers),
+        },
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return path
+
+
+def self_signed_certificate(folder):
+    """(certificate, key) for 127.0.0.1, valid one day."""
+    cert, key = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+    subprocess.run(
+        [
+            *"openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+            "-addext subjectAltName=IP:127.0.0.1".split(),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+def nginx_command(folder, ports, gate_socket, processes=1, connections=256):
+    """nginx's command for deploy/nginx-portail-famille.conf as it is, with the ports
+    (dict: http, gevent, plain, tls), a self-signed certificate, the cache and the
+    waiting room's socket of `folder`; raises if one of those lines is no longer in
+    the site file."""
+    folder = Path(folder)
+    cert, key = self_signed_certificate(folder)
+    site = (ROOT / "deploy" / "nginx-portail-famille.conf").read_text()
+    for old, new in (
+        ("127.0.0.1:8069", "127.0.0.1:%d" % ports["http"]),
+        ("127.0.0.1:8072", "127.0.0.1:%d" % ports["gevent"]),
+        ("/var/cache/nginx/portail_famille ", "%s/cache " % folder),
+        ("listen 80;", "listen 127.0.0.1:%d;" % ports["plain"]),
+        ("listen 443 ssl http2 ", "listen 127.0.0.1:%d ssl http2 " % ports["tls"]),
+        ("/etc/letsencrypt/live/portail-famille.example.fr/fullchain.pem", str(cert)),
+        ("/etc/letsencrypt/live/portail-famille.example.fr/privkey.pem", str(key)),
+        ("unix:/run/portail-famille-waiting-room/gate.sock", "unix:%s" % gate_socket),
+    ):
+        assert site.count(old) == 1, "nginx-portail-famille.conf: %r changed" % old
+        site = site.replace(old, new)
+    (folder / "site.conf").write_text(site)
+    (folder / "nginx.conf").write_text(
+        f"""user root;
+worker_processes {processes};
+worker_rlimit_nofile {connections * 4};
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections {connections}; }}
+http {{
+    include /etc/nginx/mime.types;
+    # when, what, the answer, nginx's time (first byte in to last byte out), and the
+    # waiting room's place when it held the page
+    log_format timed '$msec $request_method $uri $status $request_time '
+                     '$sent_http_x_waiting_room';
+    access_log {folder}/access.log timed;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {folder}/site.conf;
+}}
+"""
+    )
+    command = ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")]
+    subprocess.run([*command, "-t"], check=True, capture_output=True, timeout=30)
+    return command, cert
+
+
+def wait_for_listen(port, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "%s stopped at start" % process.args[0]
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError("nothing listens on %d" % port)
+
+
+@contextlib.contextmanager
+def stopped_at_exit(process):
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@contextlib.contextmanager
+def nginx_process(command, tls_port):
+    """nginx started with `command` until the block ends, once it listens."""
+    with stopped_at_exit(subprocess.Popen(command)) as process:
+        wait_for_listen(tls_port, process)
+        yield process
+
+
+@contextlib.contextmanager
+def waiting_room_process(gate_socket, log, *args):
+    """deploy/waiting_room.py listening on the Unix socket `gate_socket`, with the
+    options `args` (--capacity...), until the block ends."""
+    gate_socket = Path(gate_socket)
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "deploy" / "waiting_room.py"),
+                "--listen",
+                "unix:%s" % gate_socket,
+                *args,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    with stopped_at_exit(process):
+        deadline = time.monotonic() + 30
+        while not gate_socket.exists():
+            assert process.poll() is None, Path(log).read_text()
+            assert time.monotonic() < deadline, "the waiting room did not start"
+            time.sleep(0.1)
+        yield process
+
+
+def waiting_room_stats(gate_socket):
+    """What the waiting room on `gate_socket` says of the moment (its JSON stats)."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(10)
+        sock.connect(str(gate_socket))
+        sock.sendall(b"GET /_waiting_room/stats HTTP/1.0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return json.loads(answer.partition(b"\r\n\r\n")[2])
+
+
+CELL = re.compile(r'<input type="checkbox" class="form-check-input" name="cell" [^>]*>')
+CSRF = re.compile(r'(?:csrf_token: "|name="csrf_token" value=")([^"]+)"')
+
+
+def log_in(session, url, login, password, check=lambda response: None):
+    """`session` logged in through Odoo's login form at `url`; `check` is called on
+    each response."""
+    page = session.get(url + "/web/login", timeout=60)
+    check(page)
+    assert page.status_code == 200, page.status_code
+    response = session.post(
+        url + "/web/login",
+        data={
+            "login": login,
+            "password": password,
+            "csrf_token": CSRF.search(page.text).group(1),
+        },
+        timeout=60,
+    )
+    check(response)
+    assert "/web/login" not in response.url, "%s could not log in" % login
+    return response
+
+
+def tick_a_free_day(session, url, check=lambda response: None):
+    """As a logged-in parent: the planning (this month or one of the next three), a
+    free day ticked, on to the recap; `check` is called on each response. Returns the
+    recap page (its form's "Terminer" posts to /my/recap/confirm)."""
+    month = datetime.date.today().replace(day=1)
+    for _i in range(4):
+        page = session.get(
+            url + "/my/planning?month=%s" % month.strftime("%Y-%m"), timeout=60
+        )
+        check(page)
+        assert page.status_code == 200, page.status_code
+        ticked, free = set(), []
+        for tag in CELL.findall(page.text):
+            key = re.search(r'value="([^"]+)"', tag).group(1)
+            if " checked" in tag:
+                ticked.add(key)
+            elif " disabled" not in tag:
+                free.append(key)
+        if free:
+            break
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    else:
+        raise AssertionError("no day to book in the next months")
+
+    def hidden(name):
+        pattern = r'<input type="hidden" name="%s" value="([^"]*)"' % name
+        return re.search(pattern, page.text).group(1)
+
+    recap = session.post(
+        url + "/my/planning",
+        data={
+            "csrf_token": CSRF.search(page.text).group(1),
+            "child": hidden("child"),
+            "view": hidden("view"),
+            "start": hidden("start"),
+            "cell": sorted(ticked | {free[0]}),
+            "go_recap": "1",
+        },
+        timeout=60,
+    )
+    check(recap)
+    assert recap.url == url + "/my/recap", recap.url
+    assert "/my/recap/confirm" in recap.text
+    return recap
