@@ -5,13 +5,11 @@ it."""
 import contextlib
 import datetime
 import re
-import socket
 import subprocess
-import time
 
 import requests
 from requests.adapters import HTTPAdapter
-from servers import ROOT
+from servers import ROOT, wait_for_listen
 
 PARENT = "parent@demo.portail-famille.fr"
 CLIENT_ADDRESS = "127.0.0.2"  # the client connects from another loopback address
@@ -106,7 +104,7 @@ http {{
     subprocess.run([*nginx, "-t"], check=True, capture_output=True, timeout=30)
     proxy = subprocess.Popen(nginx)
     try:
-        wait_for_port(tls_port, proxy)
+        wait_for_listen(tls_port, proxy)
         yield {
             "url": "https://127.0.0.1:%d" % tls_port,
             "plain": "http://127.0.0.1:%d" % plain_port,
@@ -116,17 +114,6 @@ http {{
     finally:
         proxy.terminate()
         proxy.wait(30)
-
-
-def wait_for_port(port, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "nginx stopped at start"
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError("nginx does not listen on %d" % port)
 
 
 class SourceAddressAdapter(HTTPAdapter):

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ODOO_HOME = Path(os.environ.get("ODOO_HOME", "/opt/odoo"))
 
 
-def make_conf(conf, db_name, **env):
+def make_conf(conf, db_name, timeout=60, **env):
     """deploy/make-conf.sh's production configuration at `conf`, for `db_name` of the
     test cluster, with the test's data_dir; `env`: make-conf.sh's variables (HTTP_PORT,
     GEVENT_PORT, WORKERS...). Returns its [options]."""
@@ -39,7 +39,8 @@ def make_conf(conf, db_name, **env):
             **env,
         },
         check=True,
-        timeout=60,
+        capture_output=True,
+        timeout=timeout,
     )
     options = configparser.ConfigParser(interpolation=None)
     options.read(conf)
@@ -180,22 +181,13 @@ def drop_database(db_name):
 def production_conf(path, db_name, http_port, gevent_port, workers=2):
     """deploy/make-conf.sh's configuration of `db_name` (a database of the test's
     cluster, Odoo's data_dir) written to `path`."""
-    subprocess.run(
-        [str(ROOT / "deploy" / "make-conf.sh"), str(path), db_name],
-        env={
-            **os.environ,
-            "PY": sys.executable,
-            "DB_HOST": os.environ["PGHOST"],
-            "DB_PORT": os.environ.get("PGPORT", "5432"),
-            "DB_USER": os.environ.get("PGUSER", "odoo"),
-            "DATA_DIR": odoo.tools.config["data_dir"],
-            "HTTP_PORT": str(http_port),
-            "GEVENT_PORT": str(gevent_port),
-            "WORKERS": str(workers),
-        },
-        check=True,
-        capture_output=True,
+    make_conf(
+        path,
+        db_name,
         timeout=120,
+        HTTP_PORT=str(http_port),
+        GEVENT_PORT=str(gevent_port),
+        WORKERS=str(workers),
     )
     return path
 
