@@ -9,7 +9,7 @@ import subprocess
 
 import requests
 from requests.adapters import HTTPAdapter
-from servers import ROOT, wait_for_listen
+from servers import ROOT, nginx_conf, wait_for_listen
 
 PARENT = "parent@demo.portail-famille.fr"
 CLIENT_ADDRESS = "127.0.0.2"  # the client connects from another loopback address
@@ -80,28 +80,9 @@ def nginx_site(tmp, upstreams, tls_port, plain_port):
     ):
         text = replace_once(text, old, new)
     (tmp / "site.conf").write_text(text)
-    (tmp / "nginx.conf").write_text(
-        f"""user root;
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    log_format upstream '$remote_addr "$request" $status $upstream_addr';
-    access_log {tmp}/access.log upstream;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/site.conf;
-}}
-"""
+    nginx = nginx_conf(
+        tmp, """upstream '$remote_addr "$request" $status $upstream_addr'"""
     )
-    nginx = ["nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf")]
-    subprocess.run([*nginx, "-t"], check=True, capture_output=True, timeout=30)
     proxy = subprocess.Popen(nginx)
     try:
         wait_for_listen(tls_port, proxy)

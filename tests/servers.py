@@ -229,6 +229,23 @@ def nginx_command(folder, ports, gate_socket, processes=1, connections=256):
         assert site.count(old) == 1, "nginx-portail-famille.conf: %r changed" % old
         site = site.replace(old, new)
     (folder / "site.conf").write_text(site)
+    # when, what, the answer, nginx's time (first byte in to last byte out), and the
+    # waiting room's place when it held the page
+    command = nginx_conf(
+        folder,
+        "timed '$msec $request_method $uri $status $request_time '"
+        " '$sent_http_x_waiting_room'",
+        processes,
+        connections,
+    )
+    return command, cert
+
+
+def nginx_conf(folder, log_format, processes=1, connections=256):
+    """nginx's main configuration in `folder`, around the site file written there
+    (site.conf), with its access log in `log_format` (``name 'format'``); checked with
+    ``nginx -t``. Returns the command that runs it."""
+    log_name = log_format.split()[0]
     (folder / "nginx.conf").write_text(
         f"""user root;
 worker_processes {processes};
@@ -239,11 +256,8 @@ error_log {folder}/error.log;
 events {{ worker_connections {connections}; }}
 http {{
     include /etc/nginx/mime.types;
-    # when, what, the answer, nginx's time (first byte in to last byte out), and the
-    # waiting room's place when it held the page
-    log_format timed '$msec $request_method $uri $status $request_time '
-                     '$sent_http_x_waiting_room';
-    access_log {folder}/access.log timed;
+    log_format {log_format};
+    access_log {folder}/access.log {log_name};
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
@@ -255,7 +269,7 @@ http {{
     )
     command = ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")]
     subprocess.run([*command, "-t"], check=True, capture_output=True, timeout=30)
-    return command, cert
+    return command
 
 
 def wait_for_listen(port, process, timeout=30):
