@@ -134,13 +134,20 @@ def direct(session):
     return client
 
 
-def upstreams_of(site, request):
-    """The servers nginx sent `request` (e.g. "GET /my ") to, in order."""
-    return [
-        line.rsplit(" ", 1)[1]
-        for line in Path(site["access_log"]).read_text().splitlines()
-        if '"%s' % request in line
-    ]
+def upstreams_of(site, request, count=0):
+    """The servers nginx sent `request` (e.g. "GET /my ") to, in order, once the
+    access log holds `count` of them (nginx writes a line after the answer has left:
+    the client may read the log before the last line is there)."""
+    deadline = time.monotonic() + 10
+    while True:
+        answered = [
+            line.rsplit(" ", 1)[1]
+            for line in Path(site["access_log"]).read_text().splitlines()
+            if '"%s' % request in line
+        ]
+        if len(answered) >= count or time.monotonic() > deadline:
+            return answered
+        time.sleep(0.1)
 
 
 def test_one_session_served_by_both_servers(cluster):
@@ -150,7 +157,7 @@ def test_one_session_served_by_both_servers(cluster):
         assert page.status_code == 200
         assert "/web/login" not in page.url
     # nginx sent them to both servers, in turn (least_conn, one request at a time)
-    answered = upstreams_of(cluster, "GET /my/home ")
+    answered = upstreams_of(cluster, "GET /my/home ", 4)
     assert len(answered) == 4
     assert set(answered) == {server["http"] for server in cluster["servers"]}
     for server in cluster["servers"]:
