@@ -49,15 +49,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
 from benchmark_races import open_sessions  # noqa: E402
 from servers import (  # noqa: E402
+    make_conf,
     nginx_command,
     nginx_process,
     odoo_process,
-    production_conf,
+    two_server_upstreams,
+    wait_for_odoo,
     waiting_room_process,
     waiting_room_stats,
 )
 
 MONTH = date(2095, 10, 1)  # the month the parents book (4 Wednesdays)
+# --servers 2: the two servers' private addresses (the example's 10.0.0.11, 10.0.0.12)
+TWO_SERVERS = ("127.0.0.11", "127.0.0.12")
 PASSWORD = "rush-parent"
 # the steps as scripts/locustfile.py names them
 WAITING_PAGE = "0 waiting room page"
@@ -249,15 +253,19 @@ def percentile(values, share):
 def nginx_times(folder, summary, steps):
     """{step name: [seconds]}: nginx's time of each request of the run (from its
     access log), named as locust names the steps (``steps``: {(method, path): name})."""
-    times = {}
+    times, upstreams = {}, {}
     with open(folder / "access.log", encoding="utf-8") as lines:
         for line in lines:
-            fields = line.split()
-            if len(fields) != 6:
+            fields = line.split(maxsplit=6)
+            if len(fields) != 7:
                 continue
-            at, method, path, _status, seconds, held = fields
+            at, method, path, _status, seconds, held, upstream = fields
             if not summary["started"] <= float(at) <= summary["ended"] + 1:
                 continue
+            # the Odoo server that answered (the last one tried)
+            server = upstream.split(", ")[-1].strip()
+            if server.rsplit(":", 1)[0] in TWO_SERVERS:
+                upstreams[server] = upstreams.get(server, 0) + 1
             if held != "-":
                 name = WAITING_PAGE
             elif path == "/_waiting_room/status":
@@ -266,7 +274,7 @@ def nginx_times(folder, summary, steps):
                 name = steps.get((method, path))
             if name:
                 times.setdefault(name, []).append(float(seconds))
-    return times
+    return times, upstreams
 
 
 def print_steps(summary, nginx):
@@ -373,26 +381,37 @@ def measure(stack, user_class, users, spawn_rate, env, what, steps):
         f"pages held by the waiting room: {summary['held']}; waiting room: "
         f"{json.dumps(waiting_room_stats(stack['gate']))}"
     )
-    print_steps(summary, nginx_times(stack["folder"], summary, steps))
-    server = cpu["odoo"] + cpu["postgresql"] + cpu["nginx"] + cpu["waiting room"]
+    times, upstreams = nginx_times(stack["folder"], summary, steps)
+    print_steps(summary, times)
+    if upstreams:
+        log(
+            "requests answered by each Odoo server (nginx's log): "
+            + ", ".join(f"{a}: {n}" for a, n in sorted(upstreams.items()))
+        )
+    parts = {name: cpu[name] for name in (*stack["processes"], "postgresql")}
+    server = sum(parts.values())
     cores = psutil.cpu_count()
-    ours = server + cpu.get("locust", 0)
+    ours = server + cpu["locust"]
+    others = max(cpu["machine"] - ours, 0)
     log(
-        f"CPU: server {server:.0f} s (Odoo {cpu['odoo']:.0f}, PostgreSQL "
-        f"{cpu['postgresql']:.0f}, nginx {cpu['nginx']:.0f}, waiting room "
-        f"{cpu['waiting room']:.1f}), locust {cpu.get('locust', 0):.0f} s, other "
-        f"processes of the machine {max(cpu['machine'] - ours, 0):.0f} s, over "
-        f"{seconds:.0f} s x {cores} cores = {seconds * cores:.0f} s; load average "
-        f"before {load[0]:.1f}, after {os.getloadavg()[0]:.1f}"
+        f"CPU: server {server:.0f} s ("
+        + ", ".join(f"{name} {spent:.1f}" for name, spent in parts.items())
+        + f"), locust {cpu['locust']:.0f} s, other processes of the machine "
+        f"{others:.0f} s, over {seconds:.0f} s x {cores} cores = "
+        f"{seconds * cores:.0f} s; load average before {load[0]:.1f}, after "
+        f"{os.getloadavg()[0]:.1f}"
     )
     if summary["journeys"]:
         per = server / summary["journeys"]
         possible = cores / per
         measured = summary["journeys"] / seconds
+        # the cores less what the generator (and the rest of the machine) took
+        left = max(cores - (cpu["locust"] + others) / seconds, 0.01)
         log(
             f"CPU per {what}: {per * 1000:.0f} ms -> the {cores} cores allow "
             f"{possible:.1f} {what}s/s; measured {measured:.2f}/s = "
-            f"{measured / possible:.0%} of it"
+            f"{measured / possible:.0%} of it ({measured / (left / per):.0%} of what "
+            f"the {left:.2f} cores left by locust and the other processes allow)"
         )
     return summary, seconds
 
@@ -485,6 +504,7 @@ def main():
     parser.add_argument("--think", default="1,3")
     parser.add_argument("--workers", type=int, default=2 * psutil.cpu_count() + 1)
     parser.add_argument("--port", type=int, default=8580)
+    parser.add_argument("--servers", type=int, choices=(1, 2), default=1)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = odoo.modules.registry.Registry(args.database)
@@ -494,38 +514,71 @@ def main():
     folder.mkdir(exist_ok=True)
     ports = {"http": args.port, "gevent": args.port + 1}
     ports.update(plain=args.port + 2, tls=args.port + 3)
-    conf = production_conf(
-        folder / "odoo.conf",
-        args.database,
-        ports["http"],
-        ports["gevent"],
-        args.workers,
-    )
+    # one server on 127.0.0.1, or two on addresses of their own (same ports, same
+    # data_dir and master password: the README's two-server set-up)
+    addresses = TWO_SERVERS if args.servers == 2 else ("127.0.0.1",)
+    confs = []
+    for number, address in enumerate(addresses, 1):
+        conf = folder / ("odoo.conf" if number == 1 else "odoo-%d.conf" % number)
+        make_conf(
+            conf,
+            args.database,
+            timeout=120,
+            HTTP_INTERFACE=address,
+            HTTP_PORT=str(ports["http"]),
+            GEVENT_PORT=str(ports["gevent"]),
+            WORKERS=str(args.workers),
+            MASTER_PASSWORD_FILE=str(folder / "master-password"),
+        )
+        confs.append((conf, address))
+    upstreams = None
+    if args.servers == 2:
+        upstreams = two_server_upstreams(addresses, ports["http"], ports["gevent"])
     gate_socket = folder / "gate.sock"
     (folder / "access.log").unlink(missing_ok=True)
-    command, _cert = nginx_command(folder, ports, gate_socket, connections=16384)
+    command, _cert = nginx_command(
+        folder, ports, gate_socket, connections=16384, upstreams=upstreams
+    )
     url = "https://127.0.0.1:%d" % ports["tls"]
     gate_args = (
         "--capacity=%d" % args.capacity,
         "--admission-rate=%g" % args.admission_rate,
         "--idle-timeout=%d" % args.idle,
     )
-    log(f"serving on {url}: Odoo {args.workers} workers, nginx, waiting room")
-    with (
-        waiting_room_process(gate_socket, folder / "gate.log", *gate_args) as gate,
-        odoo_process(conf, args.database, ports["http"], folder / "odoo.log") as server,
-        nginx_process(command, ports["tls"]) as nginx,
-    ):
+    log(
+        f"serving on {url}: {len(confs)} Odoo server(s) of {args.workers} workers "
+        f"({', '.join(a for _c, a in confs)}), nginx, waiting room"
+    )
+    with contextlib.ExitStack() as running:
+        gate = running.enter_context(
+            waiting_room_process(gate_socket, folder / "gate.log", *gate_args)
+        )
+        servers = [
+            running.enter_context(
+                odoo_process(
+                    conf,
+                    args.database,
+                    ports["http"],
+                    folder / conf.with_suffix(".log").name,
+                    host=address,
+                    wait=False,
+                )
+            )
+            for conf, address in confs
+        ]
+        for server in servers:
+            wait_for_odoo(server)
+        nginx = running.enter_context(nginx_process(command, ports["tls"]))
+        processes = {
+            ("odoo" if number == 1 else "odoo %d" % number): server.pid
+            for number, server in enumerate(servers, 1)
+        }
         stack = {
             "database": args.database,
             "folder": folder,
             "url": url,
             "gate": gate_socket,
-            "processes": {
-                "odoo": server.pid,
-                "nginx": nginx.pid,
-                "waiting room": gate.pid,
-            },
+            "processes": {**processes, "nginx": nginx.pid, "waiting room": gate.pid},
         }
         right = True
         if args.parents:

@@ -5,96 +5,32 @@ it."""
 import contextlib
 import datetime
 import re
-import subprocess
 
 import requests
 from requests.adapters import HTTPAdapter
-from servers import ROOT, nginx_conf, wait_for_listen
+from servers import nginx_conf, nginx_process, write_site
 
 PARENT = "parent@demo.portail-famille.fr"
 CLIENT_ADDRESS = "127.0.0.2"  # the client connects from another loopback address
-SITE = ROOT / "deploy" / "nginx-portail-famille.conf"
-# the two upstream blocks of the site file: Odoo's HTTP port, its gevent port
-UPSTREAMS = re.compile(
-    r"^upstream portail_famille_http \{\n.*?^\}\n"
-    r"upstream portail_famille_websocket \{\n.*?^\}\n",
-    re.M | re.S,
-)
-
-
-def replace_once(text, old, new):
-    assert text.count(old) == 1, "deploy/: %r changed" % old
-    return text.replace(old, new)
-
-
-def site_upstreams():
-    """The site file's upstream blocks, as they are."""
-    (blocks,) = UPSTREAMS.findall(SITE.read_text())
-    return blocks
-
-
-def self_signed_certificate(tmp):
-    cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],  # fmt: skip
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
 
 
 @contextlib.contextmanager
 def nginx_site(tmp, upstreams, tls_port, plain_port):
     """nginx running the site file as it is, with `upstreams` for its upstream blocks
-    and the test's ports, names and paths, until the block ends. Yields the site: its
-    https and plain URLs, the certificate, the access log (with the upstream server
-    that answered each request)."""
-    cert, key = self_signed_certificate(tmp)
-    text = SITE.read_text()
-    assert len(UPSTREAMS.findall(text)) == 1, "deploy/: the upstream blocks changed"
-    text = UPSTREAMS.sub(lambda _match: upstreams, text)
-    for old, new in (
-        ("/var/cache/nginx/portail_famille ", "%s/cache " % tmp),
-        ("listen 80;", "listen 127.0.0.1:%d;" % plain_port),
-        ("listen 443 ssl http2 ", "listen 127.0.0.1:%d ssl http2 " % tls_port),
-        ("/etc/letsencrypt/live/portail-famille.example.fr/fullchain.pem", str(cert)),
-        ("/etc/letsencrypt/live/portail-famille.example.fr/privkey.pem", str(key)),
-    ):
-        text = replace_once(text, old, new)
-    (tmp / "site.conf").write_text(text)
+    and the test's ports, names and paths (servers.write_site), until the block ends.
+    Yields the site: its https and plain URLs, the certificate, the access log (with
+    the upstream server that answered each request)."""
+    cert = write_site(tmp, tls_port, plain_port, upstreams)
     nginx = nginx_conf(
         tmp, """upstream '$remote_addr "$request" $status $upstream_addr'"""
     )
-    proxy = subprocess.Popen(nginx)
-    try:
-        wait_for_listen(tls_port, proxy)
+    with nginx_process(nginx, tls_port):
         yield {
             "url": "https://127.0.0.1:%d" % tls_port,
             "plain": "http://127.0.0.1:%d" % plain_port,
             "cert": str(cert),
             "access_log": tmp / "access.log",
         }
-    finally:
-        proxy.terminate()
-        proxy.wait(30)
 
 
 class SourceAddressAdapter(HTTPAdapter):

@@ -208,33 +208,92 @@ def self_signed_certificate(folder):
     return cert, key
 
 
-def nginx_command(folder, ports, gate_socket, processes=1, connections=256):
-    """nginx's command for deploy/nginx-portail-famille.conf as it is, with the ports
-    (dict: http, gevent, plain, tls), a self-signed certificate, the cache and the
-    waiting room's socket of `folder`; raises if one of those lines is no longer in
-    the site file."""
+SITE = ROOT / "deploy" / "nginx-portail-famille.conf"
+# the two upstream blocks of the site file: Odoo's HTTP port, its gevent port
+UPSTREAMS = re.compile(
+    r"^upstream portail_famille_http \{\n.*?^\}\n"
+    r"upstream portail_famille_websocket \{\n.*?^\}\n",
+    re.M | re.S,
+)
+# the example's addresses of deploy/nginx-upstreams-two-servers.conf
+TWO_SERVERS_EXAMPLE = ("10.0.0.11", "10.0.0.12")
+
+
+def replace_once(text, old, new):
+    assert text.count(old) == 1, "deploy/: %r changed" % old
+    return text.replace(old, new)
+
+
+def site_upstreams(http_port=None, gevent_port=None):
+    """The site file's upstream blocks, as they are or with Odoo's ports."""
+    (blocks,) = UPSTREAMS.findall(SITE.read_text())
+    if http_port:
+        blocks = replace_once(blocks, "127.0.0.1:8069", "127.0.0.1:%d" % http_port)
+        blocks = replace_once(blocks, "127.0.0.1:8072", "127.0.0.1:%d" % gevent_port)
+    return blocks
+
+
+def two_server_upstreams(addresses, http_port, gevent_port):
+    """The upstream blocks of deploy/nginx-upstreams-two-servers.conf (without its
+    comments), with `addresses` for the example's two servers and the ports."""
+    (blocks,) = UPSTREAMS.findall(
+        (ROOT / "deploy" / "nginx-upstreams-two-servers.conf").read_text()
+    )
+    for address, example in zip(addresses, TWO_SERVERS_EXAMPLE, strict=True):
+        for port, example_port in ((http_port, 8069), (gevent_port, 8072)):
+            blocks = replace_once(
+                blocks, "%s:%d " % (example, example_port), "%s:%d " % (address, port)
+            )
+    assert "10.0.0." not in blocks
+    return blocks
+
+
+def write_site(folder, tls_port, plain_port, upstreams, gate_socket=None):
+    """deploy/nginx-portail-famille.conf as it is, written to `folder`/site.conf with
+    `upstreams` for its upstream blocks, the ports, a self-signed certificate, the
+    cache of `folder` and, when given, the waiting room's socket; raises if one of
+    those lines is no longer in the site file. Returns the certificate's path."""
     folder = Path(folder)
     cert, key = self_signed_certificate(folder)
-    site = (ROOT / "deploy" / "nginx-portail-famille.conf").read_text()
-    for old, new in (
-        ("127.0.0.1:8069", "127.0.0.1:%d" % ports["http"]),
-        ("127.0.0.1:8072", "127.0.0.1:%d" % ports["gevent"]),
+    text = SITE.read_text()
+    assert len(UPSTREAMS.findall(text)) == 1, "deploy/: the upstream blocks changed"
+    text = UPSTREAMS.sub(lambda _match: upstreams, text)
+    replacements = [
         ("/var/cache/nginx/portail_famille ", "%s/cache " % folder),
-        ("listen 80;", "listen 127.0.0.1:%d;" % ports["plain"]),
-        ("listen 443 ssl http2 ", "listen 127.0.0.1:%d ssl http2 " % ports["tls"]),
+        ("listen 80;", "listen 127.0.0.1:%d;" % plain_port),
+        ("listen 443 ssl http2 ", "listen 127.0.0.1:%d ssl http2 " % tls_port),
         ("/etc/letsencrypt/live/portail-famille.example.fr/fullchain.pem", str(cert)),
         ("/etc/letsencrypt/live/portail-famille.example.fr/privkey.pem", str(key)),
-        ("unix:/run/portail-famille-waiting-room/gate.sock", "unix:%s" % gate_socket),
-    ):
-        assert site.count(old) == 1, "nginx-portail-famille.conf: %r changed" % old
-        site = site.replace(old, new)
-    (folder / "site.conf").write_text(site)
-    # when, what, the answer, nginx's time (first byte in to last byte out), and the
-    # waiting room's place when it held the page
+    ]
+    if gate_socket:
+        replacements.append(
+            (
+                "unix:/run/portail-famille-waiting-room/gate.sock",
+                "unix:%s" % gate_socket,
+            )
+        )
+    for old, new in replacements:
+        text = replace_once(text, old, new)
+    (folder / "site.conf").write_text(text)
+    return cert
+
+
+def nginx_command(
+    folder, ports, gate_socket, processes=1, connections=256, upstreams=None
+):
+    """nginx's command for deploy/nginx-portail-famille.conf as it is, with the ports
+    (dict: http, gevent, plain, tls), a self-signed certificate, the cache and the
+    waiting room's socket of `folder` (write_site), and `upstreams` for its upstream
+    blocks (by default its own, with the ports)."""
+    if upstreams is None:
+        upstreams = site_upstreams(ports["http"], ports["gevent"])
+    cert = write_site(folder, ports["tls"], ports["plain"], upstreams, gate_socket)
+    # when, what, the answer, nginx's time (first byte in to last byte out), the
+    # waiting room's place when it held the page, and the server that answered
     command = nginx_conf(
-        folder,
+        Path(folder),
         "timed '$msec $request_method $uri $status $request_time '"
-        " '$sent_http_x_waiting_room'",
+        " '$sent_http_x_waiting_room $upstream_addr'",
         processes,
         connections,
     )

@@ -21,15 +21,15 @@ from proxy import (
     book_a_free_day,
     nginx_site,
     parent_session,
-    replace_once,
-    site_upstreams,
 )
 from servers import (
     free_port,
     make_conf,
     odoo_process,
     receive_notification,
+    replace_once,
     send_bus_notification,
+    site_upstreams,
 )
 
 import odoo

@@ -21,21 +21,14 @@ from pathlib import Path
 import pytest
 import requests
 import websocket
-from proxy import (
-    UPSTREAMS,
-    book_a_free_day,
-    nginx_site,
-    parent_session,
-    planning,
-    replace_once,
-)
+from proxy import book_a_free_day, nginx_site, parent_session, planning
 from servers import (
-    ROOT,
     free_port,
     make_conf,
     odoo_process,
     receive_notification,
     send_bus_notification,
+    two_server_upstreams,
     wait_for_odoo,
 )
 
@@ -67,14 +60,9 @@ def cluster(tmp_path_factory):
     http_port, gevent_port = free_on_both(2)
     tls_port, plain_port = free_port(), free_port()
     db_name = odoo.tools.config["db_name"]
-    # the example's two upstream blocks, without its comments
-    (upstreams,) = UPSTREAMS.findall(
-        (ROOT / "deploy" / "nginx-upstreams-two-servers.conf").read_text()
-    )
+    upstreams = two_server_upstreams(SERVERS, http_port, gevent_port)
     servers = []
-    for name, address, example in zip(
-        "ab", SERVERS, ("10.0.0.11", "10.0.0.12"), strict=False
-    ):
+    for name, address in zip("ab", SERVERS, strict=True):
         conf = tmp / ("odoo-%s.conf" % name)
         options = make_conf(
             conf,
@@ -88,12 +76,6 @@ def cluster(tmp_path_factory):
         assert options["http_interface"] == address
         assert options["proxy_mode"] == "True"
         assert options["data_dir"] == odoo.tools.config["data_dir"]
-        for port, example_port in ((http_port, 8069), (gevent_port, 8072)):
-            upstreams = replace_once(
-                upstreams,
-                "%s:%d " % (example, example_port),
-                "%s:%d " % (address, port),
-            )
         servers.append(
             {
                 "conf": conf,
@@ -103,7 +85,6 @@ def cluster(tmp_path_factory):
                 "log": tmp / ("odoo-%s.log" % name),
             }
         )
-    assert "10.0.0." not in upstreams
     with contextlib.ExitStack() as stack:
         # both start at once, then nginx once both answer
         processes = [
