@@ -13,8 +13,9 @@ deploy/nginx-portail-famille.conf), whether the parent may go on to Odoo:
   not send ``capacity`` parents to Odoo at the same instant;
 - a parent who waits gets the waiting page (HTTP 503 with Retry-After, in French): their
   place in the line and the expected wait (from the places freed in the last minutes).
-  The page asks again by itself (``/_waiting_room/status``) and opens the page the
-  parent asked for when their turn comes; a parent who stops asking (tab closed) for
+  The page asks again by itself (``/_waiting_room/status?wait=20``: the answer comes
+  the moment the parent is let in, or after 20 s with their place) and opens the page
+  the parent asked for when their turn comes; a parent who stops asking (tab closed) for
   ``waiting_timeout`` seconds is out of the line, and keeps their number if they come
   back;
 - a form sent (POST...) always passes: it comes from a page the parent was given, and
@@ -38,6 +39,7 @@ import asyncio
 import bisect
 import collections
 import configparser
+import contextlib
 import html
 import json
 import logging
@@ -62,9 +64,17 @@ DEFAULTS = {
 # 100, is too few at the opening second: nginx then lets parents through unasked);
 # net.core.somaxconn caps it
 BACKLOG = 4096
-# the waiting page asks again after this many seconds: soon when the turn is near
+# the waiting page asks again after this many seconds: soon when the turn is near,
+# and never later than half the soonest the parent can be let in (POLL_SOON at least)
 POLL_NEAR = 5
 POLL_FAR = 15
+POLL_SOON = 2
+# /_waiting_room/status?wait=N holds the answer until the parent is let in, N seconds
+# at most (HOLD_MAX): the page learns its turn at once and asks once every N seconds
+HOLD_MAX = 25
+# how often the gate lets in the first in line when places free by themselves (an
+# admitted parent gone idle, admission_rate's next admission)
+TICK = 0.25
 # the places freed in the last RATE_WINDOW seconds (parents gone idle or logged out)
 # give the expected wait: the first admissions, when the room fills, say nothing of it
 RATE_WINDOW = 300
@@ -99,6 +109,7 @@ class WaitingRoom:
         self.next_seq = 1
         self.admitted_total = 0
         self.passed_forms = 0
+        self.admitted_now = []  # tokens let in since the gate last looked
 
     # -- the line
     def _expire(self, now):
@@ -125,6 +136,7 @@ class WaitingRoom:
             ticket.last_seen = now
             self.active[token] = now
             self.admitted_total += 1
+            self.admitted_now.append(token)
             allowed -= 1
             if self.admission_rate:
                 self.tokens -= 1
@@ -223,6 +235,26 @@ class WaitingRoom:
         )
         return result
 
+    def poll_delay(self, position):
+        """Seconds before the waiting page of the parent at ``position`` asks again:
+        POLL_NEAR near the front, POLL_FAR beyond; with admission_rate, never more
+        than half the soonest the parent can come in (a second's burst, then
+        admission_rate a second), so that a place given to a parent is taken within
+        seconds, not left empty until their page asks."""
+        delay = POLL_NEAR if position <= 20 else POLL_FAR
+        if self.admission_rate:
+            burst = max(self.admission_rate, 1.0)
+            soonest = max(position - burst, 0) / self.admission_rate
+            delay = min(delay, max(POLL_SOON, math.floor(soonest / 2)))
+        return delay
+
+    def tick(self, now):
+        """The tokens of the parents let in since the last call (idle parents' places
+        and admission_rate's next admissions given first)."""
+        self._expire(now)
+        admitted, self.admitted_now = self.admitted_now, []
+        return admitted
+
     def leave(self, token, now):
         """A parent logged out: their place goes to the next one, their ticket too."""
         ticket = self.tickets.pop(token, None) if token else None
@@ -262,10 +294,6 @@ def wait_text(seconds):
     if minutes < 60:
         return "environ %d minute%s" % (minutes, "s" if minutes > 1 else "")
     return "environ %d h %02d" % divmod(minutes, 60)
-
-
-def poll_delay(position):
-    return POLL_NEAR if position <= 20 else POLL_FAR
 
 
 PAGE = """<!DOCTYPE html>
@@ -316,7 +344,8 @@ page.</p>
   var shown = "{position}|{wait}";
   function next(seconds) {{ window.setTimeout(poll, seconds * 1000); }}
   function poll() {{
-    fetch("/_waiting_room/status", {{credentials: "same-origin", cache: "no-store"}})
+    fetch("/_waiting_room/status?wait=20",
+          {{credentials: "same-origin", cache: "no-store"}})
       .then(function (response) {{ return response.json(); }})
       .then(function (data) {{
         document.getElementById("pf-wr-time").textContent =
@@ -346,11 +375,11 @@ page.</p>
 """
 
 
-def render_page(result, url):
+def render_page(result, url, retry):
     return PAGE.format(
         position=result["position"],
         wait=html.escape(wait_text(result["wait"])),
-        retry=poll_delay(result["position"]),
+        retry=retry,
         url=html.escape(url, quote=True),
         time=time.strftime("%H:%M:%S"),
     )
@@ -366,6 +395,8 @@ class Gate:
             settings["waiting_timeout"],
             settings["admission_rate"],
         )
+        # token: [the Event their held status requests wait on, how many wait]
+        self.held = {}
 
     def configure(self, settings):
         self.settings = settings
@@ -382,6 +413,42 @@ class Gate:
             max_age,
             "; Secure" if secure else "",
         )
+
+    def wake(self, now):
+        """Answer the held status requests of the parents let in."""
+        for token in self.room.tick(now):
+            if token in self.held:
+                self.held[token][0].set()
+
+    async def hold(self, target, headers):
+        """A status request with ``wait=N``: while its parent waits in line, wait
+        until they are let in (wake), N seconds at most."""
+        path, _sep, query = target.partition("?")
+        if path != "/_waiting_room/status":
+            return
+        seconds = 0.0
+        for pair in query.split("&"):
+            name, _sep, value = pair.partition("=")
+            if name == "wait":
+                with contextlib.suppress(ValueError):
+                    seconds = min(max(float(value), 0.0), HOLD_MAX)
+        token = read_cookie(headers.get("cookie", ""))
+        if not seconds or not token:
+            return
+        result = self.room.check(token, "GET", time.monotonic())
+        if result["admitted"] or result["new"]:
+            return
+        # the parent's pages in several tabs wait on the same event
+        held = self.held.setdefault(token, [asyncio.Event(), 0])
+        held[1] += 1
+        try:
+            await asyncio.wait_for(held[0].wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            held[1] -= 1
+            if not held[1]:
+                del self.held[token]
 
     def respond(self, method, path, headers):
         """(status, [(header, value)], body bytes) of one request."""
@@ -402,7 +469,7 @@ class Gate:
                 out += [("Set-Cookie", self.cookie(new, secure))]
                 out += [("X-Waiting-Room-Ticket", new)]
             return (204 if result["admitted"] else 401), out, b""
-        if path == "/_waiting_room/status":
+        if path.partition("?")[0] == "/_waiting_room/status":
             result = self.room.check(token, "GET", now)
             if result["new"]:
                 out.append(("Set-Cookie", self.cookie(result["ticket"].token, secure)))
@@ -412,7 +479,12 @@ class Gate:
                     position=result["position"],
                     wait=result["wait"] and round(result["wait"]),
                     wait_text=wait_text(result["wait"]),
-                    retry=poll_delay(result["position"]),
+                    # after a held answer (?wait=N), the page asks again at once
+                    retry=(
+                        0
+                        if "wait=" in path
+                        else self.room.poll_delay(result["position"])
+                    ),
                 )
             body = json.dumps(data).encode()
             return 200, [*out, ("Content-Type", "application/json")], body
@@ -436,13 +508,13 @@ class Gate:
                 or (path.startswith("//"))
             ):
                 url = "/my"
-            retry = poll_delay(result["position"])
+            retry = self.room.poll_delay(result["position"])
             out += [
                 ("Content-Type", "text/html; charset=utf-8"),
                 ("Retry-After", str(retry)),
                 ("X-Waiting-Room", str(result["position"])),
             ]
-            return 503, out, render_page(result, url).encode()
+            return 503, out, render_page(result, url, retry).encode()
         return 404, out, b""
 
     async def serve(self, reader, writer):
@@ -473,7 +545,9 @@ class Gate:
                     length = int(headers.get("content-length") or 0)
                     if length:
                         await reader.readexactly(length)
+                    await self.hold(target, headers)
                     status, out, body = self.respond(method, target, headers)
+                    self.wake(time.monotonic())
                 except (ValueError, asyncio.IncompleteReadError):
                     return
                 except Exception:
@@ -604,10 +678,17 @@ async def main(args):
                 _logger.info("%s", json.dumps(gate.room.stats(now)))
                 last_log = now
 
+    async def tick():
+        while True:
+            await asyncio.sleep(TICK)
+            gate.wake(time.monotonic())
+
     sweeper = asyncio.create_task(sweep())
+    ticker = asyncio.create_task(tick())
     async with server:
         await stop.wait()
     sweeper.cancel()
+    ticker.cancel()
 
 
 def parse_args(argv=None):

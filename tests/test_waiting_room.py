@@ -8,10 +8,12 @@ come in as places free (parents gone idle, logged out), the page letting a brows
 itself; a form is never held; without the waiting room, nginx serves Odoo as before.
 """
 
+import concurrent.futures
 import contextlib
 import importlib.util
 import json
 import resource
+import socket
 import subprocess
 import time
 from html.parser import HTMLParser
@@ -85,6 +87,35 @@ def test_admissions_paced():
     assert room.stats(1.0)["active"] == 4
 
 
+def test_waiting_page_asks_again_before_its_turn_can_come():
+    """The page asks again after at most half the soonest its parent can come in
+    (admission_rate bounds it), 2 s at the front, 5 s and 15 s as caps; without
+    admission_rate, 5 s up to the 20th place, then 15 s."""
+    paced = waiting_room.WaitingRoom(
+        capacity=10, idle_timeout=60, waiting_timeout=60, admission_rate=6
+    )
+    assert [paced.poll_delay(p) for p in (1, 6, 20, 21, 66, 100, 500)] == [
+        2,
+        2,
+        2,
+        2,
+        5,
+        7,
+        15,
+    ]
+    free = waiting_room.WaitingRoom(capacity=10, idle_timeout=60, waiting_timeout=60)
+    assert [free.poll_delay(p) for p in (1, 20, 21, 500)] == [5, 5, 15, 15]
+    # the soonest is a bound: at 6 a second (after a second's burst), the 100th in
+    # line (told to ask again in 7 s) is still waiting 15 s later
+    paced.capacity = 1000
+    results = [paced.check(None, "GET", now=0) for _i in range(110)]
+    hundredth = next(r for r in results if r.get("position") == 100)
+    for now in range(1, 16):
+        paced._expire(now)
+    assert paced.stats(15)["active"] == 6 + 15 * 6
+    assert hundredth["ticket"].token not in paced.active
+
+
 def test_forms_always_pass():
     room = waiting_room.WaitingRoom(capacity=1, idle_timeout=10, waiting_timeout=30)
     admitted = room.check(None, "GET", now=0)["ticket"].token
@@ -135,6 +166,74 @@ def test_expected_wait_comes_from_the_places_freed():
     assert waiting_room.wait_text(result["wait"]) == "moins d’une minute"
     assert waiting_room.wait_text(150) == "environ 3 minutes"
     assert waiting_room.wait_text(None) == "en cours d’estimation"
+
+
+def ask_gate(gate_socket, path, cookie=None, **headers):
+    """One request to the waiting room itself, as nginx sends it: (status, headers,
+    body, seconds taken)."""
+    lines = ["GET %s HTTP/1.0" % path, "X-Forwarded-Proto: https"]
+    if cookie:
+        lines.append("Cookie: %s=%s" % (waiting_room.COOKIE, cookie))
+    lines += [
+        "%s: %s" % (name.replace("_", "-"), value) for name, value in headers.items()
+    ]
+    began = time.monotonic()
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(60)
+        sock.connect(str(gate_socket))
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _sep, body = answer.partition(b"\r\n\r\n")
+    status, *fields = head.decode().split("\r\n")
+    fields = dict(field.split(": ", 1) for field in fields)
+    return int(status.split()[1]), fields, body, time.monotonic() - began
+
+
+def test_waiting_page_learns_its_turn_the_moment_a_place_frees(tmp_path):
+    """/_waiting_room/status?wait=N holds the answer until the parent is let in: the
+    page learns it at once (no place left empty until it asks again), and otherwise
+    gets its place after N seconds and asks again at once."""
+    gate_socket = tmp_path / "gate.sock"
+    with waiting_room_process(gate_socket, tmp_path / "gate.log", "--capacity=1"):
+
+        def ticket(fields):
+            return fields["Set-Cookie"].split(";")[0].split("=", 1)[1]
+
+        status, fields, _body, _t = ask_gate(gate_socket, "/_waiting_room/check")
+        assert status == 204
+        first = ticket(fields)
+        status, fields, _body, _t = ask_gate(gate_socket, "/_waiting_room/check")
+        assert status == 401
+        second = ticket(fields)
+        # no place frees: the answer comes after the second asked, with the place
+        status, _f, body, took = ask_gate(
+            gate_socket, "/_waiting_room/status?wait=1", second
+        )
+        assert status == 200 and 0.9 < took < 5
+        assert json.loads(body)["position"] == 1 and json.loads(body)["retry"] == 0
+        # the first parent logs out 1 s after the second's page asked: the answer
+        # comes then, not 20 s later
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            held = pool.submit(
+                ask_gate, gate_socket, "/_waiting_room/status?wait=20", second
+            )
+            time.sleep(1)
+            assert not held.done()
+            ask_gate(
+                gate_socket,
+                "/_waiting_room/check",
+                first,
+                X_Original_URI="/web/session/logout",
+            )
+            status, _f, body, took = held.result(timeout=30)
+        assert json.loads(body) == {"admitted": True}
+        assert took < 5
+        # without wait=, the answer comes at once, as before
+        status, _f, body, took = ask_gate(gate_socket, "/_waiting_room/status", first)
+        assert not json.loads(body)["admitted"] and took < 1
+        assert json.loads(body)["retry"] == 5
 
 
 def test_ticket_read_among_other_cookies():
