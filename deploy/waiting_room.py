@@ -20,7 +20,13 @@ deploy/nginx-portail-famille.conf), whether the parent may go on to Odoo:
   back;
 - a form sent (POST...) always passes: it comes from a page the parent was given, and
   holding it would lose what they did (a "Terminer" is never lost); it makes an admitted
-  parent active again, even above the capacity.
+  parent active again, even above the capacity;
+- with ``probe`` (the URL of Odoo's /web/health), the pace follows the server: every
+  second the waiting room asks that page and times the answer (the wait for a free
+  Odoo worker, as the parents' pages wait); slower than ``probe_target``, the pace of
+  admissions drops by 30 %; faster, it rises again by 5 % of ``admission_rate`` a
+  second, up to it (additive increase, multiplicative decrease): the line moves as fast
+  as the server serves, without the hand-tuned rate ever drowning it.
 
 It holds its state in memory (restarting it during a rush sends every parent back to
 the line with a new ticket) and needs only Python's standard library:
@@ -29,8 +35,8 @@ the line with a new ticket) and needs only Python's standard library:
 
 Settings (file ``[waiting_room]`` section, or options): listen (``unix:/path`` or
 ``host:port``), capacity, admission_rate, idle_timeout, waiting_timeout,
-cookie_max_age. ``kill -HUP`` reads the file again (they change at once, the line is
-kept).
+cookie_max_age, probe, probe_target. ``kill -HUP`` reads the file again (they change
+at once, the line is kept).
 ``GET /_waiting_room/stats`` on its socket: the numbers of the moment, in JSON.
 """
 
@@ -48,6 +54,7 @@ import os
 import secrets
 import signal
 import time
+import urllib.parse
 
 _logger = logging.getLogger("waiting_room")
 
@@ -59,6 +66,8 @@ DEFAULTS = {
     "idle_timeout": "120",
     "waiting_timeout": "60",
     "cookie_max_age": "43200",
+    "probe": "",
+    "probe_target": "0.3",
 }
 # connections nginx may open at once before the gate accepts them (asyncio's default,
 # 100, is too few at the opening second: nginx then lets parents through unasked);
@@ -75,6 +84,12 @@ HOLD_MAX = 25
 # how often the gate lets in the first in line when places free by themselves (an
 # admitted parent gone idle, admission_rate's next admission)
 TICK = 0.25
+# the pace of admissions with a probe: the lowest, the share lost when the server is
+# slow, the share of admission_rate regained each second it is not
+PACE_MIN = 0.2
+PACE_DECREASE = 0.7
+PACE_INCREASE = 0.05
+PROBE_EVERY = 1.0
 # the places freed in the last RATE_WINDOW seconds (parents gone idle or logged out)
 # give the expected wait: the first admissions, when the room fills, say nothing of it
 RATE_WINDOW = 300
@@ -98,6 +113,9 @@ class WaitingRoom:
     def __init__(self, capacity, idle_timeout, waiting_timeout, admission_rate=0):
         self.capacity = capacity
         self.admission_rate = admission_rate
+        # admissions a second now: admission_rate, or less while the server is slow
+        self.pace = admission_rate
+        self.probe_seconds = None  # the last probe's answer time (None: failed)
         self.tokens = None  # admissions allowed now (with admission_rate), and when
         self.tokens_at = 0.0
         self.idle_timeout = idle_timeout
@@ -184,7 +202,7 @@ class WaitingRoom:
         if len(self.departures) < RATE_MIN_DEPARTURES:
             return None
         rate = len(self.departures) / max(now - self.departures[0], RATE_MIN_SPAN)
-        return min(rate, self.admission_rate) if self.admission_rate else rate
+        return min(rate, self.pace) if self.admission_rate else rate
 
     def _admissible(self, now):
         """How many of the first in line may come in now: the free places, and with
@@ -193,12 +211,10 @@ class WaitingRoom:
         free = self.capacity - len(self.active)
         if not self.admission_rate:
             return free
-        burst = max(self.admission_rate, 1.0)
+        burst = max(self.pace, 1.0)
         if self.tokens is None:
             self.tokens = burst
-        self.tokens = min(
-            burst, self.tokens + (now - self.tokens_at) * self.admission_rate
-        )
+        self.tokens = min(burst, self.tokens + (now - self.tokens_at) * self.pace)
         self.tokens_at = now
         return min(free, int(self.tokens))
 
@@ -234,6 +250,20 @@ class WaitingRoom:
             wait=(index + 1) / rate if rate else None,
         )
         return result
+
+    def adapt(self, seconds, target):
+        """The pace after a probe of the server: ``seconds`` its answer time (None: no
+        answer in time). Slower than ``target``: PACE_DECREASE of it; otherwise
+        PACE_INCREASE of admission_rate more, up to admission_rate."""
+        self.probe_seconds = seconds
+        if not self.admission_rate:
+            return
+        if seconds is None or seconds > target:
+            self.pace = max(self.pace * PACE_DECREASE, PACE_MIN)
+        else:
+            self.pace = min(
+                self.pace + self.admission_rate * PACE_INCREASE, self.admission_rate
+            )
 
     def poll_delay(self, position):
         """Seconds before the waiting page of the parent at ``position`` asks again:
@@ -280,6 +310,10 @@ class WaitingRoom:
             "tickets": len(self.tickets),
             "admitted_total": self.admitted_total,
             "passed_forms": self.passed_forms,
+            "pace": round(self.pace, 2),
+            "probe_ms": (
+                None if self.probe_seconds is None else round(self.probe_seconds * 1000)
+            ),
             "freed_per_minute": round(rate * 60, 1) if rate else None,
         }
 
@@ -402,6 +436,10 @@ class Gate:
         self.settings = settings
         self.room.capacity = settings["capacity"]
         self.room.admission_rate = settings["admission_rate"]
+        self.room.pace = (
+            min(self.room.pace, settings["admission_rate"])
+            or (settings["admission_rate"])
+        )
         self.room.idle_timeout = settings["idle_timeout"]
         self.room.waiting_timeout = settings["waiting_timeout"]
 
@@ -433,10 +471,10 @@ class Gate:
                 with contextlib.suppress(ValueError):
                     seconds = min(max(float(value), 0.0), HOLD_MAX)
         token = read_cookie(headers.get("cookie", ""))
-        if not seconds or not token:
+        # an unknown ticket gets its new one at once (respond), not held
+        if not seconds or token not in self.room.tickets:
             return
-        result = self.room.check(token, "GET", time.monotonic())
-        if result["admitted"] or result["new"]:
+        if self.room.check(token, "GET", time.monotonic())["admitted"]:
             return
         # the parent's pages in several tabs wait on the same event
         held = self.held.setdefault(token, [asyncio.Event(), 0])
@@ -590,6 +628,36 @@ REASONS = {
 }
 
 
+async def probe_once(url, timeout):
+    """Seconds until Odoo answered ``url`` (its /web/health) with a 200, or None (no
+    answer within ``timeout``, an error)."""
+    parts = urllib.parse.urlsplit(url)
+    began = time.monotonic()
+    writer = None
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(
+                parts.hostname, parts.port or 80
+            )
+            writer.write(
+                (
+                    "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: waiting-room\r\n\r\n"
+                    % (parts.path or "/", parts.netloc)
+                ).encode("latin-1")
+            )
+            await writer.drain()
+            status = await reader.readline()
+            await reader.read()
+    except (OSError, asyncio.TimeoutError, ValueError):
+        return None
+    finally:
+        if writer:
+            writer.close()
+    if status.split(b" ")[1:2] != [b"200"]:
+        return None
+    return time.monotonic() - began
+
+
 def read_cookie(header):
     """The ticket in a Cookie header (read by hand: a malformed cookie of another
     application must not hide it)."""
@@ -614,12 +682,18 @@ def read_settings(path, overrides):
         "idle_timeout": section.getfloat("idle_timeout"),
         "waiting_timeout": section.getfloat("waiting_timeout"),
         "cookie_max_age": section.getint("cookie_max_age"),
+        "probe": section["probe"].strip(),
+        "probe_target": section.getfloat("probe_target"),
     }
     settings.update({k: v for k, v in overrides.items() if v is not None})
     if settings["capacity"] < 1 or settings["idle_timeout"] <= 0:
         raise ValueError("capacity and idle_timeout must be positive")
     if settings["admission_rate"] < 0:
         raise ValueError("admission_rate must be 0 (no limit) or positive")
+    if settings["probe"] and not settings["probe"].startswith("http://"):
+        raise ValueError("probe must be an http:// URL (Odoo's /web/health)")
+    if settings["probe_target"] <= 0:
+        raise ValueError("probe_target must be positive")
     return settings
 
 
@@ -630,6 +704,8 @@ async def main(args):
         "admission_rate": args.admission_rate,
         "idle_timeout": args.idle_timeout,
         "waiting_timeout": args.waiting_timeout,
+        "probe": args.probe,
+        "probe_target": args.probe_target,
     }
     gate = Gate(read_settings(args.config, overrides))
     listen = gate.settings["listen"]
@@ -660,12 +736,13 @@ async def main(args):
     loop.add_signal_handler(signal.SIGINT, stop.set)
     _logger.info(
         "waiting room on %s: capacity %d, at most %g admissions a second (0: no "
-        "limit), idle after %gs, out of the line after %gs",
+        "limit), idle after %gs, out of the line after %gs, pace from %s",
         listen,
         gate.room.capacity,
         gate.room.admission_rate,
         gate.room.idle_timeout,
         gate.room.waiting_timeout,
+        gate.settings["probe"] or "nothing (no probe)",
     )
 
     async def sweep():
@@ -683,12 +760,19 @@ async def main(args):
             await asyncio.sleep(TICK)
             gate.wake(time.monotonic())
 
-    sweeper = asyncio.create_task(sweep())
-    ticker = asyncio.create_task(tick())
+    async def probe():
+        while True:
+            await asyncio.sleep(PROBE_EVERY)
+            if gate.settings["probe"]:
+                target = gate.settings["probe_target"]
+                seconds = await probe_once(gate.settings["probe"], target * 4)
+                gate.room.adapt(seconds, target)
+
+    tasks = [asyncio.create_task(job()) for job in (sweep, tick, probe)]
     async with server:
         await stop.wait()
-    sweeper.cancel()
-    ticker.cancel()
+    for task in tasks:
+        task.cancel()
 
 
 def parse_args(argv=None):
@@ -699,6 +783,8 @@ def parse_args(argv=None):
     parser.add_argument("--admission-rate", type=float)
     parser.add_argument("--idle-timeout", type=float)
     parser.add_argument("--waiting-timeout", type=float)
+    parser.add_argument("--probe", help="http://127.0.0.1:8069/web/health")
+    parser.add_argument("--probe-target", type=float)
     return parser.parse_args(argv)
 
 

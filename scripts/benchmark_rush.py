@@ -446,8 +446,13 @@ def rush(args, registry, town, stack):
     log(
         f"rush: {args.parents} parents with open sessions start within 5 s "
         f"(think {args.think} s between pages); waiting room capacity "
-        f"{args.capacity}, {args.admission_rate:g} admissions/s at most, idle after "
-        f"{args.idle} s"
+        f"{args.capacity}, {args.admission_rate:g} admissions/s at most"
+        + (
+            f" (the pace following Odoo's health page, target {args.probe_target:g} s)"
+            if args.probe_target
+            else ""
+        )
+        + f", idle after {args.idle} s"
     )
     env = {
         "RUSH_PARENTS": str(sessions),
@@ -505,6 +510,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2 * psutil.cpu_count() + 1)
     parser.add_argument("--port", type=int, default=8580)
     parser.add_argument("--servers", type=int, choices=(1, 2), default=1)
+    # the waiting room's probe_target (0: no probe, a fixed pace of --admission-rate)
+    parser.add_argument("--probe-target", type=float, default=0.3)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = odoo.modules.registry.Registry(args.database)
@@ -540,11 +547,17 @@ def main():
         folder, ports, gate_socket, connections=16384, upstreams=upstreams
     )
     url = "https://127.0.0.1:%d" % ports["tls"]
-    gate_args = (
+    gate_args = [
         "--capacity=%d" % args.capacity,
         "--admission-rate=%g" % args.admission_rate,
         "--idle-timeout=%d" % args.idle,
-    )
+    ]
+    if args.probe_target:
+        # the pace follows the (first) server's health page
+        gate_args += [
+            "--probe=http://%s:%d/web/health" % (addresses[0], ports["http"]),
+            "--probe-target=%g" % args.probe_target,
+        ]
     log(
         f"serving on {url}: {len(confs)} Odoo server(s) of {args.workers} workers "
         f"({', '.join(a for _c, a in confs)}), nginx, waiting room"

@@ -8,13 +8,16 @@ come in as places free (parents gone idle, logged out), the page letting a brows
 itself; a form is never held; without the waiting room, nginx serves Odoo as before.
 """
 
+import asyncio
 import concurrent.futures
 import contextlib
+import http.server
 import importlib.util
 import json
 import resource
 import socket
 import subprocess
+import threading
 import time
 from html.parser import HTMLParser
 
@@ -114,6 +117,69 @@ def test_waiting_page_asks_again_before_its_turn_can_come():
         paced._expire(now)
     assert paced.stats(15)["active"] == 6 + 15 * 6
     assert hundredth["ticket"].token not in paced.active
+
+
+def test_pace_follows_the_server():
+    """With a probe, a slow answer cuts the pace of admissions by 30 %, each prompt
+    one gives back 5 % of admission_rate, never above it; the line then moves at
+    that pace."""
+    room = waiting_room.WaitingRoom(
+        capacity=1000, idle_timeout=60, waiting_timeout=600, admission_rate=10
+    )
+    room.adapt(0.05, 0.3)
+    assert room.pace == 10
+    for _second in range(3):
+        room.adapt(0.9, 0.3)  # the server makes its pages wait
+    assert room.pace == pytest.approx(10 * 0.7**3)
+    room.adapt(None, 0.3)  # no answer at all
+    assert room.pace == pytest.approx(10 * 0.7**4)
+    assert room.stats(0)["pace"] == 2.4 and room.stats(0)["probe_ms"] is None
+    for _second in range(100):
+        room.adapt(0.1, 0.3)
+    assert room.pace == 10
+    # at a pace of 2 a second, 20 s let in 2 (a second's burst) + 40 parents
+    room.pace = 2
+    for _i in range(100):
+        room.check(None, "GET", now=0)
+    for now in range(1, 21):
+        room._expire(now)
+    assert room.stats(20)["active"] == 2 + 40
+    # no admission_rate: no pace to adapt
+    free = waiting_room.WaitingRoom(capacity=5, idle_timeout=60, waiting_timeout=60)
+    free.adapt(5.0, 0.3)
+    assert free.pace == 0 and free.stats(0)["probe_ms"] == 5000
+
+
+def test_probe_times_odoos_answer(tmp_path):
+    """probe_once: the seconds until a 200, None for another status, no answer in
+    time, or nothing listening."""
+    delay = {"seconds": 0.0, "status": 200}
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(delay["seconds"])
+            with contextlib.suppress(OSError):  # the probe gave up
+                self.send_response(delay["status"])
+                self.end_headers()
+                self.wfile.write(b'{"status": "pass"}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/web/health" % server.server_address[1]
+    try:
+        assert asyncio.run(waiting_room.probe_once(url, 2)) < 0.5
+        delay["seconds"] = 0.4
+        assert 0.4 <= asyncio.run(waiting_room.probe_once(url, 2)) < 1.5
+        assert asyncio.run(waiting_room.probe_once(url, 0.2)) is None
+        delay.update(seconds=0, status=500)
+        assert asyncio.run(waiting_room.probe_once(url, 2)) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asyncio.run(waiting_room.probe_once(url, 2)) is None
 
 
 def test_forms_always_pass():
@@ -230,6 +296,13 @@ def test_waiting_page_learns_its_turn_the_moment_a_place_frees(tmp_path):
             status, _f, body, took = held.result(timeout=30)
         assert json.loads(body) == {"admitted": True}
         assert took < 5
+        # an unknown ticket (a cookie of another day) is not held: a new one at once
+        tickets = waiting_room_stats(gate_socket)["tickets"]
+        status, fields, body, took = ask_gate(
+            gate_socket, "/_waiting_room/status?wait=20", "unknown"
+        )
+        assert took < 1 and ticket(fields) != "unknown"
+        assert waiting_room_stats(gate_socket)["tickets"] == tickets + 1
         # without wait=, the answer comes at once, as before
         status, _f, body, took = ask_gate(gate_socket, "/_waiting_room/status", first)
         assert not json.loads(body)["admitted"] and took < 1
@@ -539,6 +612,9 @@ def test_settings_unit_and_site_agree(tmp_path):
     settings = waiting_room.read_settings(ROOT / "deploy" / "waiting-room.conf", {})
     assert settings["listen"] == waiting_room.DEFAULTS["listen"]
     assert settings["admission_rate"] == 5
+    # the pace follows Odoo's prefork server of deploy/make-conf.sh (port 8069)
+    assert settings["probe"] == "http://127.0.0.1:8069/web/health"
+    assert settings["probe_target"] == 0.3
     socket_path = settings["listen"].removeprefix("unix:")
     site = (ROOT / "deploy" / "nginx-portail-famille.conf").read_text()
     assert "server unix:%s;" % socket_path in site
