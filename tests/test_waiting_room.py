@@ -597,13 +597,25 @@ def test_waiting_page_lets_the_parent_in_by_itself(stack, tmp_path):
 
 def test_without_the_waiting_room_odoo_still_answers(stack):
     """The waiting room stopped (or failing): nginx lets parents through to Odoo
-    rather than answer an error."""
+    rather than answer an error, forms with their content (nginx's fallback location
+    after the failed check must not lose a request's body)."""
     stack["gate"].terminate()
     stack["gate"].wait(30)
     response = client(stack).get(stack["url"] + "/my/planning", timeout=60)
     passes(response)
     assert response.status_code == 200
     assert "/web/login" in response.url
+    # forms too, with what they carry: the login, the days ticked, "Terminer"
+    parent, url = client(stack), stack["url"]
+    log_in(parent, url, PARENT, "parent", check=passes)
+    recap = tick_a_free_day(parent, url, check=passes)
+    done = parent.post(
+        url + "/my/recap/confirm",
+        data={"csrf_token": CSRF.search(recap.text).group(1)},
+        timeout=60,
+    )
+    passes(done)
+    assert "pf-result-ok" in done.text
 
 
 def test_settings_unit_and_site_agree(tmp_path):
