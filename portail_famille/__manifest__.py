@@ -98,6 +98,9 @@
         "web.assets_frontend": [
             "portail_famille/static/src/scss/portal.scss",
         ],
+        "portal.assets_chatter_style": [
+            "portail_famille/static/src/scss/portal_chatter.scss",
+        ],
         "web.assets_tests": [
             "portail_famille/static/tests/tours/**/*",
         ],
