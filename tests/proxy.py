@@ -3,12 +3,11 @@
 it."""
 
 import contextlib
-import datetime
 import re
 
 import requests
 from requests.adapters import HTTPAdapter
-from servers import nginx_conf, nginx_process, write_site
+from servers import CSRF, nginx_conf, nginx_process, tick_a_free_day, write_site
 
 PARENT = "parent@demo.portail-famille.fr"
 CLIENT_ADDRESS = "127.0.0.2"  # the client connects from another loopback address
@@ -60,67 +59,13 @@ def parent_session(site):
     return session
 
 
-CELL = re.compile(r'<input type="checkbox" class="form-check-input" name="cell" [^>]*>')
-
-
-def planning(session, url, month):
-    """The planning page of `month` (a date): (page, the days ticked, the days free)."""
-    page = session.get(
-        url + "/my/planning?month=%s" % month.strftime("%Y-%m"), timeout=60
-    )
-    assert page.status_code == 200
-    assert "/web/login" not in page.url, "the session is not valid there"
-    ticked, free = set(), []
-    for tag in CELL.findall(page.text):
-        key = re.search(r'value="([^"]+)"', tag).group(1)
-        if " checked" in tag:
-            ticked.add(key)
-        elif " disabled" not in tag:
-            free.append(key)
-    return page.text, ticked, free
-
-
-def planning_with_a_free_day(session, url):
-    """The planning (this month or one of the next three) with a day the parent can
-    still tick: (month, page, the days already ticked, a free day)."""
-    month = datetime.date.today().replace(day=1)
-    for _i in range(4):
-        page, ticked, free = planning(session, url, month)
-        if free:
-            return month, page, ticked, free[0]
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    raise AssertionError("the demo parent has no day to book in the next months")
-
-
-def hidden(page, name):
-    return re.search(
-        r'<input type="hidden" name="%s" value="([^"]*)"' % name, page
-    ).group(1)
-
-
 def book_a_free_day(session, url):
     """The parent ticks a free day, goes to the recap and presses Terminer:
     (the month, the day's key, the answer to Terminer)."""
-    month, page, ticked, free = planning_with_a_free_day(session, url)
-    csrf = re.search(r'csrf_token: "([^"]+)"', page).group(1)
-    recap = session.post(
-        url + "/my/planning",
-        data={
-            "csrf_token": csrf,
-            "child": hidden(page, "child"),
-            "view": hidden(page, "view"),
-            "start": hidden(page, "start"),
-            "cell": sorted(ticked | {free}),
-            "go_recap": "1",
-        },
-        timeout=60,
-    )
-    assert recap.status_code == 200
-    assert recap.url == url + "/my/recap"
-    assert "/my/recap/confirm" in recap.text
+    month, free, recap = tick_a_free_day(session, url)
     done = session.post(
         url + "/my/recap/confirm",
-        data={"csrf_token": re.search(r'csrf_token: "([^"]+)"', recap.text).group(1)},
+        data={"csrf_token": CSRF.search(recap.text).group(1)},
         timeout=60,
     )
     assert done.status_code == 200

@@ -425,47 +425,59 @@ def log_in(session, url, login, password, check=lambda response: None):
     return response
 
 
+def hidden(page, name):
+    """The value of the page's hidden field `name`."""
+    return re.search(
+        r'<input type="hidden" name="%s" value="([^"]*)"' % name, page
+    ).group(1)
+
+
+def planning(session, url, month, check=lambda response: None):
+    """The planning page of `month` (a date) for the logged-in parent of `session`:
+    (page, the days ticked, the days free); `check` is called on the response."""
+    page = session.get(
+        url + "/my/planning?month=%s" % month.strftime("%Y-%m"), timeout=60
+    )
+    check(page)
+    assert page.status_code == 200, page.status_code
+    assert "/web/login" not in page.url, "the session is not valid there"
+    ticked, free = set(), []
+    for tag in CELL.findall(page.text):
+        key = re.search(r'value="([^"]+)"', tag).group(1)
+        if " checked" in tag:
+            ticked.add(key)
+        elif " disabled" not in tag:
+            free.append(key)
+    return page.text, ticked, free
+
+
 def tick_a_free_day(session, url, check=lambda response: None):
     """As a logged-in parent: the planning (this month or one of the next three), a
-    free day ticked, on to the recap; `check` is called on each response. Returns the
-    recap page (its form's "Terminer" posts to /my/recap/confirm)."""
+    free day ticked, on to the recap; `check` is called on each response. Returns
+    (the month, the day's key, the recap page: its form's "Terminer" posts to
+    /my/recap/confirm)."""
     month = datetime.date.today().replace(day=1)
     for _i in range(4):
-        page = session.get(
-            url + "/my/planning?month=%s" % month.strftime("%Y-%m"), timeout=60
-        )
-        check(page)
-        assert page.status_code == 200, page.status_code
-        ticked, free = set(), []
-        for tag in CELL.findall(page.text):
-            key = re.search(r'value="([^"]+)"', tag).group(1)
-            if " checked" in tag:
-                ticked.add(key)
-            elif " disabled" not in tag:
-                free.append(key)
+        page, ticked, free = planning(session, url, month, check)
         if free:
             break
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     else:
         raise AssertionError("no day to book in the next months")
-
-    def hidden(name):
-        pattern = r'<input type="hidden" name="%s" value="([^"]*)"' % name
-        return re.search(pattern, page.text).group(1)
-
     recap = session.post(
         url + "/my/planning",
         data={
-            "csrf_token": CSRF.search(page.text).group(1),
-            "child": hidden("child"),
-            "view": hidden("view"),
-            "start": hidden("start"),
+            "csrf_token": CSRF.search(page).group(1),
+            "child": hidden(page, "child"),
+            "view": hidden(page, "view"),
+            "start": hidden(page, "start"),
             "cell": sorted(ticked | {free[0]}),
             "go_recap": "1",
         },
         timeout=60,
     )
     check(recap)
+    assert recap.status_code == 200, recap.status_code
     assert recap.url == url + "/my/recap", recap.url
     assert "/my/recap/confirm" in recap.text
-    return recap
+    return month, free[0], recap

@@ -21,11 +21,12 @@ from pathlib import Path
 import pytest
 import requests
 import websocket
-from proxy import book_a_free_day, nginx_site, parent_session, planning
+from proxy import book_a_free_day, nginx_site, parent_session
 from servers import (
     free_port,
     make_conf,
     odoo_process,
+    planning,
     receive_notification,
     send_bus_notification,
     two_server_upstreams,

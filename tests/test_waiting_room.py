@@ -432,7 +432,7 @@ def test_parents_wait_in_arrival_order_and_admitted_ones_book(stack):
     # the demo parent arrives first, logs in and ticks a day: the recap holds it
     parent = client(stack)
     log_in(parent, url, PARENT, "parent", check=passes)
-    recap = tick_a_free_day(parent, url, check=passes)
+    _month, _day, recap = tick_a_free_day(parent, url, check=passes)
     # a second parent is let in (Odoo sends them to its login page): the room is full
     second = client(stack)
     passes(second.get(url + "/my", timeout=60))
@@ -613,7 +613,7 @@ def test_without_the_waiting_room_odoo_still_answers(stack):
     # forms too, with what they carry: the login, the days ticked, "Terminer"
     parent, url = client(stack), stack["url"]
     log_in(parent, url, PARENT, "parent", check=passes)
-    press_terminer(parent, url, tick_a_free_day(parent, url, check=passes))
+    press_terminer(parent, url, tick_a_free_day(parent, url, check=passes)[2])
 
 
 def test_settings_unit_and_site_agree(tmp_path):
