@@ -21,12 +21,18 @@ deploy/nginx-portail-famille.conf), whether the parent may go on to Odoo:
 - a form sent (POST...) always passes: it comes from a page the parent was given, and
   holding it would lose what they did (a "Terminer" is never lost); it makes an admitted
   parent active again, even above the capacity;
-- with ``probe`` (the URL of Odoo's /web/health), the pace follows the server: every
-  second the waiting room asks that page and times the answer (the wait for a free
-  Odoo worker, as the parents' pages wait); slower than ``probe_target``, the pace of
-  admissions drops by 30 %; faster, it rises again by 5 % of ``admission_rate`` a
-  second, up to it (additive increase, multiplicative decrease): the line moves as fast
-  as the server serves, without the hand-tuned rate ever drowning it.
+- with ``probe`` (the URL of Odoo's /web/health), the number of active parents follows
+  the server: every second the waiting room asks that page and times the answer (the
+  wait for a free Odoo worker, as the parents' pages wait); slower than
+  ``probe_target``, the *window* (the active parents allowed now, ``capacity`` at
+  most) drops to 90 % of the active parents, at most once in 5 s; in time, a full
+  window grows by one parent, by 10 % when the answer came in less than half the
+  target (additive increase, multiplicative decrease, as TCP's window). A window
+  of parents, not a rate of admissions: the load of the server is the number of
+  parents on it, which the window bounds at once, where a rate only bounds how fast
+  it grows (a rate cut when the server is slow still adds parents, and the parents let
+  in keep loading it for the minute of their visit: the load then swings between
+  overload and idleness).
 
 It holds its state in memory (restarting it during a rush sends every parent back to
 the line with a new ticket) and needs only Python's standard library:
@@ -67,7 +73,7 @@ DEFAULTS = {
     "waiting_timeout": "60",
     "cookie_max_age": "43200",
     "probe": "",
-    "probe_target": "0.3",
+    "probe_target": "0.1",
 }
 # connections nginx may open at once before the gate accepts them (asyncio's default,
 # 100, is too few at the opening second: nginx then lets parents through unasked);
@@ -84,11 +90,16 @@ HOLD_MAX = 25
 # how often the gate lets in the first in line when places free by themselves (an
 # admitted parent gone idle, admission_rate's next admission)
 TICK = 0.25
-# the pace of admissions with a probe: the lowest, the share lost when the server is
-# slow, the share of admission_rate regained each second it is not
-PACE_MIN = 0.2
-PACE_DECREASE = 0.7
-PACE_INCREASE = 0.05
+# the window of active parents with a probe: the smallest, the share of the active
+# parents kept when the server is slow (at most once in WINDOW_HOLD seconds: the
+# parents on the portal leave in their own time, the next probes still see them), the
+# parents added each second it is not, and the share added when the server answers
+# in less than half its target (far from its limit: the window catches up fast)
+WINDOW_MIN = 5
+WINDOW_DECREASE = 0.9
+WINDOW_HOLD = 5.0
+WINDOW_INCREASE = 1.0
+WINDOW_GROWTH = 0.1
 PROBE_EVERY = 1.0
 # the places freed in the last RATE_WINDOW seconds (parents gone idle or logged out)
 # give the expected wait: the first admissions, when the room fills, say nothing of it
@@ -113,8 +124,10 @@ class WaitingRoom:
     def __init__(self, capacity, idle_timeout, waiting_timeout, admission_rate=0):
         self.capacity = capacity
         self.admission_rate = admission_rate
-        # admissions a second now: admission_rate, or less while the server is slow
-        self.pace = admission_rate
+        # the active parents allowed now (with a probe; None: capacity), fewer while
+        # the server is slow
+        self.window = None
+        self.window_cut_at = None
         self.probe_seconds = None  # the last probe's answer time (None: failed)
         self.tokens = None  # admissions allowed now (with admission_rate), and when
         self.tokens_at = 0.0
@@ -202,19 +215,21 @@ class WaitingRoom:
         if len(self.departures) < RATE_MIN_DEPARTURES:
             return None
         rate = len(self.departures) / max(now - self.departures[0], RATE_MIN_SPAN)
-        return min(rate, self.pace) if self.admission_rate else rate
+        return min(rate, self.admission_rate) if self.admission_rate else rate
 
     def _admissible(self, now):
         """How many of the first in line may come in now: the free places, and with
         admission_rate the admissions it allows (a second's worth at most, so that
         the line moves every second, not in bursts)."""
-        free = self.capacity - len(self.active)
+        free = self.limit() - len(self.active)
         if not self.admission_rate:
             return free
-        burst = max(self.pace, 1.0)
+        burst = max(self.admission_rate, 1.0)
         if self.tokens is None:
             self.tokens = burst
-        self.tokens = min(burst, self.tokens + (now - self.tokens_at) * self.pace)
+        self.tokens = min(
+            burst, self.tokens + (now - self.tokens_at) * self.admission_rate
+        )
         self.tokens_at = now
         return min(free, int(self.tokens))
 
@@ -251,19 +266,33 @@ class WaitingRoom:
         )
         return result
 
-    def adapt(self, seconds, target):
-        """The pace after a probe of the server: ``seconds`` its answer time (None: no
-        answer in time). Slower than ``target``: PACE_DECREASE of it; otherwise
-        PACE_INCREASE of admission_rate more, up to admission_rate."""
+    def limit(self):
+        """The active parents allowed now: the window, the capacity at most."""
+        if self.window is None:
+            return self.capacity
+        return min(self.capacity, int(self.window))
+
+    def adapt(self, seconds, target, now):
+        """The window after a probe of the server: ``seconds`` its answer time (None:
+        no answer in time). Slower than ``target``: WINDOW_DECREASE of the active
+        parents (of the window when it is smaller), WINDOW_MIN at least, once in
+        WINDOW_HOLD seconds at most. In time, and the window full (a window that
+        does not hold anyone back says nothing of the server): WINDOW_INCREASE more,
+        or WINDOW_GROWTH of it when the answer came in less than half the target;
+        capacity at most."""
         self.probe_seconds = seconds
-        if not self.admission_rate:
-            return
+        if self.window is None:
+            self.window = float(self.capacity)
         if seconds is None or seconds > target:
-            self.pace = max(self.pace * PACE_DECREASE, PACE_MIN)
-        else:
-            self.pace = min(
-                self.pace + self.admission_rate * PACE_INCREASE, self.admission_rate
-            )
+            if self.window_cut_at is None or now - self.window_cut_at >= WINDOW_HOLD:
+                load = min(self.window, len(self.active))
+                self.window = max(load * WINDOW_DECREASE, WINDOW_MIN)
+                self.window_cut_at = now
+        elif len(self.active) >= int(self.window):
+            step = WINDOW_INCREASE
+            if seconds <= target / 2:
+                step = max(step, self.window * WINDOW_GROWTH)
+            self.window = min(self.window + step, self.capacity)
 
     def poll_delay(self, position):
         """Seconds before the waiting page of the parent at ``position`` asks again:
@@ -310,7 +339,7 @@ class WaitingRoom:
             "tickets": len(self.tickets),
             "admitted_total": self.admitted_total,
             "passed_forms": self.passed_forms,
-            "pace": round(self.pace, 2),
+            "window": self.limit(),
             "probe_ms": (
                 None if self.probe_seconds is None else round(self.probe_seconds * 1000)
             ),
@@ -436,10 +465,8 @@ class Gate:
         self.settings = settings
         self.room.capacity = settings["capacity"]
         self.room.admission_rate = settings["admission_rate"]
-        self.room.pace = (
-            min(self.room.pace, settings["admission_rate"])
-            or (settings["admission_rate"])
-        )
+        if not settings["probe"]:
+            self.room.window = None
         self.room.idle_timeout = settings["idle_timeout"]
         self.room.waiting_timeout = settings["waiting_timeout"]
 
@@ -736,7 +763,8 @@ async def main(args):
     loop.add_signal_handler(signal.SIGINT, stop.set)
     _logger.info(
         "waiting room on %s: capacity %d, at most %g admissions a second (0: no "
-        "limit), idle after %gs, out of the line after %gs, pace from %s",
+        "limit), idle after %gs, out of the line after %gs, window of active parents "
+        "from %s",
         listen,
         gate.room.capacity,
         gate.room.admission_rate,
@@ -766,7 +794,7 @@ async def main(args):
             if gate.settings["probe"]:
                 target = gate.settings["probe_target"]
                 seconds = await probe_once(gate.settings["probe"], target * 4)
-                gate.room.adapt(seconds, target)
+                gate.room.adapt(seconds, target, time.monotonic())
 
     tasks = [asyncio.create_task(job()) for job in (sweep, tick, probe)]
     async with server:

@@ -250,10 +250,16 @@ def percentile(values, share):
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
+# the run's steadiness is told window by window, of this many seconds
+WINDOW = 15
+
+
 def nginx_times(folder, summary, steps):
-    """{step name: [seconds]}: nginx's time of each request of the run (from its
-    access log), named as locust names the steps (``steps``: {(method, path): name})."""
-    times, upstreams = {}, {}
+    """({step name: [seconds]}, {Odoo server: requests}, {window: [seconds]}): nginx's
+    time of each request of the run (from its access log), named as locust names the
+    steps (``steps``: {(method, path): name}); the steps' times by WINDOW seconds of
+    the run."""
+    times, upstreams, windows = {}, {}, {}
     with open(folder / "access.log", encoding="utf-8") as lines:
         for line in lines:
             fields = line.split(maxsplit=6)
@@ -274,7 +280,26 @@ def nginx_times(folder, summary, steps):
                 name = steps.get((method, path))
             if name:
                 times.setdefault(name, []).append(float(seconds))
-    return times, upstreams
+            if name in steps.values():
+                window = int((float(at) - summary["started"]) // WINDOW)
+                windows.setdefault(window, []).append(float(seconds))
+    return times, upstreams, windows
+
+
+def print_steadiness(windows, seconds):
+    """How even the run was: the steps' pages a second and their p95 in nginx, window
+    by window of WINDOW seconds (the full windows between the first and the last)."""
+    full = [windows[w] for w in sorted(windows)[1:] if (w + 1) * WINDOW <= seconds]
+    if len(full) < 3:
+        return
+    rates = sorted(len(pages) / WINDOW for pages in full)
+    p95s = sorted(percentile(pages, 0.95) * 1000 for pages in full)
+    log(
+        f"steadiness, {len(full)} windows of {WINDOW} s: pages a second "
+        f"{rates[0]:.1f} / {percentile(rates, 0.5):.1f} / {rates[-1]:.1f} (min / "
+        f"median / max); p95 of the window's pages in nginx {p95s[0]:.0f} / "
+        f"{percentile(p95s, 0.5):.0f} / {p95s[-1]:.0f} ms"
+    )
 
 
 def print_steps(summary, nginx):
@@ -381,8 +406,9 @@ def measure(stack, user_class, users, spawn_rate, env, what, steps):
         f"pages held by the waiting room: {summary['held']}; waiting room: "
         f"{json.dumps(waiting_room_stats(stack['gate']))}"
     )
-    times, upstreams = nginx_times(stack["folder"], summary, steps)
+    times, upstreams, windows = nginx_times(stack["folder"], summary, steps)
     print_steps(summary, times)
+    print_steadiness(windows, seconds)
     if upstreams:
         log(
             "requests answered by each Odoo server (nginx's log): "
@@ -448,7 +474,8 @@ def rush(args, registry, town, stack):
         f"(think {args.think} s between pages); waiting room capacity "
         f"{args.capacity}, {args.admission_rate:g} admissions/s at most"
         + (
-            f" (the pace following Odoo's health page, target {args.probe_target:g} s)"
+            f" (its window of active parents following Odoo's health page, target "
+            f"{args.probe_target:g} s)"
             if args.probe_target
             else ""
         )
@@ -510,8 +537,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2 * psutil.cpu_count() + 1)
     parser.add_argument("--port", type=int, default=8580)
     parser.add_argument("--servers", type=int, choices=(1, 2), default=1)
-    # the waiting room's probe_target (0: no probe, a fixed pace of --admission-rate)
-    parser.add_argument("--probe-target", type=float, default=0.3)
+    # the waiting room's probe_target (0: no probe, --capacity active parents at most)
+    parser.add_argument("--probe-target", type=float, default=0.1)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = odoo.modules.registry.Registry(args.database)
@@ -553,7 +580,7 @@ def main():
         "--idle-timeout=%d" % args.idle,
     ]
     if args.probe_target:
-        # the pace follows the (first) server's health page
+        # the window of active parents follows the (first) server's health page
         gate_args += [
             "--probe=http://%s:%d/web/health" % (addresses[0], ports["http"]),
             "--probe-target=%g" % args.probe_target,

@@ -119,35 +119,65 @@ def test_waiting_page_asks_again_before_its_turn_can_come():
     assert hundredth["ticket"].token not in paced.active
 
 
-def test_pace_follows_the_server():
-    """With a probe, a slow answer cuts the pace of admissions by 30 %, each prompt
-    one gives back 5 % of admission_rate, never above it; the line then moves at
-    that pace."""
+def test_window_follows_the_server():
+    """With a probe, a slow answer cuts the window (the active parents allowed) to 90 %
+    of the active parents, once in 5 s at most; a full window grows by a parent per
+    answer in time, by 10 % per answer in less than half the target, up to the
+    capacity. Parents are let in while the active ones are fewer than the window, at
+    admission_rate a second."""
     room = waiting_room.WaitingRoom(
-        capacity=1000, idle_timeout=60, waiting_timeout=600, admission_rate=10
+        capacity=100, idle_timeout=600, waiting_timeout=600, admission_rate=10
     )
-    room.adapt(0.05, 0.3)
-    assert room.pace == 10
-    for _second in range(3):
-        room.adapt(0.9, 0.3)  # the server makes its pages wait
-    assert room.pace == pytest.approx(10 * 0.7**3)
-    room.adapt(None, 0.3)  # no answer at all
-    assert room.pace == pytest.approx(10 * 0.7**4)
-    assert room.stats(0)["pace"] == 2.4 and room.stats(0)["probe_ms"] is None
-    for _second in range(100):
-        room.adapt(0.1, 0.3)
-    assert room.pace == 10
-    # at a pace of 2 a second, 20 s let in 2 (a second's burst) + 40 parents
-    room.pace = 2
-    for _i in range(100):
+    room.adapt(0.05, 0.3, now=0)
+    assert room.stats(0)["window"] == 100
+    # 200 parents come, 10 a second: 40 on the portal after 3 s, 160 in line
+    for _i in range(200):
         room.check(None, "GET", now=0)
-    for now in range(1, 21):
+    for now in (1, 2, 3):
         room._expire(now)
-    assert room.stats(20)["active"] == 2 + 40
-    # no admission_rate: no pace to adapt
-    free = waiting_room.WaitingRoom(capacity=5, idle_timeout=60, waiting_timeout=60)
-    free.adapt(5.0, 0.3)
-    assert free.pace == 0 and free.stats(0)["probe_ms"] == 5000
+    assert room.stats(3)["active"] == 40
+    # the server makes its pages wait: the window falls to 90 % of the 40 active
+    # parents, and no one more comes in while they are more than that
+    room.adapt(0.9, 0.3, now=3)
+    assert room.stats(3)["window"] == 36
+    # the next slow answers within 5 s: the parents let in before are still loading
+    # the server, the window holds
+    for now in (4, 5, 6, 7):
+        room.adapt(None, 0.3, now=now)  # no answer at all
+        room._expire(now)
+    assert room.stats(7)["window"] == 36 and room.stats(7)["probe_ms"] is None
+    assert room.stats(7)["active"] == 40
+    # still slow 5 s after the cut: 90 % of the window (smaller than the active)
+    room.adapt(0.9, 0.3, now=8)
+    assert room.stats(8)["window"] == 32
+    # answers in time, near the target: a parent more each second once the window
+    # is full; the first in line come in up to it
+    for now in range(9, 41):
+        room.adapt(0.2, 0.3, now=now)
+        room._expire(now)
+    assert room.stats(40)["window"] == 32 + 32
+    assert room.stats(40)["active"] == 64
+    # answers far below the target: 10 % more each second, capacity at most
+    for now in (41, 42, 43):
+        room.adapt(0.1, 0.3, now=now)
+        room._expire(now)
+    assert room.stats(43)["window"] == int(64.4 * 1.1**3)
+    for now in range(44, 80):
+        room.adapt(0.1, 0.3, now=now)
+        room._expire(now)
+    assert room.stats(80)["window"] == 100
+    # a window that holds no one back (the line is empty) does not grow
+    idle = waiting_room.WaitingRoom(capacity=50, idle_timeout=60, waiting_timeout=60)
+    idle.adapt(0.9, 0.3, now=0)
+    assert idle.stats(0)["window"] == waiting_room.WINDOW_MIN
+    idle.check(None, "GET", now=1)
+    for now in range(1, 20):
+        idle.adapt(0.1, 0.3, now=now)
+    assert idle.stats(20)["window"] == waiting_room.WINDOW_MIN
+    assert idle.stats(20)["probe_ms"] == 100
+    # without admission_rate, the window alone bounds the active parents
+    results = [idle.check(None, "GET", now=20) for _i in range(8)]
+    assert [r["admitted"] for r in results] == [True] * 4 + [False] * 4
 
 
 def test_probe_times_odoos_answer(tmp_path):
@@ -622,9 +652,9 @@ def test_settings_unit_and_site_agree(tmp_path):
     settings = waiting_room.read_settings(ROOT / "deploy" / "waiting-room.conf", {})
     assert settings["listen"] == waiting_room.DEFAULTS["listen"]
     assert settings["admission_rate"] == 5
-    # the pace follows Odoo's prefork server of deploy/make-conf.sh (port 8069)
+    # the window follows Odoo's prefork server of deploy/make-conf.sh (port 8069)
     assert settings["probe"] == "http://127.0.0.1:8069/web/health"
-    assert settings["probe_target"] == 0.3
+    assert settings["probe_target"] == 0.1
     socket_path = settings["listen"].removeprefix("unix:")
     site = (ROOT / "deploy" / "nginx-portail-famille.conf").read_text()
     assert "server unix:%s;" % socket_path in site

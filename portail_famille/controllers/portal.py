@@ -60,12 +60,19 @@ class FamilyPortal(CustomerPortal):
         """The household of the logged-in user, empty for an account with no family file
         (or no right to read one, such as an internal user outside the family
         services)."""
+        # once a request: the page's route and its header (_family_nav_values) both
+        # ask; kept for the user who asked (a login changes request.env)
+        found = getattr(request, "_family_household_found", None)
+        if found and found[0] == request.env.uid:
+            return found[1].with_env(request.env)
         Household = request.env["family.household"]
         if not Household.has_access("read"):
             return Household
-        return Household.search(
+        household = Household.search(
             [("partner_id", "=", request.env.user.commercial_partner_id.id)], limit=1
         )
+        request._family_household_found = (request.env.uid, household)
+        return household
 
     def _family_household(self):
         """The household of the logged-in parent, or 404 for an account with no family
