@@ -260,6 +260,7 @@ def nginx_times(folder, summary, steps):
     steps (``steps``: {(method, path): name}); the steps' times by WINDOW seconds of
     the run."""
     times, upstreams, windows = {}, {}, {}
+    step_names = set(steps.values())
     with open(folder / "access.log", encoding="utf-8") as lines:
         for line in lines:
             fields = line.split(maxsplit=6)
@@ -280,7 +281,7 @@ def nginx_times(folder, summary, steps):
                 name = steps.get((method, path))
             if name:
                 times.setdefault(name, []).append(float(seconds))
-            if name in steps.values():
+            if name in step_names:
                 window = int((float(at) - summary["started"]) // WINDOW)
                 windows.setdefault(window, []).append(float(seconds))
     return times, upstreams, windows

@@ -3,11 +3,17 @@
 it."""
 
 import contextlib
-import re
 
 import requests
 from requests.adapters import HTTPAdapter
-from servers import CSRF, nginx_conf, nginx_process, tick_a_free_day, write_site
+from servers import (
+    log_in,
+    nginx_conf,
+    nginx_process,
+    press_terminer,
+    tick_a_free_day,
+    write_site,
+)
 
 PARENT = "parent@demo.portail-famille.fr"
 CLIENT_ADDRESS = "127.0.0.2"  # the client connects from another loopback address
@@ -46,16 +52,7 @@ def parent_session(site):
     session.mount("https://", SourceAddressAdapter())
     # a client's own X-Forwarded-For is not believed: Odoo takes nginx's last entry
     session.headers["X-Forwarded-For"] = "203.0.113.7"
-    url = site["url"]
-    page = session.get(url + "/web/login", timeout=60)
-    assert page.status_code == 200
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = session.post(
-        url + "/web/login",
-        data={"login": PARENT, "password": "parent", "csrf_token": csrf},
-        timeout=60,
-    )
-    assert "/web/login" not in response.url, "the demo parent could not log in"
+    log_in(session, site["url"], PARENT, "parent")
     return session
 
 
@@ -63,12 +60,4 @@ def book_a_free_day(session, url):
     """The parent ticks a free day, goes to the recap and presses Terminer:
     (the month, the day's key, the answer to Terminer)."""
     month, free, recap = tick_a_free_day(session, url)
-    done = session.post(
-        url + "/my/recap/confirm",
-        data={"csrf_token": CSRF.search(recap.text).group(1)},
-        timeout=60,
-    )
-    assert done.status_code == 200
-    assert "o_pf_recap_done" in done.text
-    assert "pf-result-ok" in done.text  # the day is booked
-    return month, free, done
+    return month, free, press_terminer(session, url, recap)

@@ -481,3 +481,18 @@ def tick_a_free_day(session, url, check=lambda response: None):
     assert recap.url == url + "/my/recap", recap.url
     assert "/my/recap/confirm" in recap.text
     return month, free[0], recap
+
+
+def press_terminer(session, url, recap, check=lambda response: None):
+    """ "Terminer" on the recap page `recap`; `check` is called on the response. Returns
+    the answer, which says the day is booked."""
+    done = session.post(
+        url + "/my/recap/confirm",
+        data={"csrf_token": CSRF.search(recap.text).group(1)},
+        timeout=60,
+    )
+    check(done)
+    assert done.status_code == 200, done.status_code
+    assert "o_pf_recap_done" in done.text
+    assert "pf-result-ok" in done.text  # the day is booked
+    return done

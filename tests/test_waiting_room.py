@@ -25,13 +25,13 @@ import pytest
 import requests
 import websocket
 from servers import (
-    CSRF,
     ROOT,
     free_port,
     log_in,
     nginx_command,
     nginx_process,
     odoo_process,
+    press_terminer,
     production_conf,
     stopped_at_exit,
     tick_a_free_day,
@@ -392,18 +392,6 @@ def passes(response):
     assert response.status_code < 500, response.status_code
 
 
-def press_terminer(parent, url, recap):
-    """ "Terminer" on the recap page `recap`: passes through nginx, the day booked."""
-    done = parent.post(
-        url + "/my/recap/confirm",
-        data={"csrf_token": CSRF.search(recap.text).group(1)},
-        timeout=60,
-    )
-    passes(done)
-    assert "o_pf_recap_done" in done.text
-    assert "pf-result-ok" in done.text
-
-
 def status(stack, session):
     """What the waiting page's script asks every few seconds."""
     response = session.get(stack["url"] + "/_waiting_room/status", timeout=30)
@@ -506,7 +494,7 @@ def test_parents_wait_in_arrival_order_and_admitted_ones_book(stack):
     assert place(last.get(url + "/my/planning?view=week", timeout=60)) == 1
 
     # the demo parent, idle, the room full: their "Terminer" passes and books the day
-    press_terminer(parent, url, recap)
+    press_terminer(parent, url, recap, check=passes)
     # active again, above the capacity: their next page passes too
     assert waiting_room_stats(stack["socket"])["active"] == 3
     passes(parent.get(url + "/my/recap", timeout=60))
@@ -643,7 +631,9 @@ def test_without_the_waiting_room_odoo_still_answers(stack):
     # forms too, with what they carry: the login, the days ticked, "Terminer"
     parent, url = client(stack), stack["url"]
     log_in(parent, url, PARENT, "parent", check=passes)
-    press_terminer(parent, url, tick_a_free_day(parent, url, check=passes)[2])
+    press_terminer(
+        parent, url, tick_a_free_day(parent, url, check=passes)[2], check=passes
+    )
 
 
 def test_settings_unit_and_site_agree(tmp_path):
