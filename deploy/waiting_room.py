@@ -278,8 +278,13 @@ class WaitingRoom:
         parents (of the window when it is smaller), WINDOW_MIN at least, once in
         WINDOW_HOLD seconds at most. In time, and the window full (a window that
         does not hold anyone back says nothing of the server): WINDOW_INCREASE more,
-        or WINDOW_GROWTH of it when the answer came in less than half the target;
-        capacity at most."""
+        or WINDOW_GROWTH of it when the answer came in less than half the target.
+        With no one in line and an answer in less than half the target, the window
+        goes back towards the capacity, WINDOW_GROWTH of the capacity a probe: a
+        window cut at a quiet time (a slow probe while the server was busy with
+        something else) does not hold back the next opening, which starts as the
+        first one does (admission_rate paces it, the probe cuts the window again as
+        soon as the server slows). Capacity at most."""
         self.probe_seconds = seconds
         if self.window is None:
             self.window = float(self.capacity)
@@ -293,6 +298,10 @@ class WaitingRoom:
             if seconds <= target / 2:
                 step = max(step, self.window * WINDOW_GROWTH)
             self.window = min(self.window + step, self.capacity)
+        elif not self.line and seconds <= target / 2:
+            self.window = min(
+                self.window + self.capacity * WINDOW_GROWTH, self.capacity
+            )
 
     def poll_delay(self, position):
         """Seconds before the waiting page of the parent at ``position`` asks again:

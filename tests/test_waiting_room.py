@@ -166,18 +166,52 @@ def test_window_follows_the_server():
         room.adapt(0.1, 0.3, now=now)
         room._expire(now)
     assert room.stats(80)["window"] == 100
-    # a window that holds no one back (the line is empty) does not grow
+    # a window that holds no one back (the line is empty) does not grow while the
+    # server answers near its target
     idle = waiting_room.WaitingRoom(capacity=50, idle_timeout=60, waiting_timeout=60)
     idle.adapt(0.9, 0.3, now=0)
     assert idle.stats(0)["window"] == waiting_room.WINDOW_MIN
     idle.check(None, "GET", now=1)
     for now in range(1, 20):
-        idle.adapt(0.1, 0.3, now=now)
+        idle.adapt(0.2, 0.3, now=now)
     assert idle.stats(20)["window"] == waiting_room.WINDOW_MIN
-    assert idle.stats(20)["probe_ms"] == 100
+    assert idle.stats(20)["probe_ms"] == 200
     # without admission_rate, the window alone bounds the active parents
     results = [idle.check(None, "GET", now=20) for _i in range(8)]
     assert [r["admitted"] for r in results] == [True] * 4 + [False] * 4
+
+
+def test_window_recovers_at_a_quiet_time():
+    """A window cut by a slow probe at a quiet time (one parent on the portal, the
+    server busy with something else) goes back to the capacity, a tenth of it a
+    second, while no one waits and the server answers far below its target: the next
+    opening is let in at admission_rate, not 5 parents at a time."""
+    room = waiting_room.WaitingRoom(
+        capacity=200, idle_timeout=600, waiting_timeout=600, admission_rate=10
+    )
+    room.check(None, "GET", now=0)
+    room.adapt(0.9, 0.1, now=0)  # a backup running: the probe is slow
+    assert room.stats(0)["window"] == waiting_room.WINDOW_MIN
+    # the backup is over: answers in 20 ms, nobody in line
+    room.adapt(0.02, 0.1, now=1)
+    assert room.stats(1)["window"] == 5 + 20
+    for now in range(2, 11):
+        room.adapt(0.02, 0.1, now=now)
+    assert room.stats(10)["window"] == 200
+    # the opening: 300 parents at once, let in at 10 a second, not 5 at a time
+    for _i in range(300):
+        room.check(None, "GET", now=11)
+    for now in (12, 13, 14):
+        room._expire(now)
+        room.adapt(0.02, 0.1, now=now)
+    assert room.stats(14)["active"] == 1 + 40
+    # parents in line: the window grows only when full, as before
+    room.adapt(0.09, 0.1, now=15)
+    assert room.stats(15)["window"] == 200
+    # and the server slowing cuts it to 90 % of the active parents
+    room._expire(15)
+    room.adapt(0.5, 0.1, now=16)
+    assert room.stats(16)["window"] == int(0.9 * room.stats(16)["active"])
 
 
 def test_probe_times_odoos_answer(tmp_path):
