@@ -25,6 +25,7 @@ must see it); run it on a throw-away database.
 import argparse
 import hashlib
 import hmac
+import logging
 import threading
 import time
 import uuid
@@ -34,7 +35,7 @@ from datetime import date
 import requests
 
 import odoo
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, api
 from odoo.service import security
 from odoo.service.model import retrying
 
@@ -46,95 +47,27 @@ def log(message):
 
 
 def build_town(registry, families):
-    """A Wednesday activity of 2095 (a unit at 9.00) and ``families`` households with
-    one child each, registered, each with a portal login."""
+    """A Wednesday activity of 2095 open every weekday (a day per case; a unit at
+    9.00) and ``families`` households with one child each, registered, each with a
+    portal login: the town of the concurrency tests (create_race_town)."""
+    # the addons' modules are importable once the registry is loaded; Odoo's test
+    # framework, imported out of a test run, logs an error meant for business
+    # modules: not one here
+    test_logger = logging.getLogger("odoo.tests.common")
+    test_logger.disabled = True
+    from odoo.addons.portail_famille.tests.common import create_race_town
+
+    test_logger.disabled = False
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"lang": "fr_FR"})
-        tag = uuid.uuid4().hex[:8]
-        year = env["family.school.year"].create(
-            {
-                "name": f"2095/2096 races {tag}",
-                "date_start": "2095-09-01",
-                "date_end": "2096-08-31",
-                # bookings open once the school holidays are entered
-                "period_ids": [
-                    Command.create(
-                        {
-                            "name": "Été 2096",
-                            "kind": "summer",
-                            "date_start": "2096-07-04",
-                            "date_end": "2096-08-31",
-                        }
-                    )
-                ],
-            }
+        return create_race_town(
+            env,
+            families,
+            1,
+            uuid.uuid4().hex[:8],
+            portal_users=True,
+            every_weekday=True,
         )
-        activity = env["family.activity"].create(
-            {
-                "name": f"CL Mercredis {tag}",
-                "kind": "alsh_wednesday",  # open every weekday: a day per case
-                "school_year_id": year.id,
-                "capacity": 1,
-                "booking_rule": "days_before",
-                "booking_days_before": 6,
-                "unit_ids": [
-                    Command.create(
-                        {
-                            "name": "Journée",
-                            "tariff_ids": [
-                                Command.create({"name": "JOURNEE", "price": 9.0})
-                            ],
-                        }
-                    )
-                ],
-            }
-        )
-        portal = env.ref("base.group_portal")
-        parents = (
-            env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                [
-                    {
-                        "name": f"Parent RACE{i}",
-                        "login": f"race{i}.{tag}@example.com",
-                        "groups_id": [Command.set(portal.ids)],
-                    }
-                    for i in range(families)
-                ]
-            )
-        )
-        households = env["family.household"].create(
-            [
-                {"name": f"RACE{i}", "responsible_partner_id": parent.partner_id.id}
-                for i, parent in enumerate(parents)
-            ]
-        )
-        children = env["family.child"].create(
-            [
-                {
-                    "first_name": f"Enfant{i}",
-                    "last_name": "Race",
-                    "birth_date": "2019-01-01",
-                    "class_level": "ce1",
-                    "household_id": household.id,
-                }
-                for i, household in enumerate(households)
-            ]
-        )
-        registrations = env["family.registration"].create(
-            [
-                {"child_id": child.id, "activity_id": activity.id, "state": "validated"}
-                for child in children
-            ]
-        )
-        return {
-            "activity": activity.id,
-            "unit": activity.unit_ids.id,
-            "households": households.ids,
-            "registrations": registrations.ids,
-            "parents": parents.ids,
-        }
 
 
 def open_sessions(registry, town):

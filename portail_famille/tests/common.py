@@ -23,12 +23,15 @@ TINY_PDF = (
 TINY_PDF_B64 = base64.b64encode(TINY_PDF)
 
 
-def create_race_town(env, families, capacity, tag, portal_users=False):
+def create_race_town(
+    env, families, capacity, tag, portal_users=False, every_weekday=False
+):
     """A Wednesday activity of 2095 with ``capacity`` places a day (a unit at 9.00) and
     ``families`` households with a child registered (and, with ``portal_users``, a
     portal login each), for races between transactions (the concurrency tests, the
-    race benchmark): {year, activity, unit, name, households, registrations,
-    parents}."""
+    rush and race benchmarks; ``every_weekday``: open from Monday to Friday, a day per
+    case of the race benchmark): {year, activity, unit, name, households,
+    registrations, parents}."""
     year = env["family.school.year"].create(
         {
             "name": f"2095/2096 {tag}",
@@ -55,10 +58,10 @@ def create_race_town(env, families, capacity, tag, portal_users=False):
             "capacity": capacity,
             "booking_rule": "days_before",
             "booking_days_before": 6,
-            "monday": False,
-            "tuesday": False,
-            "thursday": False,
-            "friday": False,
+            "monday": every_weekday,
+            "tuesday": every_weekday,
+            "thursday": every_weekday,
+            "friday": every_weekday,
             "unit_ids": [
                 Command.create(
                     {
