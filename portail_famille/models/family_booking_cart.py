@@ -80,26 +80,17 @@ class FamilyBookingCart(models.Model):
         requests = Reservation._read_requests(requests)
         # another family's registration reads as unknown: its child is not named in the
         # message
-        registrations = (
-            self.env["family.registration"]
-            .browse({r["registration_id"] for r in requests if r["registration_id"]})
-            .exists()
-            ._filtered_access("read")
-            .filtered(lambda r: r.household_id == self.household_id)
+        _registrations, units, by_registration, by_unit = (
+            Reservation._requested_records(requests)
         )
         by_registration = {
-            registration.id: registration.sudo() for registration in registrations
+            registration_id: registration
+            for registration_id, registration in by_registration.items()
+            if registration.household_id == self.household_id
         }
         for request in requests:
             if request["registration_id"] not in by_registration:
                 request["registration_id"] = None
-        units = (
-            self.env["family.activity.unit"]
-            .sudo()
-            .browse({r["unit_id"] for r in requests if r["unit_id"]})
-            .exists()
-        )
-        by_unit = {unit.id: unit for unit in units}
 
         pending = {line._key(): line for line in self.line_ids}
         results, to_check, to_unlink = [], [], Line

@@ -379,6 +379,32 @@ class FamilyReservation(models.Model):
         return read
 
     @api.model
+    def _requested_records(self, requests):
+        """The registrations (those the caller may read, in sudo) and the units
+        (sudo) that ``requests`` name, and each by id: (registrations, units,
+        {id: registration}, {id: unit}). An id that is not one of them (unknown,
+        another family's) is simply not in the dicts."""
+        registrations = (
+            self.env["family.registration"]
+            .browse({r["registration_id"] for r in requests if r["registration_id"]})
+            .exists()
+            ._filtered_access("read")
+            .sudo()
+        )
+        units = (
+            self.env["family.activity.unit"]
+            .sudo()
+            .browse({r["unit_id"] for r in requests if r["unit_id"]})
+            .exists()
+        )
+        return (
+            registrations,
+            units,
+            {registration.id: registration for registration in registrations},
+            {unit.id: unit for unit in units},
+        )
+
+    @api.model
     def _check_bookings(self, requests, count_places=True):
         """Whether days may be booked now, without booking them: the recap checks a day
         when the parent adds it, :meth:`_book` checks it again when it is booked.
@@ -394,23 +420,9 @@ class FamilyReservation(models.Model):
         the places are not looked at ("full" stays False)."""
         today = self._today()
         override = self._is_staff_override()
-        registrations = (
-            self.env["family.registration"]
-            .browse({r["registration_id"] for r in requests if r["registration_id"]})
-            .exists()
-            ._filtered_access("read")
-            .sudo()
+        registrations, units, by_registration, by_unit = self._requested_records(
+            requests
         )
-        units = (
-            self.env["family.activity.unit"]
-            .sudo()
-            .browse({r["unit_id"] for r in requests if r["unit_id"]})
-            .exists()
-        )
-        by_registration = {
-            registration.id: registration for registration in registrations
-        }
-        by_unit = {unit.id: unit for unit in units}
         open_dates = self._open_dates_getter()
         existing = self._get_active_days(registrations)
         verdicts, passed = [], []
@@ -475,23 +487,9 @@ class FamilyReservation(models.Model):
         override = self._is_staff_override()
         requests = self._read_requests(requests)
         valid = [request for request in requests if not request["error"]]
-        registrations = (
-            self.env["family.registration"]
-            .browse({r["registration_id"] for r in valid if r["registration_id"]})
-            .exists()
-            ._filtered_access("read")
-            .sudo()
+        _registrations, _units, by_registration, by_unit = self._requested_records(
+            valid
         )
-        units = (
-            self.env["family.activity.unit"]
-            .sudo()
-            .browse({r["unit_id"] for r in valid if r["unit_id"]})
-            .exists()
-        )
-        by_registration = {
-            registration.id: registration for registration in registrations
-        }
-        by_unit = {unit.id: unit for unit in units}
         verdicts = iter(self._check_bookings(valid, count_places=False))
 
         results, to_create = [], []
@@ -616,23 +614,9 @@ class FamilyReservation(models.Model):
         today = self._today()
         override = self._is_staff_override()
         requests = self._read_requests(requests)
-        registrations = (
-            self.env["family.registration"]
-            .browse({r["registration_id"] for r in requests if r["registration_id"]})
-            .exists()
-            ._filtered_access("read")
-            .sudo()
+        registrations, units, by_registration, by_unit = self._requested_records(
+            requests
         )
-        by_registration = {
-            registration.id: registration for registration in registrations
-        }
-        units = (
-            self.env["family.activity.unit"]
-            .sudo()
-            .browse({r["unit_id"] for r in requests if r["unit_id"]})
-            .exists()
-        )
-        by_unit = {unit.id: unit for unit in units}
         households = registrations.household_id
         pricing = _BulkPricing(self.env, households, units)
         existing = self._get_active_days(registrations)
