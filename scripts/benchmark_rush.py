@@ -32,6 +32,7 @@ import json
 import logging
 import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -287,6 +288,36 @@ def nginx_times(folder, summary, steps):
     return times, upstreams, windows
 
 
+# a request in Odoo's log: when it ended (the server's local time), the method, the
+# path, the queries, the seconds in SQL and the seconds in the rest
+WERKZEUG = re.compile(
+    r"^(\S+ \S+),\d+ .* werkzeug: .*\"(\w+) ([^ ?\"]+)[^\"]*\" \d+ - "
+    r"(\d+) ([\d.]+) ([\d.]+)"
+)
+
+
+def odoo_times(folder, summary, steps):
+    """{step name: [(queries, seconds)]}: Odoo's own time of each request of the run
+    (SQL and the rest, from the werkzeug lines of each server's log): what a page costs
+    once a worker has it, without the wait for one that nginx's time holds."""
+    times = {}
+    for path in sorted(folder.glob("odoo*.log")):
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                match = "werkzeug" in line and WERKZEUG.match(line)
+                if not match:
+                    continue
+                at = time.mktime(time.strptime(match[1], "%Y-%m-%d %H:%M:%S"))
+                if not summary["started"] - 1 <= at <= summary["ended"] + 1:
+                    continue
+                name = steps.get((match[2], match[3]))
+                if name:
+                    times.setdefault(name, []).append(
+                        (int(match[4]), float(match[5]) + float(match[6]))
+                    )
+    return times
+
+
 def print_steadiness(windows, seconds):
     """How even the run was: the steps' pages a second and their p95 in nginx, window
     by window of WINDOW seconds (the full windows between the first and the last)."""
@@ -303,13 +334,15 @@ def print_steadiness(windows, seconds):
     )
 
 
-def print_steps(summary, nginx):
-    """Per step: what the parents saw (locust), and nginx's own time of the same
-    requests (the generator's own delays, on a busy machine, out of it)."""
+def print_steps(summary, nginx, odoo_own=None):
+    """Per step: what the parents saw (locust), nginx's own time of the same requests
+    (the generator's own delays, on a busy machine, out of it) and Odoo's (the wait
+    for a worker out of it too) with its queries a request."""
     log(
         "| step | requests | failures | p50 ms | p95 ms | p99 ms | max ms | nginx p50 "
-        "| nginx p95 | nginx p99 |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| nginx p95 | nginx p99 | Odoo p50 | Odoo p95 | queries |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: |"
     )
     for row in summary["rows"]:
         seconds = nginx.get(row["name"])
@@ -321,10 +354,21 @@ def print_steps(summary, nginx):
             if seconds
             else "| |"
         )
+        own = (odoo_own or {}).get(row["name"])
+        odoo_part = (
+            "%.0f | %.0f | %.0f"
+            % (
+                percentile([s for _q, s in own], 0.5) * 1000,
+                percentile([s for _q, s in own], 0.95) * 1000,
+                sum(q for q, _s in own) / len(own),
+            )
+            if own
+            else "| |"
+        )
         log(
             f"| {row['name']} | {row['requests']} | {row['failures']} | "
             f"{row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | "
-            f"{row['max']:.0f} | {server} |"
+            f"{row['max']:.0f} | {server} | {odoo_part} |"
         )
     failures = summary["failures"]
     log(
@@ -408,7 +452,7 @@ def measure(stack, user_class, users, spawn_rate, env, what, steps):
         f"{json.dumps(waiting_room_stats(stack['gate']))}"
     )
     times, upstreams, windows = nginx_times(stack["folder"], summary, steps)
-    print_steps(summary, times)
+    print_steps(summary, times, odoo_times(stack["folder"], summary, steps))
     print_steadiness(windows, seconds)
     if upstreams:
         log(
