@@ -27,7 +27,9 @@ deploy/nginx-portail-famille.conf), whether the parent may go on to Odoo:
   ``probe_target``, the *window* (the active parents allowed now, ``capacity`` at
   most) drops to 90 % of the active parents, at most once in 5 s; in time, a full
   window grows by one parent, by 10 % when the answer came in less than half the
-  target (additive increase, multiplicative decrease, as TCP's window). A window
+  target (additive increase, multiplicative decrease, as TCP's window); with no one in
+  line and such an answer, it goes back towards ``capacity`` (a tenth of it a
+  second: a window cut at a quiet time does not hold back the next opening). A window
   of parents, not a rate of admissions: the load of the server is the number of
   parents on it, which the window bounds at once, where a rate only bounds how fast
   it grows (a rate cut when the server is slow still adds parents, and the parents let

@@ -355,16 +355,15 @@ def print_steps(summary, nginx, odoo_own=None):
             else "| |"
         )
         own = (odoo_own or {}).get(row["name"])
-        odoo_part = (
-            "%.0f | %.0f | %.0f"
-            % (
-                percentile([s for _q, s in own], 0.5) * 1000,
-                percentile([s for _q, s in own], 0.95) * 1000,
-                sum(q for q, _s in own) / len(own),
+        if own:
+            own_seconds = [spent for _queries, spent in own]
+            odoo_part = "%.0f | %.0f | %.0f" % (
+                percentile(own_seconds, 0.5) * 1000,
+                percentile(own_seconds, 0.95) * 1000,
+                sum(queries for queries, _spent in own) / len(own),
             )
-            if own
-            else "| |"
-        )
+        else:
+            odoo_part = "| |"
         log(
             f"| {row['name']} | {row['requests']} | {row['failures']} | "
             f"{row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | "
